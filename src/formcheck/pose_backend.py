@@ -1,0 +1,376 @@
+"""The pose backend: MediaPipe's Tasks ``PoseLandmarker`` behind a small protocol.
+
+This is the only module that imports mediapipe (lazily, inside
+:class:`MediaPipePose`). A frame goes in as RGB ``uint8`` with a time in
+seconds; out comes a :class:`FramePose` of NumPy arrays for ONE person,
+followed consistently across frames by :class:`PersonSelector` (pure NumPy)
+when several people are in view.
+
+Every estimator owns its landmarker and its selector: no module-level state,
+so separate processes (or threads) can each run their own estimator.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Protocol, Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "FramePose",
+    "MediaPipePose",
+    "PersonSelector",
+    "PoseEstimator",
+    "prominence",
+]
+
+N_LANDMARKS = 33
+# Landmarks whose bounding box stands for "the person" (all 33) and the torso
+# (shoulders 11/12, hips 23/24) used to match a person between frames.
+_TORSO = np.array([11, 12, 23, 24])
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """The pose of the followed person in one frame.
+
+    ``image``: (33, 4) float32, x and y normalised to the frame width and height
+    (0..1, may lie slightly outside), z (relative depth, same scale as x) and
+    visibility (0..1); ``None`` when no person was found.
+    ``world``: (33, 3) float32, metres, origin between the hips; ``None`` likewise.
+    ``people``: how many people the landmarker found in the frame.
+    ``presence``: (33,) float32 landmark presence (0..1) when the model gives it.
+    """
+
+    image: NDArray[np.float32] | None
+    world: NDArray[np.float32] | None
+    people: int
+    presence: NDArray[np.float32] | None = None
+
+    @classmethod
+    def nobody(cls, people: int = 0) -> FramePose:
+        """A frame in which the followed person is not found."""
+        return cls(image=None, world=None, people=people)
+
+
+class PoseEstimator(Protocol):
+    """Anything that turns RGB frames into :class:`FramePose` (the real one or a fake)."""
+
+    def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
+        """Pose in ``rgb`` ((H, W, 3) uint8) at time ``t`` seconds."""
+        ...
+
+    def close(self) -> None:
+        """Release the resources; the estimator is unusable afterwards."""
+        ...
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _bboxes(poses: NDArray[np.floating], min_visibility: float) -> NDArray[np.float64]:
+    """(P, 4) x0, y0, x1, y1 of the landmarks with visibility >= ``min_visibility``.
+
+    ``poses`` is (P, 33, 4); a pose with fewer than 3 such landmarks uses all 33.
+    """
+    xy = poses[..., :2].astype(np.float64)
+    seen = poses[..., 3] >= min_visibility
+    seen[seen.sum(axis=1) < 3] = True
+    lo = np.where(seen[..., None], xy, np.inf).min(axis=1)
+    hi = np.where(seen[..., None], xy, -np.inf).max(axis=1)
+    return np.concatenate([lo, hi], axis=1)
+
+
+def _area(boxes: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+
+
+def _iou(boxes: NDArray[np.float64], box: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(P,) intersection over union of each of ``boxes`` (P, 4) with ``box`` (4,)."""
+    lo = np.maximum(boxes[:, :2], box[:2])
+    hi = np.minimum(boxes[:, 2:], box[2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=1)
+    union = _area(boxes) + _area(box[None])[0] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def prominence(poses: NDArray[np.floating], *, min_visibility: float = 0.5) -> int:
+    """Index of the most prominent of ``poses`` (P, 33, 4), P >= 1.
+
+    The largest bounding box of visible landmarks wins; boxes within 10 % of the
+    largest count as a tie, broken by the box centre nearest the frame centre.
+    """
+    boxes = _bboxes(poses, min_visibility)
+    area = _area(boxes)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    offset = np.hypot(*(centre - 0.5).T)
+    candidates = area >= 0.9 * area.max()
+    return int(np.argmin(np.where(candidates, offset, np.inf)))
+
+
+class PersonSelector:
+    """Follows one person across frames when the landmarker returns several poses.
+
+    At the start (and after the followed person has been missing for more than
+    ``lost_after`` seconds) the most prominent pose is chosen (:func:`prominence`).
+    Afterwards the pose matching the last chosen one is kept: bounding-box IoU of
+    at least ``min_iou``, or else a torso centre within ``max_shift`` of the last
+    box's diagonal. When none matches, the person counts as missing this frame
+    (``select`` returns ``None``) rather than switching to somebody else.
+    """
+
+    def __init__(
+        self,
+        *,
+        lost_after: float = 1.0,
+        min_iou: float = 0.2,
+        max_shift: float = 0.5,
+        min_visibility: float = 0.5,
+    ) -> None:
+        for name, value in (("lost_after", lost_after), ("max_shift", max_shift)):
+            if not value >= 0:
+                raise ValueError(f"{name} must be >= 0 seconds/fraction, got {value}")
+        for name, value in (("min_iou", min_iou), ("min_visibility", min_visibility)):
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} must be within 0..1, got {value}")
+        self.lost_after = lost_after
+        self.min_iou = min_iou
+        self.max_shift = max_shift
+        self.min_visibility = min_visibility
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the followed person."""
+        self._box: NDArray[np.float64] | None = None
+        self._torso: NDArray[np.float64] | None = None
+        self._seen_at = -math.inf
+
+    def select(self, poses: NDArray[np.floating], t: float) -> int | None:
+        """Index into ``poses`` (P, 33, 4; P may be 0) of the followed person at ``t`` seconds."""
+        if t < self._seen_at:  # time went back (new clip, image mode): start over
+            self.reset()
+        if len(poses) == 0:
+            return None
+        tracking = self._box is not None and t - self._seen_at <= self.lost_after
+        index = (
+            self._match(poses)
+            if tracking
+            else prominence(poses, min_visibility=self.min_visibility)
+        )
+        if index is not None:
+            self._remember(poses[index], t)
+        return index
+
+    def _match(self, poses: NDArray[np.floating]) -> int | None:
+        assert self._box is not None and self._torso is not None
+        boxes = _bboxes(poses, self.min_visibility)
+        iou = _iou(boxes, self._box)
+        if iou.max() >= self.min_iou:
+            return int(np.argmax(iou))
+        shift = np.hypot(*(poses[:, _TORSO, :2].mean(axis=1) - self._torso).T)
+        diagonal = float(np.hypot(*(self._box[2:] - self._box[:2])))
+        best = int(np.argmin(shift))
+        return best if shift[best] <= self.max_shift * diagonal else None
+
+    def _remember(self, pose: NDArray[np.floating], t: float) -> None:
+        self._box = _bboxes(pose[None], self.min_visibility)[0]
+        self._torso = pose[_TORSO, :2].astype(np.float64).mean(axis=0)
+        self._seen_at = t
+
+
+# --------------------------------------------------------------------------- mediapipe
+
+_IMAGE_FIELDS = attrgetter("x", "y", "z", "visibility")
+_WORLD_FIELDS = attrgetter("x", "y", "z")
+_PRESENCE = attrgetter("presence")
+
+
+def _as_array(
+    landmarks: list[Any], fields: Callable[[Any], Any], width: int
+) -> NDArray[np.float32]:
+    """(33, width) float32 from MediaPipe landmark objects; an unset field becomes NaN."""
+    rows = list(map(fields, landmarks))
+    try:
+        return np.array(rows, dtype=np.float32).reshape(len(rows), width)
+    except TypeError:  # a None (field not set by the model)
+        return np.array(rows, dtype=np.float64).astype(np.float32)
+
+
+class MediaPipePose:
+    """:class:`PoseEstimator` running MediaPipe's Tasks ``PoseLandmarker`` on the CPU.
+
+    ``mode="video"`` uses MediaPipe's tracking between frames and needs strictly
+    increasing ``t``; ``mode="image"`` treats each frame on its own. With
+    ``num_poses`` > 1 up to that many people are found (``FramePose.people``) and
+    one is followed (:class:`PersonSelector`). ``model_path=None`` provisions the
+    model with :func:`formcheck.model.ensure_model`. Confidences are within 0..1.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        mode: Literal["video", "image"] = "video",
+        num_poses: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_presence: float = 0.5,
+        min_tracking: float = 0.5,
+        selector: PersonSelector | None = None,
+    ) -> None:
+        _check_options(mode, num_poses, min_detection_confidence, min_presence, min_tracking)
+        if model_path is None:
+            from formcheck.model import ensure_model
+
+            model_path = ensure_model("full")
+        self.mode = mode
+        self.num_poses = num_poses
+        self.selector = selector if selector is not None else PersonSelector()
+        self._last_t = -math.inf
+        self._last_ms = -1
+        self._landmarker = _create_landmarker(
+            Path(model_path), mode, num_poses, min_detection_confidence, min_presence, min_tracking
+        )
+
+    def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
+        """Pose of the followed person in ``rgb`` ((H, W, 3) uint8 RGB) at ``t`` seconds.
+
+        Raises ``ValueError`` for a wrong image, a non-finite ``t``, or (video
+        mode) a ``t`` not after the previous one.
+        """
+        if self._landmarker is None:
+            raise ValueError("this MediaPipePose is closed")
+        image = _mp_image(rgb)
+        if self.mode == "video":
+            result = self._landmarker.detect_for_video(image, self._timestamp_ms(t))
+        else:
+            _check_time(t)
+            result = self._landmarker.detect(image)
+        return self._to_frame_pose(result, t)
+
+    def _timestamp_ms(self, t: float) -> int:
+        """Integer milliseconds for MediaPipe, strictly increasing even for sub-ms spacing."""
+        _check_time(t)
+        if not t > self._last_t:
+            raise ValueError(
+                f"video mode needs strictly increasing times: got t={t!r} s "
+                f"after t={self._last_t!r} s"
+            )
+        ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+        self._last_t, self._last_ms = t, ms
+        return ms
+
+    def _to_frame_pose(self, result: Any, t: float) -> FramePose:
+        people = len(result.pose_landmarks)
+        images = [_as_array(p, _IMAGE_FIELDS, 4) for p in result.pose_landmarks]
+        if self.num_poses == 1:  # nothing to choose from
+            index: int | None = 0 if people else None
+        else:
+            stack = np.stack(images) if images else np.empty((0, N_LANDMARKS, 4), np.float32)
+            index = self.selector.select(stack, t)
+        if index is None:
+            return FramePose.nobody(people)
+        chosen = result.pose_landmarks[index]
+        world = result.pose_world_landmarks
+        return FramePose(
+            image=images[index],
+            world=_as_array(world[index], _WORLD_FIELDS, 3) if index < len(world) else None,
+            people=people,
+            presence=_presence(chosen),
+        )
+
+    def close(self) -> None:
+        """Release the landmarker (idempotent)."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _presence(landmarks: list[Any]) -> NDArray[np.float32] | None:
+    values = list(map(_PRESENCE, landmarks))
+    if any(v is None for v in values):
+        return None
+    return np.array(values, dtype=np.float32)
+
+
+def _check_options(
+    mode: str, num_poses: int, detection: float, presence: float, tracking: float
+) -> None:
+    if mode not in ("video", "image"):
+        raise ValueError(f"mode must be 'video' or 'image', got {mode!r}")
+    if not isinstance(num_poses, int) or num_poses < 1:
+        raise ValueError(f"num_poses must be an integer >= 1, got {num_poses!r}")
+    for name, value in (
+        ("min_detection_confidence", detection),
+        ("min_presence", presence),
+        ("min_tracking", tracking),
+    ):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be within 0..1, got {value!r}")
+
+
+def _check_time(t: float) -> None:
+    if not math.isfinite(t):
+        raise ValueError(f"the frame time must be a finite number of seconds, got {t!r}")
+
+
+def _mp_image(rgb: NDArray[np.uint8]) -> Any:
+    """A MediaPipe SRGB image of ``rgb`` ((H, W, 3) uint8)."""
+    import mediapipe as mp
+
+    if (
+        not isinstance(rgb, np.ndarray)
+        or rgb.dtype != np.uint8
+        or rgb.ndim != 3
+        or rgb.shape[2] != 3
+    ):
+        shape = getattr(rgb, "shape", None)
+        dtype = getattr(rgb, "dtype", type(rgb).__name__)
+        raise ValueError(f"expected an RGB image of shape (H, W, 3) uint8, got {shape} {dtype}")
+    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
+        raise ValueError(f"the image is too small: {rgb.shape[1]}x{rgb.shape[0]} pixels")
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+def _create_landmarker(
+    path: Path, mode: str, num_poses: int, detection: float, presence: float, tracking: float
+) -> Any:
+    """A MediaPipe ``PoseLandmarker`` for the CPU; raises ``ModelUnavailable`` if it won't load."""
+    from formcheck.errors import ModelUnavailable
+
+    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ INFO lines quiet
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(path)),
+        running_mode=running,
+        num_poses=num_poses,
+        min_pose_detection_confidence=detection,
+        min_pose_presence_confidence=presence,
+        min_tracking_confidence=tracking,
+        output_segmentation_masks=False,
+    )
+    try:
+        return vision.PoseLandmarker.create_from_options(options)
+    except (RuntimeError, ValueError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelUnavailable(f"cannot load the pose model {path}: {first}") from err
