@@ -1,0 +1,64 @@
+"""The analysis options both pages offer: exercise, clinical test, patient age and sex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from formcheck.exercises import EXERCISES
+
+__all__ = ["AnalysisOptions", "SEXES", "choose_options", "exercise_title", "test_choices"]
+
+SEXES = {"": "Not given", "female": "Female", "male": "Male"}
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What to analyse: ``exercise`` (an ``EXERCISES`` name), ``test``, age (years), sex."""
+
+    exercise: str
+    test: str | None = None
+    age: int | None = None
+    sex: str | None = None
+
+
+def test_choices() -> dict[str, str]:
+    """Clinical test name -> title, from the analysis core's registry."""
+    try:
+        from formcheck.tests_registry import TESTS  # type: ignore[import-not-found]
+    except ImportError:
+        return {"five_times_sts": "Five-times sit-to-stand (5xSTS)",
+                "chair_stand_30s": "30-second chair stand (30s CST)"}  # fmt: skip
+    return {name: getattr(spec, "title", name) for name, spec in TESTS.items()}
+
+
+def exercise_title(name: str) -> str:
+    spec = EXERCISES.get(name)
+    return spec.title if spec is not None else name.replace("_", " ")
+
+
+def choose_options(
+    exercise: str | None, test: str | None, *, key: str, ask_patient: bool = True
+) -> AnalysisOptions:
+    """Widgets for the options, preset to ``exercise``/``test``; ``key`` keeps pages apart."""
+    names = list(EXERCISES)
+    cols = st.columns(4 if ask_patient else 2)
+    chosen = cols[0].selectbox(
+        "Exercise", names, index=names.index(exercise) if exercise in names else 0,
+        format_func=exercise_title, key=f"{key}_exercise",
+    )  # fmt: skip
+    tests = {"": "None", **test_choices()} if chosen == "sit_to_stand" else {"": "None"}
+    test_names = list(tests)
+    picked = cols[1].selectbox(
+        "Clinical test", test_names, index=test_names.index(test) if test in test_names else 0,
+        format_func=tests.__getitem__, key=f"{key}_test", disabled=len(tests) == 1,
+    )  # fmt: skip
+    age = sex = None
+    if ask_patient:
+        raw_age = cols[2].number_input("Patient age (years, optional)", min_value=0,
+                                       max_value=120, value=None, step=1, key=f"{key}_age")
+        age = int(raw_age) if raw_age is not None else None
+        sex = cols[3].selectbox("Patient sex (optional)", list(SEXES), format_func=SEXES.get,
+                                key=f"{key}_sex") or None
+    return AnalysisOptions(chosen, picked or None, age, sex)

@@ -1,0 +1,115 @@
+"""The review page (physiotherapist): a bundled sample or an uploaded clip -> measured review.
+
+The bundled sample is analysed as soon as the page opens (cached with
+``st.cache_data`` on the file's hash and the options, so later visits are
+instant). An upload is checked by content, written to a private temporary
+file only while it is analysed, and its result kept in this browser
+session's state only (never in a cache shared with other sessions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from formcheck.ui import results, upload
+from formcheck.ui.boundary import page_guard
+from formcheck.ui.options import AnalysisOptions, choose_options
+from formcheck.ui.pipeline import ReviewResult, analyse_clip
+from formcheck.ui.samples import Sample, find_samples, samples_dir
+
+__all__ = ["review_page"]
+
+SAMPLE, UPLOAD = "A bundled sample clip", "Upload a clip"
+
+
+def review_page(app_dir: Path) -> None:
+    """Draw the review page."""
+    st.title("Review a clip")
+    st.caption("Measured reps, scores and cues for a recorded exercise. "
+               "The clip is analysed on this computer and not kept.")
+    samples = find_samples(samples_dir(app_dir))
+    source = st.radio("Clip", [SAMPLE, UPLOAD] if samples else [UPLOAD], horizontal=True,
+                      key="review_source")
+    if source == SAMPLE:
+        _sample_flow(samples)
+    else:
+        _upload_flow()
+
+
+def _sample_flow(samples: list[Sample]) -> None:
+    sample = st.selectbox("Sample", samples, format_func=lambda s: s.title, key="review_sample")
+    if sample is None:
+        return
+    options = choose_options(sample.exercise, sample.test, key="sample")
+    digest = _file_hash(sample.path)
+    bar = st.progress(0.0, text="Analysing the sample clip...")
+    result = _cached_sample(str(sample.path), digest, options, _Progress(bar))
+    bar.empty()
+    if sample.reps is not None:
+        st.caption(f"This sample was made with **{sample.reps}** reps (its truth file).")
+    results.show(result)
+
+
+class _Progress:
+    """Progress callback writing to a Streamlit progress bar (excluded from cache keys)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def __call__(self, fraction: float, text: str) -> None:
+        self.bar.progress(min(1.0, max(0.0, fraction)), text=text)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cached_sample(
+    path: str, digest: str, options: AnalysisOptions, _progress: _Progress
+) -> ReviewResult:
+    """The sample's analysis; cached on (path, content hash, options)."""
+    return analyse_clip(Path(path), Path(path).name, options.exercise, test=options.test,
+                        age=options.age, sex=options.sex, progress=_progress)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _upload_flow() -> None:
+    limit = upload.max_upload_mb(st.get_option("server.maxUploadSize"))
+    file = st.file_uploader(
+        f"Video clip (mp4, mov, webm or avi; up to {limit:.0f} MB)",
+        type=list(upload.ACCEPTED_TYPES), key="review_upload",
+    )  # fmt: skip
+    options = choose_options(None, None, key="upload")
+    if file is None:
+        st.info("Choose a clip filmed from the side, whole body in view, one person.")
+        return
+    data = file.getvalue()
+    upload.check_upload(data, file.name, limit)  # by content, before anything else
+    key = (hashlib.sha256(data).hexdigest(), options)
+    stored = st.session_state.get("review_upload_result")
+    if stored is not None and stored[0] == key:
+        results.show(stored[1])
+        return
+    if st.button("Analyse", type="primary", key="review_analyse"):
+        with page_guard("upload analysis"):
+            result = _analyse_upload(data, file.name, limit, options)
+            st.session_state["review_upload_result"] = (key, result)
+            results.show(result)
+
+
+def _analyse_upload(data: bytes, name: str, limit: float, options: AnalysisOptions) -> ReviewResult:
+    bar = st.progress(0.0, text="Analysing...")
+    try:
+        with upload.temporary_clip(data, name) as path:
+            return analyse_clip(path, name, options.exercise, test=options.test, age=options.age,
+                                sex=options.sex, progress=_Progress(bar))
+    finally:
+        bar.empty()

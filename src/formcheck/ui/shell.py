@@ -1,0 +1,51 @@
+"""The app's frame: page setup, navigation (review first, live one click away), privacy note."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from formcheck.ui.boundary import page_guard
+
+__all__ = ["PRIVACY_NOTE", "main"]
+
+PRIVACY_NOTE = (
+    "**Privacy.** Video is processed on the computer running this app. Nothing is sent "
+    "anywhere else, and nothing is saved unless you download it. Uploaded clips are "
+    "deleted as soon as they have been analysed."
+)
+
+
+def main(app_dir: Path) -> None:
+    """Run one script pass of the app whose ``app.py`` lives in ``app_dir``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    st.set_page_config(page_title="formcheck", page_icon=":material/accessibility_new:",
+                       layout="wide")
+    st.session_state.setdefault("app_dir", str(app_dir))
+    pages = [
+        st.Page(_review, title="Review a clip", icon=":material/video_library:",
+                url_path="review", default=True),
+        st.Page(_live, title="Live exercise (webcam)", icon=":material/videocam:",
+                url_path="live"),
+    ]
+    current = st.navigation(pages, position="top")
+    with st.sidebar:
+        st.markdown("### formcheck")
+        st.caption("Movement checker for back-pain rehabilitation.")
+        st.info(PRIVACY_NOTE)
+    with page_guard(current.title):
+        current.run()
+
+
+def _review() -> None:
+    from formcheck.ui.review import review_page
+
+    review_page(Path(st.session_state["app_dir"]))
+
+
+def _live() -> None:
+    from formcheck.ui.live import live_page
+
+    live_page()

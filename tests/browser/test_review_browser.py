@@ -1,0 +1,36 @@
+"""The review page in a real Chromium: a bundled sample's review, and a bad upload's message."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from browser_support import screenshot
+
+LOAD_TIMEOUT_MS = 240_000  # first analysis of a sample: pose inference on 2 shared cores
+
+
+def _open(launch_chromium: Any, url: str) -> Any:
+    browser = launch_chromium()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("Review a clip").first.wait_for(timeout=60_000)
+    return page
+
+
+def test_bad_upload_shows_a_clear_message(
+    launch_chromium: Any, app_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "holiday.mp4"
+    bad.write_bytes(os.urandom(200_000))
+    page = _open(launch_chromium, app_url)
+    page.get_by_text("Upload a clip").click()
+    page.locator("input[type='file']").set_input_files(str(bad))
+    alert = page.get_by_text(re.compile("holiday.mp4: not a video file formcheck can read"))
+    alert.wait_for(timeout=60_000)
+    screenshot(page, "review-bad-upload")
+    assert page.get_by_text("Traceback").count() == 0
+    # the app keeps working: the sample choice is still there and answers
+    page.get_by_text("Upload a clip").wait_for()
