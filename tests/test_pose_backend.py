@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import av
@@ -207,3 +209,39 @@ def test_selector_rejects_bad_settings() -> None:
         PersonSelector(min_iou=1.5)
     with pytest.raises(ValueError, match="lost_after"):
         PersonSelector(lost_after=-1)
+
+
+# --------------------------------------------------------------------------- independence
+
+
+def first_hip_y(model: str, clip: str, start: int) -> float:
+    """Run in a child process: hip height in one frame of ``clip`` (video mode)."""
+    with av.open(clip) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i == start:
+                rgb, t = frame.to_ndarray(format="rgb24"), float(frame.time)
+                break
+    with MediaPipePose(Path(model), mode="video") as estimator:
+        return y_of(estimator.estimate(rgb, t), "left_hip", "right_hip")
+
+
+def test_estimators_in_two_processes_run_independently(pose_model: Path, shared_data: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    clip = str(shared_data / SQUAT)
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        standing, squatting = pool.map(first_hip_y, [str(pose_model)] * 2, [clip] * 2, [0, 78])
+    assert standing < squatting  # the hips drop in the squat
+
+
+def test_two_estimators_in_one_process_keep_their_own_time(
+    pose_model: Path, squat_frames: list[Frame]
+) -> None:
+    with (
+        MediaPipePose(pose_model, mode="video", min_confidence=0.5) as late,
+        MediaPipePose(pose_model, mode="video", min_confidence=0.5) as early,
+    ):
+        for (rgb_late, t_late), (rgb_early, t_early) in zip(
+            squat_frames[40:45], squat_frames[:5], strict=True
+        ):
+            assert late.estimate(rgb_late, t_late).image is not None
+            assert early.estimate(rgb_early, t_early).image is not None

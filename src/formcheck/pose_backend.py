@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
@@ -211,7 +215,14 @@ class MediaPipePose:
     increasing ``t``; ``mode="image"`` treats each frame on its own. With
     ``num_poses`` > 1 up to that many people are found (``FramePose.people``) and
     one is followed (:class:`PersonSelector`). ``model_path=None`` provisions the
-    model with :func:`formcheck.model.ensure_model`. Confidences are within 0..1.
+    model with :func:`formcheck.model.ensure_model`. Confidences are within 0..1;
+    ``min_confidence``, when given, sets all three.
+
+    Default ``num_poses=3``: finding several people makes MediaPipe run its
+    detector on every frame (about half the frames/s of ``num_poses=1``, still
+    faster than real time on 2 cores, see ``bench/bench_pose_backend.py``), and
+    in exchange ``people`` is counted and the followed person is chosen by us,
+    not by whichever pose MediaPipe happened to track.
     """
 
     def __init__(
@@ -219,12 +230,15 @@ class MediaPipePose:
         model_path: Path | None = None,
         *,
         mode: Literal["video", "image"] = "video",
-        num_poses: int = 2,
+        num_poses: int = 3,
         min_detection_confidence: float = 0.5,
         min_presence: float = 0.5,
         min_tracking: float = 0.5,
+        min_confidence: float | None = None,
         selector: PersonSelector | None = None,
     ) -> None:
+        if min_confidence is not None:
+            min_detection_confidence = min_presence = min_tracking = min_confidence
         _check_options(mode, num_poses, min_detection_confidence, min_presence, min_tracking)
         if model_path is None:
             from formcheck.model import ensure_model
@@ -235,6 +249,7 @@ class MediaPipePose:
         self.selector = selector if selector is not None else PersonSelector()
         self._last_t = -math.inf
         self._last_ms = -1
+        self._first = True
         self._landmarker = _create_landmarker(
             Path(model_path), mode, num_poses, min_detection_confidence, min_presence, min_tracking
         )
@@ -249,10 +264,16 @@ class MediaPipePose:
             raise ValueError("this MediaPipePose is closed")
         image = _mp_image(rgb)
         if self.mode == "video":
-            result = self._landmarker.detect_for_video(image, self._timestamp_ms(t))
+            call = partial(self._landmarker.detect_for_video, image, self._timestamp_ms(t))
         else:
             _check_time(t)
-            result = self._landmarker.detect(image)
+            call = partial(self._landmarker.detect, image)
+        if self._first:  # the first inference logs a few native warnings
+            with _native_stderr_silenced():
+                result = call()
+            self._first = False
+        else:
+            result = call()
         return self._to_frame_pose(result, t)
 
     def _timestamp_ms(self, t: float) -> int:
@@ -289,7 +310,8 @@ class MediaPipePose:
     def close(self) -> None:
         """Release the landmarker (idempotent)."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_silenced():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> Self:
@@ -354,10 +376,9 @@ def _create_landmarker(
     path: Path, mode: str, num_poses: int, detection: float, presence: float, tracking: float
 ) -> Any:
     """A MediaPipe ``PoseLandmarker`` for the CPU; raises ``ModelUnavailable`` if it won't load."""
-    from formcheck.errors import ModelUnavailable
-
-    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ INFO lines quiet
     from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcheck.errors import ModelUnavailable
 
     running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
     options = vision.PoseLandmarkerOptions(
@@ -370,7 +391,36 @@ def _create_landmarker(
         output_segmentation_masks=False,
     )
     try:
-        return vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            return vision.PoseLandmarker.create_from_options(options)
     except (RuntimeError, ValueError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelUnavailable(f"cannot load the pose model {path}: {first}") from err
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null meanwhile: MediaPipe's C++ code prints dozens
+    of INFO/WARNING lines when a model loads. ``FORMCHECK_NATIVE_LOGS=1`` keeps them.
+    Python exceptions are unaffected; a lock keeps concurrent threads from interleaving.
+    """
+    if os.environ.get("FORMCHECK_NATIVE_LOGS"):
+        yield
+        return
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no usable stderr: nothing to silence
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
