@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -253,6 +254,7 @@ class MediaPipePose:
         self._landmarker = _create_landmarker(
             Path(model_path), mode, num_poses, min_detection_confidence, min_presence, min_tracking
         )
+        self._finalizer = _finalizer(self, self._landmarker)
 
     def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
         """Pose of the followed person in ``rgb`` ((H, W, 3) uint8 RGB) at ``t`` seconds.
@@ -309,10 +311,8 @@ class MediaPipePose:
 
     def close(self) -> None:
         """Release the landmarker (idempotent)."""
-        if self._landmarker is not None:
-            with _native_stderr_silenced():
-                self._landmarker.close()
-            self._landmarker = None
+        self._finalizer()
+        self._landmarker = None
 
     def __enter__(self) -> Self:
         return self
@@ -324,6 +324,30 @@ class MediaPipePose:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _finalizer(owner: object, landmarker: Any) -> weakref.finalize:
+    """Closes ``landmarker`` when ``owner`` is collected or closed, and at the latest at
+    interpreter exit *before* thread pools shut down: mediapipe runs its C calls on a
+    thread pool, and a landmarker left open until module teardown prints a traceback.
+    """
+    finalizer = weakref.finalize(owner, _close_landmarker, landmarker)
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(finalizer)  # runs before concurrent.futures' own exit hook
+            finalizer.atexit = False
+        except RuntimeError:  # already shutting down: keep the plain atexit hook
+            pass
+    return finalizer
+
+
+def _close_landmarker(landmarker: Any) -> None:
+    try:
+        with _native_stderr_silenced():
+            landmarker.close()
+    except RuntimeError:  # mediapipe's thread pool is already gone (interpreter exit)
+        pass
 
 
 def _presence(landmarks: list[Any]) -> NDArray[np.float32] | None:
