@@ -1,0 +1,125 @@
+"""Offline analysis of a whole ``PoseSequence``: a replay through :class:`Session`.
+
+Set-up runs frame by frame (the same object as live); every later frame's
+features come from one vectorised call and go through one
+``RepCounter.feed``: the counter sees exactly the numbers it would see live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from formcheck.config import Config
+from formcheck.errors import NoPersonFound
+from formcheck.report import Report
+from formcheck.sequence import PoseSequence
+from formcheck.session import Session, _features
+from formcheck.signals import masked_pixels
+
+__all__ = ["analyze", "build_report"]
+
+
+def analyze(
+    seq: PoseSequence,
+    exercise: str,
+    *,
+    test: str | None = None,
+    config: Config | None = None,
+    age: int | None = None,
+    sex: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Report:
+    """Reps, measurements, cues, scores and test results of a clip.
+
+    Raises ``NoPersonFound`` when no frame shows a person, ``ValueError`` for
+    an unknown exercise or test (the message lists the valid names).
+    """
+    session = Session(exercise, test=test, config=config, age=age, sex=sex)
+    if len(seq) == 0 or not seq.detected.any():
+        raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
+    pix = masked_pixels(seq.image, seq.width, seq.height, session.config.cleaning.min_visibility)
+    image = seq.image.astype(np.float64)
+    k = 0
+    while k < len(seq) and session.calibration is None:
+        session._setup_frame(float(seq.t[k]), image[k], pix[k])
+        k += 1
+    if progress is not None:
+        progress(0.5)
+    if session.calibration is not None and k < len(seq):
+        feats = _features(pix[k:], session.plan_side, session.plan_facing)
+        session._run(seq.t[k:], feats)
+    if progress is not None:
+        progress(1.0)
+    return session.finish()
+
+
+def build_report(session: Session) -> Report:
+    """The report of a session (live ``finish`` and offline ``analyze``)."""
+    calib, plan, spec = session.calibration, session.plan, session.spec
+    duration, rate = session.frame_stats()
+    warnings = _warnings(session, rate)
+    if calib is None or plan is None:
+        return Report(
+            spec.name,
+            "unknown",
+            float("nan"),
+            None,
+            None,
+            None,
+            spec.primary,
+            spec.unit,
+            {},
+            {},
+            [],
+            None,
+            warnings,
+            session.test_result(),
+            duration,
+            rate,
+            session.curves(),
+        )
+    thresholds = {
+        "baseline": plan.baseline,
+        "enter": plan.absolute(plan.counter.enter),
+        "rest": plan.absolute(plan.counter.rest),
+    }
+    return Report(
+        spec.name,
+        calib.view,
+        calib.view_ratio,
+        calib.side,
+        "right" if calib.facing > 0 else "left",
+        plan.start_posture,
+        plan.primary,
+        plan.unit,
+        dict(calib.baseline),
+        thresholds,
+        list(session.reps),
+        session.open_rep(),
+        warnings,
+        session.test_result(),
+        duration,
+        rate,
+        session.curves(),
+    )
+
+
+def _warnings(session: Session, rate: float) -> list[str]:
+    out: list[str] = []
+    calib = session.calibration
+    if calib is None:
+        out.append("No still, fully visible start posture found: no reps counted")
+        return out
+    out += list(calib.warnings)
+    if calib.view != "side":
+        what = (
+            "angles are unreliable"
+            if session.spec.needs_side_view
+            else ("hip and knee angles are unreliable; reps are counted from hip height")
+        )
+        out.append(f"Camera view looks {calib.view}: {what}. Turn side-on to the camera")
+    if rate < 0.8:
+        out.append(f"Person detected in only {rate:.0%} of frames")
+    return out

@@ -1,0 +1,141 @@
+"""Cleaning of landmark and angle series: missing is NaN, short gaps filled, filtering in Hz.
+
+- :func:`mask_low_visibility`: NaN for landmarks below a visibility.
+- :func:`interpolate_gaps`: linear fill of NaN gaps no longer than ``max_gap_s``.
+- :func:`zero_phase_lowpass`: Butterworth ``filtfilt`` on each NaN-free run long
+  enough for its padding (offline); variable frame rates are resampled to a
+  uniform grid for the filter and back.
+- :class:`OneEuro`: the causal filter used live (and, inline, by the rep counter).
+
+Time always comes from timestamps ``t`` in seconds, never a frame index.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.signal import butter, filtfilt
+
+__all__ = ["mask_low_visibility", "interpolate_gaps", "zero_phase_lowpass", "OneEuro", "nan_runs"]
+
+
+def mask_low_visibility(image: NDArray[np.floating], min_visibility: float) -> NDArray[np.bool_]:
+    """(T, 33) True where a landmark is missing or less visible than ``min_visibility``.
+
+    ``image`` (T, 33, 4) with visibility in the last channel.
+    """
+    vis = image[..., 3]
+    return ~(vis >= min_visibility) | np.isnan(image[..., 0])
+
+
+def nan_runs(valid: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``[start, stop)`` index ranges where ``valid`` (T,) is True."""
+    padded = np.concatenate(([False], valid, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def interpolate_gaps(
+    t: NDArray[np.floating], x: NDArray[np.floating], max_gap_s: float
+) -> NDArray[np.float64]:
+    """Linear fill of interior NaN gaps whose duration (between the valid
+    neighbours) is at most ``max_gap_s``. ``x`` (T,) or (T, K); returns a copy."""
+    out = np.array(x, dtype=np.float64, copy=True)
+    if out.ndim == 1:
+        _fill_column(np.asarray(t, np.float64), out, max_gap_s)
+        return out
+    for k in range(out.shape[1]):
+        _fill_column(np.asarray(t, np.float64), out[:, k], max_gap_s)
+    return out
+
+
+def _fill_column(t: NDArray[np.float64], col: NDArray[np.float64], max_gap_s: float) -> None:
+    valid = ~np.isnan(col)
+    if valid.all() or valid.sum() < 2:
+        return
+    for start, stop in nan_runs(~valid):
+        if start == 0 or stop == len(col):
+            continue
+        if t[stop] - t[start - 1] <= max_gap_s:
+            col[start:stop] = np.interp(t[start:stop], t[[start - 1, stop]], col[[start - 1, stop]])
+
+
+def zero_phase_lowpass(
+    t: NDArray[np.floating], x: NDArray[np.floating], cutoff_hz: float, order: int = 2
+) -> NDArray[np.float64]:
+    """Butterworth low-pass applied forwards and backwards on each NaN-free run.
+
+    ``x`` (T,) or (T, K). Runs too short for ``filtfilt``'s padding are left as
+    they are. Timestamps need not be uniform: a run is resampled to its median
+    frame interval, filtered, and interpolated back.
+    """
+    out = np.array(x, dtype=np.float64, copy=True)
+    cols = out if out.ndim == 2 else out[:, None]
+    tt = np.asarray(t, dtype=np.float64)
+    for k in range(cols.shape[1]):
+        for start, stop in nan_runs(~np.isnan(cols[:, k])):
+            cols[start:stop, k] = _filter_run(tt[start:stop], cols[start:stop, k], cutoff_hz, order)
+    return out
+
+
+def _filter_run(
+    t: NDArray[np.float64], x: NDArray[np.float64], cutoff_hz: float, order: int
+) -> NDArray[np.float64]:
+    pad = 3 * (2 * order + 1)
+    if len(x) <= pad:
+        return x
+    dt = float(np.median(np.diff(t)))
+    nyquist = 0.5 / dt
+    if cutoff_hz >= nyquist:
+        return x
+    b, a = butter(order, cutoff_hz / nyquist)
+    uniform = np.allclose(np.diff(t), dt, rtol=1e-3)
+    if uniform:
+        return filtfilt(b, a, x)
+    grid = np.arange(t[0], t[-1] + dt * 0.5, dt)
+    if len(grid) <= pad:
+        return x
+    return np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, x)))
+
+
+class OneEuro:
+    """Causal One-Euro filter (Casiez et al. 2012) of one scalar signal.
+
+    ``min_cutoff_hz`` smooths slow motion, ``beta`` (per unit/s) opens the
+    cut-off for fast motion, ``d_cutoff_hz`` smooths the speed estimate.
+    A NaN input leaves the state unchanged and returns the last output.
+    """
+
+    __slots__ = ("min_cutoff_hz", "beta", "d_cutoff_hz", "_t", "_x", "_dx")
+
+    def __init__(self, min_cutoff_hz: float, beta: float, d_cutoff_hz: float = 1.0) -> None:
+        if min_cutoff_hz <= 0 or d_cutoff_hz <= 0:
+            raise ValueError("One-Euro cut-offs must be > 0 Hz")
+        if beta < 0:
+            raise ValueError(f"One-Euro beta must be >= 0, got {beta}")
+        self.min_cutoff_hz = min_cutoff_hz
+        self.beta = beta
+        self.d_cutoff_hz = d_cutoff_hz
+        self._t = math.nan
+        self._x = math.nan
+        self._dx = 0.0
+
+    def __call__(self, t: float, x: float) -> float:
+        """Filtered value at time ``t`` (s) given the raw value ``x``."""
+        if x != x:
+            return self._x
+        if self._x != self._x:
+            self._t, self._x, self._dx = t, x, 0.0
+            return x
+        dt = t - self._t
+        if dt <= 0:
+            return self._x
+        a_d = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * self.d_cutoff_hz * dt))
+        self._dx += a_d * ((x - self._x) / dt - self._dx)
+        cutoff = self.min_cutoff_hz + self.beta * abs(self._dx)
+        a = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * cutoff * dt))
+        self._x += a * (x - self._x)
+        self._t = t
+        return self._x

@@ -1,0 +1,219 @@
+"""One typed source of configuration: frozen dataclasses with defaults in code.
+
+A TOML file (see ``default_config.toml``, commented line by line) overrides
+the defaults, and ``--set section.key=value`` flags override the file.
+Times are seconds, frequencies Hz, angles degrees; hip height is in percent
+of the person's torso length.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+__all__ = [
+    "CleaningConfig",
+    "SetupConfig",
+    "CounterConfig",
+    "FlexionConfig",
+    "ExtensionConfig",
+    "SitToStandConfig",
+    "TestsConfig",
+    "Config",
+    "load_config",
+    "apply_overrides",
+    "parse_set",
+]
+
+
+@dataclass(frozen=True)
+class CleaningConfig:
+    """Landmark cleaning and filtering."""
+
+    min_visibility: float = 0.5
+    max_gap_s: float = 0.25
+    lowpass_hz: float = 6.0
+    lowpass_order: int = 2
+    one_euro_min_cutoff_hz: float = 2.0
+    one_euro_beta: float = 0.02
+    one_euro_d_cutoff_hz: float = 1.0
+
+
+@dataclass(frozen=True)
+class SetupConfig:
+    """The set-up step that finds the person's own baseline posture."""
+
+    still_s: float = 0.4
+    still_tolerance: float = 0.06
+    timeout_s: float = 4.0
+    side_view_max_ratio: float = 0.35
+    frontal_min_ratio: float = 0.65
+
+
+@dataclass(frozen=True)
+class CounterConfig:
+    """Rep detection on the primary signal, relative to the baseline.
+
+    A rep goes ``enter`` beyond the baseline for at least ``min_dwell_s`` and
+    comes back within ``rest`` of it; it starts and ends where the signal sits
+    within ``onset`` of its resting level (see ``formcheck.reps.RepCounter``).
+    """
+
+    enter: float
+    rest: float
+    onset: float
+    min_dwell_s: float = 0.15
+    settle_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class FlexionConfig:
+    """Standing trunk flexion: counting and cue thresholds."""
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(30.0, 12.0, 3.0, 0.2))
+    knee_bend_deg: float = 15.0
+    max_velocity_deg_s: float = 120.0
+    max_velocity_peaks: int = 2
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class ExtensionConfig:
+    """Standing back extension: counting and cue thresholds."""
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(10.0, 5.0, 1.5, 0.2))
+    knee_bend_deg: float = 15.0
+    max_velocity_deg_s: float = 90.0
+    max_velocity_peaks: int = 2
+    min_hold_s: float = 1.0
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class SitToStandConfig:
+    """Sit-to-stand (and squats analysed as such): counting and cue thresholds.
+
+    The primary signal is hip height above the ankles in percent of torso
+    length. ``seated_max_height`` separates a seated from a standing start.
+    """
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(45.0, 20.0, 5.0, 0.15))
+    squat_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(30.0, 12.0, 4.0, 0.15)
+    )
+    seated_max_height: float = 130.0
+    seated_min_knee_deg: float = 50.0
+    stand_max_hip_deg: float = 25.0
+    stand_max_knee_deg: float = 20.0
+    arm_touch_distance: float = 0.3
+    arm_touch_share: float = 0.3
+    drop_speed_ratio: float = 1.8
+    max_trunk_lean_deg: float = 60.0
+    max_asymmetry_deg: float = 15.0
+    max_lateral_lean_deg: float = 10.0
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class TestsConfig:
+    """Clinical tests. ``five_stop``: "seat" (buttocks touch the seat after the
+    5th stand) or "stand" (the 5th full stand)."""
+
+    five_stop: str = "seat"
+    chair_stand_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every tunable number of the analysis."""
+
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    setup: SetupConfig = field(default_factory=SetupConfig)
+    trunk_flexion: FlexionConfig = field(default_factory=FlexionConfig)
+    back_extension: ExtensionConfig = field(default_factory=ExtensionConfig)
+    sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
+    tests: TestsConfig = field(default_factory=TestsConfig)
+
+    def __post_init__(self) -> None:
+        if self.tests.five_stop not in ("seat", "stand"):
+            raise ValueError(
+                f"tests.five_stop must be 'seat' or 'stand', got {self.tests.five_stop!r}"
+            )
+        c = self.cleaning
+        if not 0.0 <= c.min_visibility <= 1.0:
+            raise ValueError(f"cleaning.min_visibility must be in [0, 1], got {c.min_visibility}")
+        for name in ("max_gap_s", "lowpass_hz", "one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz"):
+            if getattr(c, name) < 0 or (name != "max_gap_s" and getattr(c, name) == 0):
+                raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
+        if self.setup.still_s <= 0 or self.setup.timeout_s < self.setup.still_s:
+            raise ValueError("setup.still_s must be > 0 and setup.timeout_s >= setup.still_s")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _coerce(value: Any, kind: Any, key: str) -> Any:
+    if kind is bool:
+        if isinstance(value, str):
+            return value.lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"config {key}: cannot read {value!r} as {kind.__name__}") from err
+
+
+def _merge(obj: Any, updates: Mapping[str, Any], prefix: str) -> Any:
+    hints = get_type_hints(type(obj))
+    names = {f.name for f in dataclasses.fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in updates.items():
+        path = f"{prefix}{key}"
+        if key not in names:
+            valid = ", ".join(sorted(names))
+            raise ValueError(f"unknown config key {path!r}; valid here: {valid}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise ValueError(f"config {path} is a section; set one of its keys")
+            changes[key] = _merge(current, value, path + ".")
+        else:
+            changes[key] = _coerce(value, hints[key], path)
+    return dataclasses.replace(obj, **changes)
+
+
+def apply_overrides(config: Config, updates: Mapping[str, Any]) -> Config:
+    """A new ``Config`` with the nested ``updates`` (TOML-shaped) applied; unknown keys raise."""
+    return _merge(config, updates, "")
+
+
+def parse_set(items: Iterable[str]) -> dict[str, Any]:
+    """``["sit_to_stand.counter.enter=40"]`` -> nested dict for :func:`apply_overrides`."""
+    nested: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set needs key=value, got {item!r}")
+        parts = key.strip().split(".")
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value.strip()
+    return nested
+
+
+def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
+    """Defaults, then the TOML file at ``path`` (if any), then ``key=value`` overrides."""
+    config = Config()
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"{path}: not valid TOML ({err})") from err
+        config = apply_overrides(config, data)
+    sets = parse_set(overrides)
+    return apply_overrides(config, sets) if sets else config

@@ -1,0 +1,148 @@
+"""Per-rep measurements from the rep's own window of raw features.
+
+The window (frames from the rep's start to its end, nothing later, so live
+and offline compute the same numbers) has short gaps interpolated and a
+zero-phase Butterworth low-pass applied, then:
+
+- times: start, extreme (peak of the filtered primary signal), end (s);
+- phases: ``out_s`` start -> end range, ``hold_s`` time at end range (within
+  ``end_range_share`` of the peak excursion), ``back_s`` end range -> end;
+- peak angular velocity of the primary angle (deg/s);
+- smoothness: number of velocity peaks per phase (local maxima of the speed
+  above 20 % of the rep's peak speed; 1 per phase is perfectly smooth);
+- exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
+  wrist-thigh contact share during the rise, rise and descent speeds,
+  left-right knee difference, frontal-plane lean.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.cleaning import interpolate_gaps, zero_phase_lowpass
+from formcheck.config import Config
+from formcheck.exercises import Plan
+from formcheck.signals import COL
+
+__all__ = ["measure_rep", "velocity_peaks", "smooth_window"]
+
+_PEAK_SHARE = 0.2
+
+
+def smooth_window(
+    t: NDArray[np.float64], feats: NDArray[np.float64], config: Config
+) -> NDArray[np.float64]:
+    """Gap-filled, zero-phase filtered copy of a (n, F) feature window."""
+    c = config.cleaning
+    filled = interpolate_gaps(t, feats, c.max_gap_s)
+    return zero_phase_lowpass(t, filled, c.lowpass_hz, c.lowpass_order)
+
+
+def velocity_peaks(speed: NDArray[np.float64], peak: float) -> int:
+    """Local maxima of ``speed`` (n,) above ``_PEAK_SHARE`` of ``peak``."""
+    s = np.nan_to_num(speed, nan=0.0)
+    if len(s) < 3 or peak <= 0:
+        return int(len(s) > 0 and peak > 0)
+    inner = (s[1:-1] > s[:-2]) & (s[1:-1] >= s[2:]) & (s[1:-1] > _PEAK_SHARE * peak)
+    return (
+        int(inner.sum())
+        + int(s[0] > s[1] and s[0] > _PEAK_SHARE * peak)
+        + int(s[-1] > s[-2] and s[-1] > _PEAK_SHARE * peak)
+    )
+
+
+def _nan_stat(fn, x: NDArray[np.float64], *args: float) -> float:  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(fn(x, *args)) if len(x) else float("nan")
+
+
+def _phases(t: NDArray[np.float64], rel: NDArray[np.float64], share: float) -> tuple[int, int, int]:
+    """Indices of the first end-range frame, the extreme, and the last end-range frame."""
+    peak_i = int(np.nanargmax(rel))
+    inside = np.flatnonzero(rel >= share * rel[peak_i])
+    return int(inside[0]), peak_i, int(inside[-1])
+
+
+def _angle_speed(t: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[np.float64]:
+    if len(t) < 2:
+        return np.zeros_like(angle)
+    return np.abs(np.gradient(angle, t))
+
+
+def measure_rep(
+    t: NDArray[np.float64],
+    feats: NDArray[np.float64],
+    plan: Plan,
+    config: Config,
+    baseline: dict[str, float],
+) -> dict[str, float]:
+    """Measurements of one rep window: ``t`` (n,) s, ``feats`` (n, F) raw features;
+    ``baseline`` the set-up medians of the features."""
+    end_range_share = getattr(config, plan.exercise).end_range_share
+    sm = smooth_window(t, feats, config)
+    primary = sm[:, COL[plan.primary]]
+    rel = plan.direction * (primary - plan.baseline)
+    if not np.isfinite(rel).any():
+        rel = np.zeros(len(t))
+    i_in, i_ext, i_out = _phases(t, np.nan_to_num(rel, nan=-np.inf), end_range_share)
+    m: dict[str, float] = {
+        "start_s": float(t[0]),
+        "extreme_s": float(t[i_ext]),
+        "end_s": float(t[-1]),
+        "duration_s": float(t[-1] - t[0]),
+        "out_s": float(t[i_in] - t[0]),
+        "hold_s": float(t[i_out] - t[i_in]),
+        "back_s": float(t[-1] - t[i_out]),
+    }
+    angle = sm[:, COL["trunk_inclination"] if plan.primary != "hip_height" else COL["knee_flexion"]]
+    speed = _angle_speed(t, angle)
+    peak = _nan_stat(np.nanmax, speed)
+    m["peak_velocity_deg_s"] = peak
+    m["velocity_peaks_out"] = float(velocity_peaks(speed[: i_in + 1], peak))
+    m["velocity_peaks_back"] = float(velocity_peaks(speed[i_out:], peak))
+    knee = sm[:, COL["knee_flexion"]]
+    trunk = sm[:, COL["trunk_inclination"]]
+    knee_base = baseline.get("knee_flexion", float("nan"))
+    m["knee_bend_deg"] = _nan_stat(np.nanmax, knee) - (knee_base if knee_base == knee_base else 0.0)
+    m["peak_trunk_deg"] = _nan_stat(np.nanmax, trunk)
+    m["peak_extension_deg"] = -_nan_stat(np.nanmin, trunk)
+    m["excursion"] = float(rel[i_ext])
+    if plan.exercise == "sit_to_stand":
+        touch = config.sit_to_stand.arm_touch_distance
+        m.update(_sts_measures(t, sm, plan, (i_in, i_ext, i_out), touch))
+    return m
+
+
+def _sts_measures(
+    t: NDArray[np.float64],
+    sm: NDArray[np.float64],
+    plan: Plan,
+    idx: tuple[int, int, int],
+    touch: float,
+) -> dict[str, float]:
+    i_in, _, i_out = idx
+    hip, knee = sm[:, COL["hip_flexion"]], sm[:, COL["knee_flexion"]]
+    height = sm[:, COL["hip_height"]]
+    velocity = np.gradient(height, t) if len(t) > 1 else np.zeros(len(t))
+    rise = slice(0, i_in + 1) if plan.direction > 0 else slice(i_out, len(t))
+    lower = slice(i_out, len(t)) if plan.direction > 0 else slice(0, i_in + 1)
+    wrist = sm[rise, COL["wrist_thigh"]]
+    other = sm[:, COL["knee_flexion_other"]]
+    both = np.isfinite(other) & np.isfinite(knee)
+    return {
+        "hip_top_deg": _nan_stat(np.nanpercentile, hip, 5.0),
+        "hip_bottom_deg": _nan_stat(np.nanpercentile, hip, 95.0),
+        "knee_top_deg": _nan_stat(np.nanpercentile, knee, 5.0),
+        "knee_bottom_deg": _nan_stat(np.nanpercentile, knee, 95.0),
+        "arm_contact_share": float(np.mean(wrist < touch)) if len(wrist) else 0.0,
+        "rise_speed": _nan_stat(np.nanmax, velocity[rise]),
+        "descent_speed": -_nan_stat(np.nanmin, velocity[lower]),
+        "knee_asymmetry_deg": _nan_stat(np.nanmax, np.abs(knee - other)[both])
+        if both.mean() > 0.8
+        else float("nan"),
+        "lateral_lean_deg": _nan_stat(np.nanmax, np.abs(sm[:, COL["lateral_lean"]])),
+    }

@@ -1,0 +1,430 @@
+"""The streaming session: one object for live use and (by replay) offline analysis.
+
+``Session.update(t, image_lm, world_lm, width, height)`` does, per frame:
+visibility masking -> set-up (until the baseline is found) -> features (the
+angle kernel with T = 1) -> the rep counter (inline causal One-Euro filter +
+hysteresis) -> per-rep measurements, cues and score when a rep ends (from
+that rep's window of raw features, zero-phase filtered). ``finish()`` builds
+the :class:`~formcheck.report.Report`.
+
+``formcheck.analysis.analyze`` replays a whole clip through the same object:
+set-up frame by frame, then the features of all later frames in one
+vectorised call and one :meth:`RepCounter.feed` over them. Elementwise NumPy
+gives the same numbers for 1 frame or T, so live and offline agree exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts
+from formcheck.config import Config
+from formcheck.cues import Cue, incomplete_cue, rep_cues, score
+from formcheck.exercises import ExerciseSpec, Plan, get_exercise
+from formcheck.landmarks import N_LANDMARKS
+from formcheck.measures import measure_rep, smooth_window
+from formcheck.report import AngleCurves, Report, RepResult
+from formcheck.reps import AWAY, REST, RepCounter, RepEvent
+from formcheck.signals import COL, FEATURES, frame_features, masked_pixels
+from formcheck.view import Calibration, SetupFinder
+
+__all__ = ["Session", "LiveState"]
+
+_CUE_SHOW_S = 3.0
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the live page shows after each frame (see the module docstring)."""
+
+    t: float
+    phase: str
+    rep_count: int
+    angles: dict[str, float]
+    primary: tuple[str, float]
+    cue: str | None
+    cue_level: str
+    setup_messages: list[str]
+    last_rep: RepResult | None
+    view: str
+    side: str | None
+    test_elapsed_s: float | None = None
+    test_remaining_s: float | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class _History:
+    """Growable per-frame arrays: ``t`` (N,) s and raw features (N, F)."""
+
+    def __init__(self) -> None:
+        self._t = np.empty(256)
+        self._f = np.empty((256, len(FEATURES)))
+        self.n = 0
+
+    def extend(self, t: NDArray[np.float64], feats: NDArray[np.float64]) -> None:
+        need = self.n + len(t)
+        if need > len(self._t):
+            size = max(need, 2 * len(self._t))
+            self._t = np.resize(self._t, size)
+            self._f = np.resize(self._f, (size, len(FEATURES)))
+        self._t[self.n : need] = t
+        self._f[self.n : need] = feats
+        self.n = need
+
+    @property
+    def t(self) -> NDArray[np.float64]:
+        return self._t[: self.n]
+
+    @property
+    def feats(self) -> NDArray[np.float64]:
+        return self._f[: self.n]
+
+    def window(
+        self, start_s: float, end_s: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        lo = int(np.searchsorted(self.t, start_s, side="left"))
+        hi = int(np.searchsorted(self.t, end_s, side="right"))
+        return self._t[lo:hi], self._f[lo:hi]
+
+
+class Session:
+    """One exercise session, fed frame by frame; see the module docstring."""
+
+    def __init__(
+        self,
+        exercise: str,
+        *,
+        test: str | None = None,
+        config: Config | None = None,
+        age: int | None = None,
+        sex: str | None = None,
+    ) -> None:
+        self.spec: ExerciseSpec = get_exercise(exercise)
+        _check_test(test, exercise, age, sex)
+        self.test, self.age, self.sex = test, age, sex
+        self.config = config or Config()
+        self._setup = SetupFinder(self.config.setup, _features)
+        self._pre_t: list[float] = []
+        self._pre_pix: list[NDArray[np.float64]] = []
+        self.calibration: Calibration | None = None
+        self.plan: Plan | None = None
+        self.counter: RepCounter | None = None
+        self._hist = _History()
+        self.reps: list[RepResult] = []
+        self._first_t = math.nan
+        self._frames = 0
+        self._seen = 0
+
+    # -- live ---------------------------------------------------------------------------
+    def update(
+        self,
+        t: float,
+        image_lm: NDArray[np.floating] | None,
+        world_lm: NDArray[np.floating] | None,
+        width: int,
+        height: int,
+    ) -> LiveState:
+        """Feed one frame: ``t`` s (increasing), ``image_lm`` (33, 4) normalised
+        x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (unused by the
+        counter), frame size in pixels. Returns the state to display."""
+        image = _image_row(image_lm)
+        pix = masked_pixels(image[None], width, height, self.config.cleaning.min_visibility)[0]
+        before = len(self.reps)
+        if self.calibration is None:
+            self._setup_frame(float(t), image, pix)
+        else:
+            self._run(np.array([float(t)]), _features(pix[None], self.plan_side, self.plan_facing))
+        return self._live_state(float(t), len(self.reps) > before)
+
+    def finish(self) -> Report:
+        """The report of everything fed so far (a rep back at rest but not yet
+        settled counts as complete)."""
+        from formcheck.analysis import build_report
+
+        self._flush()
+        return build_report(self)
+
+    def _flush(self) -> None:
+        if self.counter is not None:
+            for event in self.counter.flush():
+                self.reps.append(self._result(event, len(self.reps) + 1))
+
+    # -- shared by live and offline -----------------------------------------------------
+    @property
+    def plan_side(self) -> str:
+        return self.calibration.side if self.calibration else "left"
+
+    @property
+    def plan_facing(self) -> int:
+        return self.calibration.facing if self.calibration else 1
+
+    def _setup_frame(self, t: float, image: NDArray[np.float64], pix: NDArray[np.float64]) -> None:
+        self._count_frame(t, pix)
+        self._pre_t.append(t)
+        self._pre_pix.append(pix)
+        calib = self._setup.update(t, image, pix)
+        if calib is not None:
+            self._lock(calib)
+
+    def _count_frame(self, t: float, pix: NDArray[np.float64]) -> None:
+        if self._first_t != self._first_t:
+            self._first_t = t
+        self._frames += 1
+        self._seen += int(np.isfinite(pix).any())
+
+    def _lock(self, calib: Calibration) -> None:
+        self.calibration = calib
+        self.plan = self.spec.plan(calib, self.config)
+        c, cl = self.plan.counter, self.config.cleaning
+        self.counter = RepCounter(
+            c.enter,
+            c.rest,
+            c.min_dwell_s,
+            onset=c.onset,
+            settle_s=c.settle_s,
+            min_cutoff_hz=cl.one_euro_min_cutoff_hz,
+            beta=cl.one_euro_beta,
+            d_cutoff_hz=cl.one_euro_d_cutoff_hz,
+        )
+        pix = np.asarray(self._pre_pix).reshape(-1, N_LANDMARKS, 2)
+        self._hist.extend(np.asarray(self._pre_t), _features(pix, calib.side, calib.facing))
+        self._pre_t, self._pre_pix = [], []
+
+    def _run(self, t: NDArray[np.float64], feats: NDArray[np.float64]) -> None:
+        """Counter + rep results over frames ``t`` (N,) with features (N, F)."""
+        assert self.plan is not None and self.counter is not None
+        self._frames += len(t)
+        self._seen += int(np.isfinite(feats[:, COL["trunk_inclination"]]).sum())
+        self._hist.extend(t, feats)
+        x = self.plan.direction * (feats[:, COL[self.plan.primary]] - self.plan.baseline)
+        for event in self.counter.feed(t, x):
+            self.reps.append(self._result(event, len(self.reps) + 1))
+
+    def _result(self, event: RepEvent, index: int, complete: bool = True) -> RepResult:
+        assert self.plan is not None and self.calibration is not None
+        t, feats = self._hist.window(event.start_s, event.end_s)
+        m = measure_rep(t, feats, self.plan, self.config, self.calibration.baseline)
+        cues = rep_cues(self.spec.cues, m, self.config, self.plan, self.calibration.view)
+        if not complete:
+            cues = [incomplete_cue(self.plan, m["excursion"])] + cues
+        points, deductions = score(cues)
+        return RepResult(
+            index,
+            m["start_s"],
+            m["extreme_s"],
+            m["end_s"],
+            _rom(self.plan, m),
+            m,
+            cues,
+            points,
+            deductions,
+            complete,
+        )
+
+    def open_rep(self) -> RepResult | None:
+        """The rep in progress (away from the start posture) as an incomplete result."""
+        if self.counter is None or self.counter.state != AWAY or self._hist.n == 0:
+            return None
+        start = self.counter.open_rep_start_s
+        event = RepEvent(
+            start,
+            self.counter.extreme_s,
+            float(self._hist.t[-1]),
+            self.counter.extreme,
+            self.counter.entered_s,
+        )
+        return self._result(event, len(self.reps) + 1, complete=False)
+
+    # -- live state ---------------------------------------------------------------------
+    def _live_state(self, t: float, new_rep: bool) -> LiveState:
+        calib = self.calibration
+        if calib is None or self.plan is None or self.counter is None:
+            return LiveState(
+                t,
+                "setup",
+                0,
+                {},
+                ("", math.nan),
+                None,
+                "warn",
+                list(self._setup.messages),
+                None,
+                "unknown",
+                None,
+            )
+        row = self._hist.feats[-1]
+        angles = {
+            n: float(row[COL[n]]) for n in ("trunk_inclination", "hip_flexion", "knee_flexion")
+        }
+        angles["hip_height"] = float(row[COL["hip_height"]])
+        last = self.reps[-1] if self.reps else None
+        cue, level = self._live_cue(t, row, last)
+        elapsed, remaining = self._test_clock(t)
+        return LiveState(
+            t,
+            self._phase(),
+            len(self.reps),
+            angles,
+            (self.plan.primary, float(row[COL[self.plan.primary]])),
+            cue,
+            level,
+            list(calib.messages),
+            last if new_rep else None,
+            calib.view,
+            calib.side,
+            elapsed,
+            remaining,
+        )
+
+    def _phase(self) -> str:
+        assert self.plan is not None and self.counter is not None
+        rest, out, end_range, back = self.plan.phases
+        y, c = self.counter.value, self.counter
+        if c.state == REST:
+            return out if y > c.rest else rest
+        if c.state != AWAY:
+            return back
+        share = getattr(self.config, self.plan.exercise).end_range_share
+        if y >= share * c.extreme:
+            return end_range
+        return back
+
+    def _live_cue(
+        self, t: float, row: NDArray[np.float64], last: RepResult | None
+    ) -> tuple[str | None, str]:
+        assert self.plan is not None and self.calibration is not None
+        if self.plan.exercise != "sit_to_stand":
+            knee = row[COL["knee_flexion"]] - _nz(self.calibration.baseline["knee_flexion"])
+            if knee > getattr(self.config, self.plan.exercise).knee_bend_deg:
+                return "Keep your knees straight", "warn"
+        if last is not None and t - last.end_s <= _CUE_SHOW_S:
+            worst = _worst(last.cues)
+            return (worst.patient, worst.level) if worst else ("Good rep", "good")
+        return None, "good"
+
+    def _test_clock(self, t: float) -> tuple[float | None, float | None]:
+        if self.test is None or self.counter is None:
+            return None, None
+        start = self.reps[0].start_s if self.reps else self.counter.open_rep_start_s
+        if start != start:
+            return 0.0, (self.config.tests.chair_stand_s if self.test == "30s_cst" else None)
+        elapsed = t - start
+        if self.test == "30s_cst":
+            return elapsed, max(0.0, self.config.tests.chair_stand_s - elapsed)
+        return elapsed, None
+
+    # -- tests --------------------------------------------------------------------------
+    def test_result(self) -> TestResult | None:
+        """The clinical test outcome from the reps so far (None without a test)."""
+        if self.test is None:
+            return None
+        reps = self.reps
+        arms = any(c.code == "arms_used" for r in reps for c in r.cues)
+        if self.test == "5xsts":
+            rises = [(r.start_s, r.extreme_s, r.end_s) for r in reps]
+            return five_times_sts(rises, self.config.tests.five_stop, arms, self.age)
+        return self._chair_stand(arms)
+
+    def _chair_stand(self, arms: bool) -> TestResult:
+        assert self.counter is not None or not self.reps
+        stands = [float(r.measurements["start_s"] + r.measurements["out_s"]) for r in self.reps]
+        open_rep = self.open_rep()
+        if open_rep is not None:
+            stands.append(open_rep.measurements["start_s"] + open_rep.measurements["out_s"])
+        start = self.reps[0].start_s if self.reps else (open_rep.start_s if open_rep else math.nan)
+        halfway = self._halfway_at(start + self.config.tests.chair_stand_s, stands)
+        return chair_stand_30s(
+            stands, start, self.config.tests.chair_stand_s, halfway, arms, self.age, self.sex
+        )
+
+    def _halfway_at(self, t_end: float, stands: list[float]) -> bool:
+        """More than halfway up (but not yet counted) at ``t_end``."""
+        if self.plan is None or not math.isfinite(t_end) or self._hist.n == 0:
+            return False
+        if t_end > self._hist.t[-1] or any(abs(s - t_end) < 1e-9 for s in stands):
+            return False
+        typical = (
+            np.median([r.measurements["excursion"] for r in self.reps])
+            if self.reps
+            else self.plan.counter.enter
+        )
+        t, feats = self._hist.window(t_end - 1.0, t_end)
+        sm = smooth_window(t, feats, self.config)[:, COL[self.plan.primary]]
+        rel = self.plan.direction * (sm - self.plan.baseline)
+        rising = len(rel) > 1 and rel[-1] > rel[0]
+        last_stand_before = max((s for s in stands if s <= t_end), default=-math.inf)
+        return bool(rising and rel[-1] > 0.5 * typical and t_end - last_stand_before > 1.0)
+
+    # -- for build_report ---------------------------------------------------------------
+    def curves(self) -> AngleCurves | None:
+        """Raw and zero-phase filtered per-frame curves (offline extra)."""
+        if self._hist.n == 0:
+            return None
+        t, feats = self._hist.t.copy(), self._hist.feats.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sm = smooth_window(t, feats, self.config)
+        names = ("trunk_inclination", "hip_flexion", "knee_flexion", "hip_height")
+        return AngleCurves(
+            t, {n: feats[:, COL[n]] for n in names}, {n: sm[:, COL[n]] for n in names}
+        )
+
+    def frame_stats(self) -> tuple[float, float]:
+        """(duration s, share of frames with a person)."""
+        t_last = (
+            float(self._hist.t[-1])
+            if self._hist.n
+            else (self._pre_t[-1] if self._pre_t else math.nan)
+        )
+        duration = t_last - self._first_t if self._frames else 0.0
+        return (duration if math.isfinite(duration) else 0.0), (
+            self._seen / self._frames if self._frames else 0.0
+        )
+
+
+def _features(pix: NDArray[np.float64], side: str, facing: int) -> NDArray[np.float64]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return frame_features(pix, side, facing)  # type: ignore[arg-type]
+
+
+def _image_row(image_lm: NDArray[np.floating] | None) -> NDArray[np.float64]:
+    if image_lm is None:
+        return np.full((N_LANDMARKS, 4), np.nan)
+    image = np.asarray(image_lm, dtype=np.float64)
+    if image.shape != (N_LANDMARKS, 4):
+        raise ValueError(f"image_lm must have shape ({N_LANDMARKS}, 4), got {image.shape}")
+    return image.astype(np.float32).astype(np.float64)
+
+
+def _check_test(test: str | None, exercise: str, age: int | None, sex: str | None) -> None:
+    if test is not None and test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; valid: {', '.join(TESTS)}")
+    if test is not None and exercise != "sit_to_stand":
+        raise ValueError(f"test {test!r} needs exercise 'sit_to_stand', got {exercise!r}")
+    if sex is not None and sex not in ("f", "m"):
+        raise ValueError(f"sex must be 'f' or 'm', got {sex!r}")
+    if age is not None and not 0 < age < 130:
+        raise ValueError(f"age must be between 1 and 129, got {age}")
+
+
+def _rom(plan: Plan, m: dict[str, float]) -> float:
+    if plan.exercise == "trunk_flexion":
+        return m["peak_trunk_deg"]
+    if plan.exercise == "back_extension":
+        return m["peak_extension_deg"]
+    return m["knee_bottom_deg"] - m["knee_top_deg"]
+
+
+def _nz(x: float) -> float:
+    return x if x == x else 0.0
+
+
+def _worst(cues: list[Cue]) -> Cue | None:
+    bad = [c for c in cues if c.level == "bad"]
+    return (bad or cues or [None])[0]

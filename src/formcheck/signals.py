@@ -1,0 +1,100 @@
+"""Per-frame signals derived from landmarks, vectorised over frames.
+
+:func:`frame_features` turns masked pixel landmarks (T, 33, 2) into the
+feature matrix (T, F) whose columns are ``FEATURES``: the side's trunk, hip
+and knee angles (deg), the other side's, hip height above the ankles (% of
+torso length), the nearest wrist's distance to the thigh (thigh lengths),
+and frontal-plane trunk lean and shoulder tilt (deg). Live code calls it with
+T = 1, offline code with the whole clip; the numbers are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.angles import Side, angles, specs_for
+from formcheck.landmarks import INDEX
+
+__all__ = ["FEATURES", "COL", "masked_pixels", "frame_features", "other_side"]
+
+FEATURES: Final[tuple[str, ...]] = (
+    "trunk_inclination",
+    "hip_flexion",
+    "knee_flexion",
+    "trunk_inclination_other",
+    "hip_flexion_other",
+    "knee_flexion_other",
+    "hip_height",
+    "wrist_thigh",
+    "lateral_lean",
+    "shoulder_tilt",
+)
+COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
+
+_LS, _RS = INDEX["left_shoulder"], INDEX["right_shoulder"]
+_LH, _RH = INDEX["left_hip"], INDEX["right_hip"]
+_WRISTS: Final = np.array([INDEX["left_wrist"], INDEX["right_wrist"]])
+
+
+def other_side(side: Side) -> Side:
+    return "right" if side == "left" else "left"
+
+
+def masked_pixels(
+    image: NDArray[np.floating], width: int, height: int, min_visibility: float
+) -> NDArray[np.float64]:
+    """(T, 33, 2) pixel coordinates from (T, 33, 4) normalised landmarks; NaN where
+    visibility < ``min_visibility`` or missing."""
+    img = np.asarray(image, dtype=np.float64)
+    pix = img[..., :2] * np.array([float(width), float(height)])
+    hidden = ~(img[..., 3] >= min_visibility)
+    pix[hidden] = np.nan
+    return pix
+
+
+def _segment_distance(
+    p: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distance (T, W) of points p (T, W, 2) to segments a-b (T, 2), in segment lengths."""
+    ab = b - a
+    length2 = np.einsum("td,td->t", ab, ab)
+    ap = p - a[:, None, :]
+    s = np.clip(np.einsum("twd,td->tw", ap, ab) / length2[:, None], 0.0, 1.0)
+    closest = a[:, None, :] + s[..., None] * ab[:, None, :]
+    return np.linalg.norm(p - closest, axis=-1) / np.sqrt(length2)[:, None]
+
+
+def frame_features(pix: NDArray[np.float64], side: Side, facing: int) -> NDArray[np.float64]:
+    """(T, F) features (columns ``FEATURES``) from masked pixels (T, 33, 2).
+
+    ``side`` is the camera-facing side the primary angles use; ``facing`` +1
+    if the person faces image right, -1 if left.
+    """
+    fwd = np.array([float(facing), 0.0])
+    main = angles(pix, specs_for(side), fwd)
+    other = angles(pix, specs_for(other_side(side)), fwd)
+    hip = pix[:, INDEX[f"{side}_hip"]]
+    shoulder = pix[:, INDEX[f"{side}_shoulder"]]
+    knee = pix[:, INDEX[f"{side}_knee"]]
+    ankle = pix[:, INDEX[f"{side}_ankle"]]
+    torso = np.linalg.norm(shoulder - hip, axis=-1)
+    height = (ankle[:, 1] - hip[:, 1]) / torso * 100.0
+    wrist = _nearest(_segment_distance(pix[:, _WRISTS], hip, knee))
+    mid_hip = 0.5 * (pix[:, _LH] + pix[:, _RH])
+    mid_sh = 0.5 * (pix[:, _LS] + pix[:, _RS])
+    trunk = mid_sh - mid_hip
+    lateral = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))
+    sh_line = pix[:, _LS] - pix[:, _RS]
+    tilt = np.degrees(np.arctan2(sh_line[:, 1], np.abs(sh_line[:, 0])))
+    cols = (main, other, height[:, None], wrist[:, None], lateral[:, None], tilt[:, None])
+    return np.concatenate(cols, axis=1)
+
+
+def _nearest(d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row minimum of (T, W) ignoring NaN; NaN where the whole row is NaN."""
+    best = np.min(np.where(np.isnan(d), np.inf, d), axis=1)
+    best[np.isinf(best)] = np.nan
+    return best

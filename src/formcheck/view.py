@@ -1,0 +1,199 @@
+"""Camera side, facing direction, camera view, and the set-up step that finds the baseline.
+
+:class:`SetupFinder` is fed one frame at a time (live, and offline by replay)
+until the person is visible and still for ``setup.still_s``; it then returns
+a :class:`Calibration`: the camera-facing side (by visibility, fixed from then
+on), facing direction, camera view with guidance, and baseline features.
+If no still window comes within ``setup.timeout_s`` of the person appearing,
+the stillest window seen is used and a warning says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.angles import Side, facing_sign
+from formcheck.config import SetupConfig
+from formcheck.landmarks import INDEX
+
+__all__ = [
+    "Calibration",
+    "SetupFinder",
+    "View",
+    "classify_view",
+    "choose_side",
+    "view_ratio",
+    "VIEW_GUIDANCE",
+]
+
+View = Literal["side", "oblique", "frontal", "unknown"]
+
+VIEW_GUIDANCE: Final[dict[str, str]] = {
+    "oblique": "Turn side-on to the camera",
+    "frontal": "Turn side-on to the camera",
+    "unknown": "Step into view so your whole body is visible",
+}
+_SIDE_KEYS: Final = ("shoulder", "hip", "knee", "ankle", "heel", "foot_index")
+_CORE: Final = ("shoulder", "hip", "knee")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the set-up step found. ``baseline`` maps feature names to their
+    median over the still window; ``t_s`` is when set-up finished."""
+
+    side: Side
+    facing: int
+    view: View
+    view_ratio: float
+    baseline: dict[str, float]
+    t_s: float
+    window: tuple[float, float]
+    messages: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _side_score(vis: NDArray[np.floating], side: Side) -> NDArray[np.float64]:
+    idx = [INDEX[f"{side}_{k}"] for k in _SIDE_KEYS]
+    return np.nan_to_num(np.asarray(vis, np.float64)[..., idx]).sum(axis=-1)
+
+
+def choose_side(image: NDArray[np.floating]) -> Side:
+    """The camera-facing side of (T, 33, 4) landmarks: the side whose shoulder,
+    hip, knee, ankle, heel and toe are more visible in total over the frames."""
+    left = float(_side_score(image[..., 3], "left").sum())
+    right = float(_side_score(image[..., 3], "right").sum())
+    return "left" if left >= right else "right"
+
+
+def view_ratio(pix: NDArray[np.float64]) -> float:
+    """Median shoulder width over torso length, from (T, 33, 2) pixels (NaN if unseen).
+
+    About 0-0.3 side-on, 0.6-0.9 facing the camera."""
+    ls, rs = pix[:, INDEX["left_shoulder"]], pix[:, INDEX["right_shoulder"]]
+    lh, rh = pix[:, INDEX["left_hip"]], pix[:, INDEX["right_hip"]]
+    width = np.abs(ls[:, 0] - rs[:, 0])
+    torso = np.linalg.norm(0.5 * (ls + rs) - 0.5 * (lh + rh), axis=-1)
+    ratio = width / torso
+    ratio = ratio[np.isfinite(ratio)]
+    return float(np.median(ratio)) if len(ratio) else float("nan")
+
+
+def classify_view(ratio: float, config: SetupConfig) -> View:
+    """``side``, ``oblique`` or ``frontal`` from :func:`view_ratio`."""
+    if not np.isfinite(ratio):
+        return "unknown"
+    if ratio <= config.side_view_max_ratio:
+        return "side"
+    if ratio >= config.frontal_min_ratio:
+        return "frontal"
+    return "oblique"
+
+
+def _visible(pix_row: NDArray[np.float64], side: Side, keys: tuple[str, ...]) -> bool:
+    idx = [INDEX[f"{side}_{k}"] for k in keys]
+    return bool(np.isfinite(pix_row[idx]).all())
+
+
+class SetupFinder:
+    """Per-frame set-up: waits for a visible, still person and returns a Calibration.
+
+    ``update(t, image_row (33, 4), pix_row (33, 2) masked pixels)`` returns None
+    until done. ``messages`` holds the current guidance for the person.
+    """
+
+    def __init__(self, config: SetupConfig, features: object) -> None:
+        self.config = config
+        self._features = features  # callable(pix (N,33,2), side, facing) -> (N, F)
+        self._t: list[float] = []
+        self._img: list[NDArray[np.float64]] = []
+        self._pix: list[NDArray[np.float64]] = []
+        self._run_start = float("nan")
+        self._first_seen = float("nan")
+        self._best: tuple[float, int, int] | None = None
+        self.messages: list[str] = ["Step into view so your whole body is visible"]
+
+    def update(
+        self, t: float, image_row: NDArray[np.floating], pix_row: NDArray[np.float64]
+    ) -> Calibration | None:
+        seen = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
+        if not seen:
+            self._run_start = float("nan")
+            self.messages = ["Step into view so your whole body is visible"]
+            return None
+        if self._first_seen != self._first_seen:
+            self._first_seen = t
+        if self._run_start != self._run_start:
+            self._run_start = t
+        self._t.append(t)
+        self._img.append(np.asarray(image_row, np.float64))
+        self._pix.append(pix_row)
+        self.messages = self._guidance(pix_row)
+        return self._try_lock(t)
+
+    def _guidance(self, pix_row: NDArray[np.float64]) -> list[str]:
+        feet = _visible(pix_row, "left", ("ankle",)) or _visible(pix_row, "right", ("ankle",))
+        msgs = [] if feet else ["Step back so your feet are in view"]
+        return msgs + ["Hold still for a moment"]
+
+    def _try_lock(self, t: float) -> Calibration | None:
+        cfg = self.config
+        if t - self._run_start < cfg.still_s:
+            return self._maybe_timeout(t)
+        ts = np.asarray(self._t)
+        lo = int(np.searchsorted(ts, t - cfg.still_s, side="left"))
+        lo = max(lo, int(np.searchsorted(ts, self._run_start, side="left")))
+        score = self._motion(lo, len(ts))
+        if self._best is None or score < self._best[0]:
+            self._best = (score, lo, len(ts))
+        if score <= cfg.still_tolerance:
+            return self._calibrate(lo, len(ts), ())
+        return self._maybe_timeout(t)
+
+    def _maybe_timeout(self, t: float) -> Calibration | None:
+        if t - self._first_seen < self.config.timeout_s or self._best is None:
+            return None
+        _, lo, hi = self._best
+        return self._calibrate(
+            lo, hi, ("No still start posture found: baseline taken from the stillest moment",)
+        )
+
+    def _motion(self, lo: int, hi: int) -> float:
+        """Largest excursion of mid-hip and mid-shoulder in the window, in torso lengths."""
+        pix = np.asarray(self._pix[lo:hi])
+        mid_hip = 0.5 * (pix[:, INDEX["left_hip"]] + pix[:, INDEX["right_hip"]])
+        mid_sh = 0.5 * (pix[:, INDEX["left_shoulder"]] + pix[:, INDEX["right_shoulder"]])
+        torso = np.nanmedian(np.linalg.norm(mid_sh - mid_hip, axis=-1))
+        pts = np.concatenate([mid_hip, mid_sh], axis=1)
+        spread = np.nanmax(np.abs(pts - np.nanmedian(pts, axis=0)))
+        value = float(spread / torso) if torso > 0 else float("inf")
+        return value if np.isfinite(value) else float("inf")
+
+    def _calibrate(self, lo: int, hi: int, warnings: tuple[str, ...]) -> Calibration:
+        img = np.asarray(self._img[lo:hi])
+        pix = np.asarray(self._pix[lo:hi])
+        side = choose_side(img)
+        facing = facing_sign(pix)
+        feats = self._features(pix, side, facing)  # type: ignore[operator]
+        from formcheck.signals import FEATURES
+
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(feats, axis=0) if len(feats) else np.full(len(FEATURES), np.nan)
+        ratio = view_ratio(pix)
+        view = classify_view(ratio, self.config)
+        msgs = (VIEW_GUIDANCE[view],) if view in VIEW_GUIDANCE else ()
+        return Calibration(
+            side=side,
+            facing=facing,
+            view=view,
+            view_ratio=ratio,
+            baseline={name: float(med[i]) for i, name in enumerate(FEATURES)},
+            t_s=self._t[hi - 1],
+            window=(self._t[lo], self._t[hi - 1]),
+            messages=msgs,
+            warnings=warnings,
+        )
