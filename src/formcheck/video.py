@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -46,7 +46,7 @@ from numpy.typing import NDArray
 
 from formcheck.errors import FormcheckWarning, VideoUnreadable
 
-__all__ = ["VideoInfo", "VideoReader", "open_video", "output_size"]
+__all__ = ["VideoInfo", "VideoReader", "frame_to_rgb", "open_video", "output_size"]
 
 _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -89,6 +89,31 @@ def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int
         raise ValueError(f"max_side must be at least 16 pixels, got {max_side}")
     scale = max_side / max(width, height)
     return max(2, round(width * scale)), max(2, round(height * scale))
+
+
+def frame_to_rgb(
+    frame: Any, *, size: tuple[int, int] | None = None, rotation: int = 0
+) -> NDArray[np.uint8]:
+    """A decoded ``av.VideoFrame`` as upright RGB ``(H, W, 3)`` uint8, C-contiguous.
+
+    ``size`` is the wanted upright ``(width, height)`` (None: the frame's own),
+    scaled in the same swscale pass as the RGB conversion (area averaging);
+    ``rotation`` the clockwise degrees (0, 90, 180, 270) that make it upright.
+    Files (:class:`VideoReader`) and live webcam frames both go through this,
+    so the same frame gives the same pixels, hence the same landmarks.
+    """
+    if rotation not in (0, 90, 180, 270):
+        raise ValueError(f"rotation must be 0, 90, 180 or 270 degrees, got {rotation}")
+    if size is None:
+        size = (frame.height, frame.width) if rotation in (90, 270) else (frame.width, frame.height)
+    width, height = (size[1], size[0]) if rotation in (90, 270) else size
+    if (width, height) == (frame.width, frame.height):
+        rgb = frame.to_ndarray(format="rgb24")
+    else:
+        rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
+    if rotation:
+        rgb = np.rot90(rgb, k=-rotation // 90)
+    return np.ascontiguousarray(rgb)
 
 
 def open_video(path: str | os.PathLike[str], *, max_side: int | None = None) -> VideoReader:
@@ -180,47 +205,66 @@ class VideoReader:
     def __iter__(self) -> Iterator[tuple[float, NDArray[np.uint8]]]:
         return self.frames()
 
-    def frames(self, *, warn: bool = True) -> Iterator[tuple[float, NDArray[np.uint8]]]:
-        """Yield ``(t, rgb)`` in presentation order; see the module docstring.
+    @property
+    def seekable(self) -> bool:
+        """True when the container has an index with several keyframes (MP4, MKV...; not GIF)."""
+        entries = self._stream.index_entries
+        return sum(1 for e in entries if e.is_keyframe) >= 2
 
-        With ``warn=False`` a truncated file only sets ``truncated`` (the
-        caller reports it), which suits callers iterating in another thread.
+    def frames(
+        self, *, start_s: float = 0.0, stop_s: float = float("inf"), warn: bool = True
+    ) -> Iterator[tuple[float, NDArray[np.uint8]]]:
+        """Yield ``(t, rgb)`` with ``start_s <= t < stop_s`` in presentation order.
+
+        ``t`` is on the same clock whatever ``start_s`` is (0 = the file's first
+        frame). ``start_s > 0`` seeks to the keyframe before it and decodes
+        forward (frames before ``start_s`` are not converted). The truncation
+        check happens only when the end of the file is reached. With
+        ``warn=False`` a truncated file only sets ``truncated`` (the caller
+        reports it), which suits callers iterating in another thread.
         """
         if self._used:
             raise RuntimeError("a VideoReader can be iterated only once; open the file again")
         self._used = True
-        clock = _Clock(self._stream, self.info.fps)
-        last_t = 0.0
-        for frame in self._all_frames():
+        clock = _Clock(self._stream, self.info.fps, self._pending[0].pts)
+        last_t = None
+        for frame in self._all_frames(start_s):
             t = clock.time(frame)
             if t is None:
                 self.dropped_frames += 1
                 continue
             last_t = t
-            yield t, self._rgb(frame)
-        self._finish(last_t + clock.step)
+            if t >= stop_s:
+                return
+            if t >= start_s:
+                yield t, frame_to_rgb(frame, size=self.frame_size, rotation=self.rotation)
+        self._finish(start_s if last_t is None else last_t + clock.step)
         if warn and self.truncated:
             warnings.warn(self.truncation_message, FormcheckWarning, stacklevel=2)
 
-    def _rgb(self, frame: Any) -> NDArray[np.uint8]:
-        """Frame → upright RGB (H, W, 3) uint8, scaled to ``frame_width`` x ``frame_height``."""
-        quarter = self.info.rotation in (90, 270)
-        w, h = (
-            (self.frame_height, self.frame_width)
-            if quarter
-            else (self.frame_width, self.frame_height)
-        )
-        rgb = frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="BILINEAR")
-        if self.info.rotation:
-            rgb = np.ascontiguousarray(np.rot90(rgb, k=-self.info.rotation // 90))
-        return rgb
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """Upright ``(width, height)`` of the frames yielded (after ``max_side``)."""
+        return self.frame_width, self.frame_height
 
-    def _all_frames(self) -> Iterator[Any]:
-        yield from self._pending
+    def _all_frames(self, start_s: float) -> Iterator[Any]:
+        if start_s > 0:
+            self._seek(start_s)
+        else:
+            yield from self._pending
         self._pending = []
         yield from self._frames
 
-    def _decoded_frames(self) -> Iterator[Any]:
+    def _seek(self, start_s: float) -> None:
+        """Position the demuxer on the keyframe at or before ``start_s`` (file clock)."""
+        self._frames.close()
+        stream = self._stream
+        pts0 = self._pending[0].pts or 0
+        target = pts0 + int(start_s / float(stream.time_base))
+        self._container.seek(target, stream=stream, backward=True)
+        self._frames = self._decoded_frames()
+
+    def _decoded_frames(self) -> Generator[Any, None, None]:
         """Decode packet by packet so a damaged packet or a cut-off file ends cleanly."""
         import av
 
@@ -249,10 +293,10 @@ class VideoReader:
 class _Clock:
     """Turns frame PTS into strictly increasing seconds from the first frame (see module doc)."""
 
-    def __init__(self, stream: Any, fps: float) -> None:
+    def __init__(self, stream: Any, fps: float, pts0: int | None = None) -> None:
         self.step = 1.0 / fps if fps > 0 and np.isfinite(fps) else 1.0 / 30.0
         self._base = stream.time_base or Fraction(1, 1)
-        self._pts0: int | None = None
+        self._pts0: int | None = pts0
         self._offset = 0.0
         self._last: float | None = None
 
