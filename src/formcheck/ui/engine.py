@@ -21,16 +21,18 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.annotate import Overlay, PoseAnnotator
+from formcheck.landmarks import INDEX
 from formcheck.pose_backend import FramePose, PoseEstimator
+from formcheck.ui.reporting import ANGLE_JOINT, display_angle
 
-__all__ = ["LiveEngine", "LiveUpdate", "StreamingSession"]
+__all__ = ["LiveEngine", "LiveUpdate", "StreamingSession", "make_engine", "state_to_update"]
 
 LOG = logging.getLogger("formcheck.ui")
 _RESTART_GAP_S = 2.0  # a timestamp jump back by more than this is a new stream
@@ -67,6 +69,9 @@ class LiveUpdate:
     rep_scores: tuple[float, ...] = ()
     frame_ms: float = float("nan")
     person: bool = False
+    new_rep_score: float | None = None
+    timer_label: str = ""
+    error: str | None = None
     state: Any = field(default=None, compare=False, repr=False)
 
 
@@ -102,6 +107,7 @@ class LiveEngine:
         self._last_t = -np.inf
         self._epoch = 0.0  # added to session times for the estimator, which never goes back
         self.frames = 0
+        self.rep_scores: list[float] = []
         self.latest: LiveUpdate | None = None
 
     def process(self, rgb: NDArray[np.uint8], t_raw: float) -> NDArray[np.uint8]:
@@ -119,6 +125,11 @@ class LiveEngine:
             pose = estimator.estimate(rgb, t + self._epoch)
             state = session.update(t, pose.image, pose.world, rgb.shape[1], rgb.shape[0])
             update = self._to_update(state, pose, (time.perf_counter() - start) * 1000)
+            if update.new_rep_score is not None:
+                self.rep_scores.append(update.new_rep_score)
+            update = replace(update, rep_scores=tuple(self.rep_scores))
+            if update.overlay.score is None and self.rep_scores:  # keep the last score shown
+                update = replace(update, overlay=replace(update.overlay, score=self.rep_scores[-1]))
             out = self.annotator.annotate(rgb, pose.image, update.overlay)
             self.frames += 1
             self.latest = update
@@ -159,6 +170,10 @@ class LiveEngine:
                 except queue.Empty:
                     pass
 
+    def report_error(self, message: str) -> None:
+        """Tell the page that processing failed (shown instead of the live figures)."""
+        self._publish(LiveUpdate(t=self._last_t, overlay=Overlay(), error=message))
+
     def finish(self) -> Any | None:
         """End the current session: its report (None if no frame was processed).
 
@@ -171,6 +186,7 @@ class LiveEngine:
                 self._epoch += self._last_t + 1.0
             self._last_raw, self._last_t, self._offset = None, -np.inf, 0.0
             frames, self.frames = self.frames, 0
+            self.rep_scores, self.latest = [], None
         if session is None or frames == 0:
             return None
         return session.finish()
@@ -181,3 +197,64 @@ class LiveEngine:
             estimator, self._estimator, self._session = self._estimator, None, None
         if estimator is not None:
             estimator.close()
+
+
+def _timer(state: Any, test: str | None) -> tuple[float | None, str]:
+    """The clock to show for a test: time left (30s CST) or elapsed (5xSTS)."""
+    if test is None:
+        return None, ""
+    remaining = getattr(state, "test_remaining_s", None)
+    if remaining is not None:
+        return float(remaining), "time left"
+    elapsed = getattr(state, "test_elapsed_s", None)
+    return (float(elapsed), "time") if elapsed is not None else (None, "")
+
+
+def state_to_update(
+    state: Any, pose: FramePose, frame_ms: float, *, exercise: str, test: str | None = None
+) -> LiveUpdate:
+    """A :class:`formcheck.session.LiveState` as the overlay and figures the page shows."""
+    angle_name = display_angle(exercise)
+    angle = state.angles.get(angle_name) if state.angles else None
+    joint = INDEX.get(f"{state.side}_{ANGLE_JOINT[angle_name]}") if state.side else None
+    setup = tuple(state.setup_messages) if state.phase == "setup" else ()
+    cue, level = state.cue, state.cue_level
+    if setup:
+        cue, level = setup[0], "info"
+    timer, label = _timer(state, test)
+    last = state.last_rep
+    overlay = Overlay(
+        reps=state.rep_count, phase="Set-up" if setup else state.phase.replace("_", " "),
+        cue=cue, cue_level=level if level in ("good", "warn", "bad", "info") else "warn",
+        score=float(last.score) if last is not None else None, timer_s=timer,
+        angle_deg=angle, angle_at=joint, angle_label=angle_name.split("_")[0],
+    )  # fmt: skip
+    return LiveUpdate(
+        t=state.t, overlay=overlay, setup=setup, frame_ms=frame_ms,
+        person=pose.image is not None, timer_label=label,
+        new_rep_score=float(last.score) if last is not None else None, state=state,
+    )  # fmt: skip
+
+
+def make_engine(
+    exercise: str,
+    test: str | None = None,
+    *,
+    age: int | None = None,
+    sex: str | None = None,
+    estimator_factory: Callable[[], PoseEstimator] | None = None,
+) -> LiveEngine:
+    """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream."""
+    from formcheck.session import Session
+
+    def real_estimator() -> PoseEstimator:
+        from formcheck.pose_backend import MediaPipePose
+
+        return MediaPipePose(mode="video")
+
+    Session(exercise, test=test, age=age, sex=sex)  # bad options fail here, on the page
+    return LiveEngine(
+        estimator_factory or real_estimator,
+        lambda: Session(exercise, test=test, age=age, sex=sex),
+        lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
+    )

@@ -1,8 +1,200 @@
-"""Placeholder."""
+"""The live page (patient): webcam -> skeleton, angle, reps, phase, big coloured cue, scores.
+
+The video callback is thin (convert, ``engine.process``, convert back) and
+never calls ``st.*``; the :class:`~formcheck.ui.engine.LiveEngine` lives in
+``st.session_state`` (one per browser session and choice of exercise), and
+the page reads its results from ``engine.results`` (a ``queue.Queue``) with a
+timeout. Time is the frames' own timestamps (``frame.time``: pts x
+time_base); frames dropped under load (async processing) cost nothing but
+smoothness. WebRTC runs without any STUN/TURN server unless configured
+(see :mod:`formcheck.ui.rtc`).
+"""
+
 from __future__ import annotations
 
+import html
+import logging
+import queue
+import time
+from collections.abc import Callable
+from typing import Any
+
+import av
 import streamlit as st
 
-__all__ = ["live_page"]
+from formcheck.annotate import CUE_COLOURS
+from formcheck.ui import reporting, rtc
+from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
+from formcheck.ui.options import AnalysisOptions, choose_options
+from formcheck.ui.results import show_test
+
+__all__ = ["live_page", "make_callback"]
+
+LOG = logging.getLogger("formcheck.ui")
+_ENGINE, _REPORT = "live_engine", "live_report"
+_POLL_S = 0.25  # page refresh interval while streaming
+
+
+def make_callback(engine: LiveEngine) -> Callable[[av.VideoFrame], av.VideoFrame]:
+    """The webcam frame callback: nothing but conversion and ``engine.process``."""
+    failed: list[str] = []
+
+    def callback(frame: av.VideoFrame) -> av.VideoFrame:
+        if failed:
+            return frame
+        try:
+            out = engine.process(frame.to_ndarray(format="rgb24"), frame.time)
+        except Exception as err:  # keep the stream alive; the page shows the message
+            LOG.exception("live processing failed")
+            failed.append(str(err))
+            engine.report_error(str(err))
+            return frame
+        new = av.VideoFrame.from_ndarray(out, format="rgb24")
+        new.pts, new.time_base = frame.pts, frame.time_base
+        return new
+
+    return callback
+
+
+def _engine_for(options: AnalysisOptions) -> LiveEngine:
+    """This browser session's engine for ``options`` (a new one when the options change)."""
+    held = st.session_state.get(_ENGINE)
+    if held is not None and held[0] == options:
+        return held[1]
+    if held is not None:
+        held[1].close()
+    engine = make_engine(options.exercise, options.test, age=options.age, sex=options.sex)
+    st.session_state[_ENGINE] = (options, engine)
+    return engine
+
+
 def live_page() -> None:
-    st.title("Live")
+    """Draw the live page."""
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    st.title("Live exercise")
+    st.caption("Your camera picture is processed on this computer only; nothing is recorded.")
+    options = choose_options(None, None, key="live")
+    engine = _engine_for(options)
+    _instructions(options)
+    video_col, status_col = st.columns([3, 2])
+    with video_col:
+        ctx = webrtc_streamer(
+            key="formcheck-live",
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc.rtc_configuration(secrets=_secrets()),
+            media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+            video_frame_callback=make_callback(engine),
+            async_processing=True,
+        )
+    with status_col:
+        status = st.empty()
+    if ctx.state.playing:
+        st.session_state.pop(_REPORT, None)
+        _follow(engine, status)
+    else:
+        _finish(engine)
+        with status.container():
+            _summary()
+
+
+def _secrets() -> Any:
+    try:
+        return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else None
+    except Exception:  # no or unreadable secrets.toml: no ICE servers
+        return None
+
+
+def _instructions(options: AnalysisOptions) -> None:
+    side = "Stand side-on to the camera" if options.exercise != "sit_to_stand" else \
+        "Sit on a chair side-on to the camera, arms crossed"
+    st.markdown(f"1. {side}, about 2-3 m away, whole body in view.  \n"
+                "2. Press **START** and hold still for a moment while formcheck finds your "
+                "posture.  \n3. Exercise; press **STOP** for your summary.")
+
+
+def _follow(engine: LiveEngine, status: Any) -> None:
+    """Show the newest update until the stream stops (a rerun ends this loop)."""
+    shown = None
+    while True:
+        try:
+            update = engine.results.get(timeout=1.0)
+        except queue.Empty:
+            if shown is None:
+                status.info("Waiting for the camera picture...")
+            continue
+        while not engine.results.empty():  # only the newest matters
+            update = engine.results.get_nowait()
+        with status.container():
+            _status(update)
+        shown = update
+        time.sleep(_POLL_S)
+
+
+def _status(update: LiveUpdate) -> None:
+    ov = update.overlay
+    if update.error:
+        st.error(f"Live analysis stopped: {update.error}")
+        return
+    cols = st.columns(2)
+    cols[0].markdown(_big("Reps", str(ov.reps or 0), "fc-rep-count"), unsafe_allow_html=True)
+    phase = ov.phase or "-"
+    cols[1].markdown(_big("Phase", html.escape(phase), "fc-phase"), unsafe_allow_html=True)
+    if ov.timer_s is not None:
+        st.markdown(_big(update.timer_label.capitalize() or "Time", f"{ov.timer_s:.1f} s",
+                         "fc-timer"), unsafe_allow_html=True)
+    cue = ov.cue or ("Person not found: step into view" if not update.person else "")
+    level = ov.cue_level if ov.cue else ("warn" if not update.person else "good")
+    if cue:
+        st.markdown(_cue_html(cue, level), unsafe_allow_html=True)
+    for message in update.setup[1:]:
+        st.caption(message)
+    if update.rep_scores:
+        st.markdown("**Rep scores:** " + "  ".join(
+            f"{i}: **{s:.0f}**" for i, s in enumerate(update.rep_scores, start=1)))
+    if ov.angle_deg is not None and ov.angle_deg == ov.angle_deg:
+        st.caption(f"{ov.angle_label} angle {ov.angle_deg:.0f} deg; "
+                   f"frame processed in {update.frame_ms:.0f} ms")
+
+
+def _big(label: str, value: str, ident: str) -> str:
+    return (f'<div style="font-size:1rem;color:#555">{label}</div>'
+            f'<div id="{ident}" data-fc="{ident}" style="font-size:3.2rem;font-weight:700;'
+            f'line-height:1.1">{value}</div>')
+
+
+def _cue_html(text: str, level: str) -> str:
+    r, g, b = CUE_COLOURS.get(level, CUE_COLOURS["info"])
+    return (f'<div id="fc-cue" data-fc="fc-cue" style="background:rgb({r},{g},{b});color:white;'
+            f'font-size:2.4rem;font-weight:700;padding:0.6rem 1rem;border-radius:0.6rem;'
+            f'margin:0.8rem 0">{html.escape(text)}</div>')
+
+
+def _finish(engine: LiveEngine) -> None:
+    """After STOP: end the session and keep its report for the summary."""
+    if engine.frames == 0:
+        return
+    report = engine.finish()
+    if report is not None:
+        st.session_state[_REPORT] = report.to_dict()
+
+
+def _summary() -> None:
+    report = st.session_state.get(_REPORT)
+    if report is None:
+        st.info("Press START to begin. Your live count, cues and scores appear here.")
+        return
+    st.subheader("Session summary")
+    summary = report.get("summary", {})
+    mean = summary.get("mean_score")
+    st.markdown(_big("Reps", str(report.get("rep_count", 0)), "fc-summary-reps"),
+                unsafe_allow_html=True)
+    st.metric("Mean score", f"{mean:.0f}/100" if mean is not None else "-")
+    if report.get("test"):
+        show_test(report["test"])
+    rows = reporting.rep_rows(report)
+    if rows:
+        st.dataframe([{k: r[k] for k in ("rep", "score", "cues")} for r in rows],
+                     hide_index=True)
+    for warning in report.get("warnings", []):
+        st.warning(warning)

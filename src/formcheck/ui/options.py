@@ -8,9 +8,16 @@ import streamlit as st
 
 from formcheck.exercises import EXERCISES
 
-__all__ = ["AnalysisOptions", "SEXES", "choose_options", "exercise_title", "test_choices"]
+__all__ = [
+    "AnalysisOptions",
+    "SEXES",
+    "TEST_TITLES",
+    "choose_options",
+    "exercise_title",
+    "test_choices",
+]
 
-SEXES = {"": "Not given", "female": "Female", "male": "Male"}
+SEXES = {"": "Not given", "f": "Female", "m": "Male"}  # codes of formcheck.clinical
 
 
 @dataclass(frozen=True)
@@ -23,14 +30,14 @@ class AnalysisOptions:
     sex: str | None = None
 
 
+TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second chair stand"}
+
+
 def test_choices() -> dict[str, str]:
-    """Clinical test name -> title, from the analysis core's registry."""
-    try:
-        from formcheck.tests_registry import TESTS  # type: ignore[import-not-found]
-    except ImportError:
-        return {"five_times_sts": "Five-times sit-to-stand (5xSTS)",
-                "chair_stand_30s": "30-second chair stand (30s CST)"}  # fmt: skip
-    return {name: getattr(spec, "title", name) for name, spec in TESTS.items()}
+    """Clinical test name -> title, for the tests the analysis core knows."""
+    from formcheck.clinical import TESTS
+
+    return {name: TEST_TITLES.get(name, name) for name in TESTS}
 
 
 def exercise_title(name: str) -> str:

@@ -1,14 +1,162 @@
-"""Placeholder: filled in once the analysis core lands."""
+"""From a :class:`~formcheck.report.Report` to what the review page shows (no Streamlit).
+
+- :func:`frame_series`: the per-frame table (chart and CSV): ``t_s``, the rep
+  a frame belongs to, the filtered and raw angle curves (deg; hip height in
+  % of torso length);
+- :func:`frame_overlays`: one :class:`~formcheck.annotate.Overlay` per frame
+  for the annotated clip (reps done so far, phase, the last rep's score and
+  cue for a few seconds after it ends, the measured angle at its joint);
+- :func:`rep_rows`: one flat row per rep for the table;
+- :func:`series_csv`: the CSV download.
+"""
+
 from __future__ import annotations
 
+import csv
+import io
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["frame_overlays", "frame_series", "report_warnings", "series_csv"]
-def frame_overlays(seq: Any, report: Any) -> list[Any]:
-    return [None] * len(seq)
-def frame_series(seq: Any, report: Any) -> dict[str, list[float]]:
-    return {"t_s": seq.t.tolist()}
-def report_warnings(report: dict[str, Any]) -> tuple[str, ...]:
-    return ()
-def series_csv(series: dict[str, list[float]]) -> bytes:
-    return b""
+import numpy as np
+
+from formcheck.annotate import Overlay
+from formcheck.landmarks import INDEX
+from formcheck.sequence import PoseSequence
+
+__all__ = [
+    "ANGLE_JOINT",
+    "CUE_SHOW_S",
+    "display_angle",
+    "frame_overlays",
+    "frame_series",
+    "report_warnings",
+    "rep_rows",
+    "series_csv",
+    "worst_level",
+]
+
+CUE_SHOW_S = 3.0
+"""Seconds a finished rep's cue and score stay on the annotated clip."""
+
+ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee"}
+"""Landmark (without side) where each angle is drawn."""
+
+_UNITS = {"hip_height": "pct_torso"}
+
+
+def display_angle(exercise: str) -> str:
+    """The angle drawn on the video for ``exercise`` (sit-to-stand shows the knee)."""
+    return "knee_flexion" if exercise == "sit_to_stand" else "trunk_inclination"
+
+
+def _column(name: str, prefix: str = "") -> str:
+    return f"{prefix}{name}_{_UNITS.get(name, 'deg')}"
+
+
+def frame_series(seq: PoseSequence, report: Any) -> dict[str, list[float]]:
+    """Per-frame columns (lists of equal length; NaN where unseen), ``t_s`` first."""
+    curves = getattr(report, "angle_curves", None)
+    t = np.asarray(curves.t if curves is not None else seq.t, dtype=np.float64)
+    out: dict[str, list[float]] = {"t_s": t.tolist(), "rep": _rep_of_frame(t, report).tolist()}
+    if curves is not None:
+        for name, values in curves.filtered.items():
+            out[_column(name)] = np.asarray(values, dtype=np.float64).tolist()
+        for name, values in curves.raw.items():
+            out[_column(name, "raw_")] = np.asarray(values, dtype=np.float64).tolist()
+    return out
+
+
+def _rep_of_frame(t: np.ndarray, report: Any) -> np.ndarray:
+    """(T,) 1-based rep number each frame lies in, NaN outside reps."""
+    rep = np.full(t.shape, np.nan)
+    for r in getattr(report, "reps", []):
+        rep[(t >= r.start_s) & (t <= r.end_s)] = r.index
+    return rep
+
+
+def series_csv(series: Mapping[str, Sequence[float]]) -> bytes:
+    """CSV with a header row; empty cells where a value is NaN."""
+    names = list(series)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    for row in zip(*(series[n] for n in names), strict=True):
+        writer.writerow(["" if not math.isfinite(v) else _fmt(name, v)
+                         for name, v in zip(names, row, strict=True)])  # fmt: skip
+    return buffer.getvalue().encode("utf-8")
+
+
+def _fmt(name: str, value: float) -> str:
+    if name == "t_s":
+        return f"{value:.4f}"
+    return f"{value:.0f}" if name == "rep" else f"{value:.2f}"
+
+
+def worst_level(cues: Sequence[Any]) -> str:
+    """"bad" if any cue is bad, else "warn" if any, else "good"."""
+    levels = {getattr(c, "level", "warn") for c in cues}
+    return "bad" if "bad" in levels else "warn" if levels else "good"
+
+
+def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
+    """One overlay per row of ``seq`` (times from ``seq.t``)."""
+    name = display_angle(report.exercise)
+    joint = INDEX.get(f"{report.side or 'left'}_{ANGLE_JOINT[name]}")
+    curves = getattr(report, "angle_curves", None)
+    angle = _curve_at(curves, name, seq.t)
+    label = name.split("_")[0]
+    reps = list(report.reps)
+    ends = np.array([r.end_s for r in reps], dtype=np.float64)
+    overlays = []
+    for i, t in enumerate(seq.t.tolist()):
+        done = int(np.searchsorted(ends, t, side="right"))
+        overlays.append(Overlay(
+            reps=done, phase=_phase(reps, t), **_recent_cue(reps, done, t),
+            angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
+        ))  # fmt: skip
+    return overlays
+
+
+def _curve_at(curves: Any, name: str, t: np.ndarray) -> np.ndarray:
+    """The filtered curve ``name`` sampled at times ``t`` (NaN if absent)."""
+    if curves is None or name not in curves.filtered or len(curves.t) == 0:
+        return np.full(t.shape, np.nan)
+    values = np.asarray(curves.filtered[name], dtype=np.float64)
+    index = np.clip(np.searchsorted(curves.t, t), 0, len(curves.t) - 1)
+    return values[index]
+
+
+def _phase(reps: Sequence[Any], t: float) -> str:
+    for r in reps:
+        if r.start_s <= t <= r.end_s:
+            return f"Rep {r.index}: " + ("going" if t < r.extreme_s else "returning")
+    return ""
+
+
+def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:
+    """Score and cue of the last finished rep while it is recent."""
+    if done == 0 or t - reps[done - 1].end_s > CUE_SHOW_S:
+        return {}
+    rep = reps[done - 1]
+    cue = rep.cues[0].patient if rep.cues else "Good rep"
+    return {"score": float(rep.score), "cue": cue, "cue_level": worst_level(rep.cues)}
+
+
+def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flat rows for the rep table from ``Report.to_dict()`` (measurements inlined)."""
+    rows = []
+    for rep in report.get("reps", []):
+        cues = "; ".join(c["message"] for c in rep.get("cues", [])) or "good form"
+        row = {"rep": rep["index"], "score": rep["score"], "start s": rep["start_s"],
+               "end s": rep["end_s"], "ROM deg": rep.get("rom_deg"), "cues": cues}  # fmt: skip
+        for key, value in rep.get("measurements", {}).items():
+            if key not in ("start_s", "end_s"):
+                row[key] = value
+        rows.append(row)
+    return rows
+
+
+def report_warnings(report: Mapping[str, Any]) -> tuple[str, ...]:
+    """The report's own warnings (poor view, several people, ...)."""
+    return tuple(str(w) for w in report.get("warnings", []))

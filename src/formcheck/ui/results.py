@@ -1,8 +1,103 @@
-"""Placeholder."""
+"""Showing a review: summary, reps, charts, annotated clip, downloads."""
+
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-__all__ = ["show"]
-def show(result) -> None:
-    st.json(result.report)
+from formcheck.ui import charts, reporting
+from formcheck.ui.options import TEST_TITLES, exercise_title
+from formcheck.ui.pipeline import ReviewResult
+
+__all__ = ["show", "show_summary", "show_test"]
+
+
+def show(result: ReviewResult) -> None:
+    """The whole review of one clip."""
+    report = result.report
+    show_summary(result)
+    for message in result.warnings:
+        st.warning(message)
+    if report.get("test"):
+        show_test(report["test"])
+    st.subheader("Reps")
+    rows = reporting.rep_rows(report)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.info("No complete rep was found in this clip.")
+    _incomplete(report)
+    _charts_and_clip(result)
+    _downloads(result)
+
+
+def show_summary(result: ReviewResult) -> None:
+    report, summary = result.report, result.report.get("summary", {})
+    st.subheader(f"{exercise_title(result.exercise)}: {result.name}")
+    cols = st.columns(5)
+    cols[0].metric("Reps", report.get("rep_count", 0))
+    mean = summary.get("mean_score")
+    cols[1].metric("Mean score", f"{mean:.0f}/100" if mean is not None else "-")
+    rom = summary.get("mean_rom_deg")
+    cols[2].metric("Mean range of motion", f"{rom:.0f} deg" if rom is not None else "-")
+    cols[3].metric("Camera view", str(report.get("view", "?")))
+    cols[4].metric("Person found in", f"{100 * result.detection_rate:.0f}% of frames")
+    counts = summary.get("cue_counts") or {}
+    if counts:
+        st.caption("Cues: " + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in counts.items()))
+
+
+def show_test(test: dict[str, Any]) -> None:
+    """The clinical test result against its norms."""
+    title = TEST_TITLES.get(test.get("test", ""), test.get("test", "test"))
+    if test.get("time_s") is not None:
+        value = f"{test['time_s']:.1f} s"
+    elif test.get("stands") is not None:
+        value = f"{test['stands']} stands"
+    else:
+        value = "not completed"
+    norm = test.get("norm") or {}
+    norm_text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in norm.items())
+    text = f"**{title}: {value}**" + ("" if test.get("valid") else " (not valid)")
+    (st.success if test.get("valid") else st.warning)(
+        text + (f"  \n{norm_text}" if norm_text else "")
+        + "".join(f"  \n{n}" for n in test.get("notes", []))
+    )
+
+
+def _incomplete(report: dict[str, Any]) -> None:
+    rep = report.get("incomplete_rep")
+    if rep:
+        cues = "; ".join(c["message"] for c in rep.get("cues", []))
+        start = rep["start_s"]
+        st.warning(f"Unfinished movement at the end of the clip (from {start:.1f} s): {cues}")
+
+
+def _charts_and_clip(result: ReviewResult) -> None:
+    left, right = st.columns([3, 2])
+    with left:
+        for make in (charts.primary_chart, charts.angles_chart):
+            chart = make(result.series, result.report)
+            if chart is not None:
+                st.altair_chart(chart, width="stretch")
+    with right:
+        st.markdown("**Annotated clip**")
+        if result.video_mp4:
+            st.video(result.video_mp4, format="video/mp4")
+        else:
+            st.caption("The annotated clip could not be made for this file.")
+
+
+def _downloads(result: ReviewResult) -> None:
+    stem = Path(result.name).stem
+    cols = st.columns(3)
+    cols[0].download_button("Per-frame angles (CSV)", result.frames_csv(),
+                            file_name=f"{stem}-angles.csv", mime="text/csv")
+    cols[1].download_button("Summary (JSON)", result.summary_json(),
+                            file_name=f"{stem}-summary.json", mime="application/json")
+    cols[2].download_button("Annotated clip (MP4)", result.video_mp4 or b"",
+                            file_name=f"{stem}-annotated.mp4", mime="video/mp4",
+                            disabled=not result.video_mp4)
