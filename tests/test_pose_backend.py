@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -12,7 +13,14 @@ import pytest
 from numpy.typing import NDArray
 
 from formcheck.landmarks import INDEX
-from formcheck.pose_backend import FramePose, MediaPipePose, PersonSelector, prominence
+from formcheck.pose_backend import (
+    _IMAGE_FIELDS,
+    FramePose,
+    MediaPipePose,
+    PersonSelector,
+    _as_array,
+    prominence,
+)
 
 SQUAT = "squat_3reps_side_960x544.mp4"
 Frame = tuple[NDArray[np.uint8], float]
@@ -245,3 +253,13 @@ def test_two_estimators_in_one_process_keep_their_own_time(
         ):
             assert late.estimate(rgb_late, t_late).image is not None
             assert early.estimate(rgb_early, t_early).image is not None
+
+
+def test_unset_landmark_fields_become_nan() -> None:
+    """Landmark objects as MediaPipe returns them, with visibility unset on one."""
+    marks = [SimpleNamespace(x=0.1 * i, y=0.5, z=0.0, visibility=0.9) for i in range(33)]
+    marks[7] = SimpleNamespace(x=0.7, y=0.5, z=0.0, visibility=None)
+    array = _as_array(marks, _IMAGE_FIELDS, 4)
+    assert array.shape == (33, 4) and array.dtype == np.float32
+    assert np.isnan(array[7, 3]) and array[7, 0] == np.float32(0.7)
+    assert np.count_nonzero(np.isnan(array)) == 1
