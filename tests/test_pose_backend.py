@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from formcheck.errors import ModelUnavailable
 from formcheck.landmarks import INDEX
 from formcheck.pose_backend import (
     _IMAGE_FIELDS,
@@ -263,3 +264,10 @@ def test_unset_landmark_fields_become_nan() -> None:
     assert array.shape == (33, 4) and array.dtype == np.float32
     assert np.isnan(array[7, 3]) and array[7, 0] == np.float32(0.7)
     assert np.count_nonzero(np.isnan(array)) == 1
+
+
+def test_unloadable_model_is_model_unavailable(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(b"not a zip bundle")
+    with pytest.raises(ModelUnavailable, match="cannot load the pose model .*broken.task"):
+        MediaPipePose(broken)
