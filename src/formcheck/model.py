@@ -263,7 +263,7 @@ def _describe_existing(target: Path, force: bool) -> str:
     if force:
         return f"existing {target.name}: ignored (--force)"
     if target.is_file():
-        return f"existing {target}: checksum unknown (corrupt or foreign file), replaced"
+        return f"existing {target}: SHA-256 not a known-good one (corrupt or foreign file)"
     return f"existing {target}: absent"
 
 
