@@ -18,7 +18,7 @@ from formcheck.sequence import PoseSequence
 from formcheck.session import Session, _features
 from formcheck.signals import masked_pixels
 
-__all__ = ["analyze", "build_report"]
+__all__ = ["analyze", "build_report", "detect_exercise"]
 
 
 def analyze(
@@ -123,3 +123,25 @@ def _warnings(session: Session, rate: float) -> list[str]:
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out
+
+
+def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
+    """Which of the three exercises a clip shows (``--exercise auto``).
+
+    Hip height moving by more than the sit-to-stand ``enter`` threshold (or a
+    seated start) means sit_to_stand; else the trunk's largest excursion from
+    its start decides: forward -> trunk_flexion, backward -> back_extension.
+    """
+    report = analyze(seq, "sit_to_stand", config=config)
+    curves = report.angle_curves
+    if curves is None or not report.baseline:
+        return "sit_to_stand"
+    cfg = config or Config()
+    height = curves.filtered["hip_height"] - report.baseline["hip_height"]
+    trunk = curves.filtered["trunk_inclination"] - report.baseline["trunk_inclination"]
+    moved = np.nanmax(np.abs(height)) if np.isfinite(height).any() else 0.0
+    if report.start_posture == "seated" or moved >= cfg.sit_to_stand.squat_counter.enter:
+        return "sit_to_stand"
+    forward = np.nanmax(trunk) if np.isfinite(trunk).any() else 0.0
+    backward = -np.nanmin(trunk) if np.isfinite(trunk).any() else 0.0
+    return "trunk_flexion" if forward >= 2.0 * backward else "back_extension"

@@ -2,8 +2,9 @@
 
 :func:`frame_features` turns masked pixel landmarks (T, 33, 2) into the
 feature matrix (T, F) whose columns are ``FEATURES``: the side's trunk, hip
-and knee angles (deg), the other side's, hip height above the ankles (% of
-torso length), the nearest wrist's distance to the thigh (thigh lengths),
+and knee angles (deg), the other side's, hip height above the lower ankle (% of
+torso length: the foot on the ground while walking), the nearest wrist's
+distance to the thigh (thigh lengths),
 and frontal-plane trunk lean and shoulder tilt (deg). Live code calls it with
 T = 1, offline code with the whole clip; the numbers are the same.
 """
@@ -37,6 +38,7 @@ COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 _LS, _RS = INDEX["left_shoulder"], INDEX["right_shoulder"]
 _LH, _RH = INDEX["left_hip"], INDEX["right_hip"]
 _WRISTS: Final = np.array([INDEX["left_wrist"], INDEX["right_wrist"]])
+_ANKLES: Final = np.array([INDEX["left_ankle"], INDEX["right_ankle"]])
 
 
 def other_side(side: Side) -> Side:
@@ -80,8 +82,9 @@ def frame_features(pix: NDArray[np.float64], side: Side, facing: int) -> NDArray
     shoulder = pix[:, INDEX[f"{side}_shoulder"]]
     knee = pix[:, INDEX[f"{side}_knee"]]
     ankle = pix[:, INDEX[f"{side}_ankle"]]
+    ankle_y = _lowest(pix[:, _ANKLES, 1], ankle[:, 1])
     torso = np.linalg.norm(shoulder - hip, axis=-1)
-    height = (ankle[:, 1] - hip[:, 1]) / torso * 100.0
+    height = (ankle_y - hip[:, 1]) / torso * 100.0
     wrist = _nearest(_segment_distance(pix[:, _WRISTS], hip, knee))
     mid_hip = 0.5 * (pix[:, _LH] + pix[:, _RH])
     mid_sh = 0.5 * (pix[:, _LS] + pix[:, _RS])
@@ -91,6 +94,12 @@ def frame_features(pix: NDArray[np.float64], side: Side, facing: int) -> NDArray
     tilt = np.degrees(np.arctan2(sh_line[:, 1], np.abs(sh_line[:, 0])))
     cols = (main, other, height[:, None], wrist[:, None], lateral[:, None], tilt[:, None])
     return np.concatenate(cols, axis=1)
+
+
+def _lowest(ys: NDArray[np.float64], fallback: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) the lower (larger y) of the two ankles (T, 2): the foot on the ground."""
+    both = np.max(ys, axis=1)
+    return np.where(np.isnan(both), fallback, both)
 
 
 def _nearest(d: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,0 +1,77 @@
+"""``formcheck analyze CLIP``: reps, measurements, cues, scores and clinical tests of a clip.
+
+CLIP is a video (pose extracted with ``formcheck.extract.extract_pose``) or a
+``.npz`` PoseSequence saved by ``formcheck pose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "auto")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``analyze`` subcommand."""
+    p = subparsers.add_parser("analyze", help="analyse an exercise clip (video or .npz pose file)")
+    p.add_argument("clip", type=Path, help="video file, or .npz pose sequence")
+    p.add_argument("--exercise", required=True, choices=_EXERCISES)
+    p.add_argument("--test", choices=("5xsts", "30s_cst"), help="clinical test (sit_to_stand)")
+    p.add_argument("--age", type=int, help="age in years, for the test norms")
+    p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--angles-csv", type=Path, metavar="PATH", help="write per-frame angles")
+    p.add_argument("--config", type=Path, metavar="FILE", help="TOML configuration file")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="override one setting, e.g. sit_to_stand.counter.enter=40 (repeatable)",
+    )  # fmt: skip
+    p.set_defaults(handler=run)
+
+
+def _load(clip: Path) -> Any:
+    from formcheck.errors import VideoUnreadable
+    from formcheck.sequence import PoseSequence
+
+    if not clip.exists():
+        raise VideoUnreadable(f"{clip}: no such file")
+    if clip.suffix.lower() == ".npz":
+        return PoseSequence.load(clip)
+    try:
+        from formcheck.extract import extract_pose
+    except ImportError as err:
+        raise VideoUnreadable(f"{clip}: video input needs formcheck.extract ({err})") from err
+    return extract_pose(clip)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler: analyse, print text or JSON, optionally write the angle CSV."""
+    from formcheck.analysis import analyze, detect_exercise
+    from formcheck.config import load_config
+    from formcheck.report import format_text
+
+    config = load_config(args.config, args.set)
+    seq = _load(args.clip)
+    exercise = args.exercise
+    if exercise == "auto":
+        exercise = detect_exercise(seq, config)
+    report = analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)
+    if args.angles_csv is not None:
+        if report.angle_curves is None:
+            raise ValueError("no angles to write: no person found")
+        report.angle_curves.write_csv(args.angles_csv)
+    if args.json:
+        out = report.to_dict()
+        if args.exercise == "auto":
+            out["exercise_detected"] = True
+        json.dump(out, sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_text(report))
+    return 0
