@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-SAMPLES = REPO / "sample_videos"
+SAMPLES = Path(os.environ.get("FORMCHECK_SAMPLES") or REPO / "sample_videos")
 
 
 def screenshot(page: Any, name: str) -> Path:

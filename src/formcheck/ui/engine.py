@@ -127,6 +127,8 @@ class LiveEngine:
             update = self._to_update(state, pose, (time.perf_counter() - start) * 1000)
             if update.new_rep_score is not None:
                 self.rep_scores.append(update.new_rep_score)
+                LOG.info("live rep %d ended at t=%.2f s (frame %d), score %.0f",
+                         len(self.rep_scores), t, self.frames, update.new_rep_score)
             update = replace(update, rep_scores=tuple(self.rep_scores))
             if update.overlay.score is None and self.rep_scores:  # keep the last score shown
                 update = replace(update, overlay=replace(update.overlay, score=self.rep_scores[-1]))

@@ -113,48 +113,53 @@ def _instructions(options: AnalysisOptions) -> None:
                 "posture.  \n3. Exercise; press **STOP** for your summary.")
 
 
+class _StatusSlots:
+    """Fixed placeholders of the live status column, updated in place (no stale elements)."""
+
+    def __init__(self) -> None:
+        left, right = st.columns(2)
+        self.reps, self.phase = left.empty(), right.empty()
+        self.timer, self.cue, self.setup = st.empty(), st.empty(), st.empty()
+        self.scores, self.detail = st.empty(), st.empty()
+
+    def show(self, update: LiveUpdate) -> None:
+        ov = update.overlay
+        if update.error:
+            self.cue.error(f"Live analysis stopped: {update.error}")
+            return
+        self.reps.markdown(_big("Reps", str(ov.reps or 0), "fc-rep-count"), unsafe_allow_html=True)
+        self.phase.markdown(_big("Phase", html.escape(ov.phase or "-"), "fc-phase"),
+                            unsafe_allow_html=True)
+        if ov.timer_s is not None:
+            label = update.timer_label.capitalize() or "Time"
+            self.timer.markdown(_big(label, f"{ov.timer_s:.1f} s", "fc-timer"),
+                                unsafe_allow_html=True)
+        cue = ov.cue or ("Step into view" if not update.person else "")
+        level = ov.cue_level if ov.cue else ("warn" if not update.person else "good")
+        self.cue.markdown(_cue_html(cue, level) if cue else "", unsafe_allow_html=True)
+        self.setup.caption("  \n".join(update.setup[1:]))
+        if update.rep_scores:
+            self.scores.markdown("**Rep scores:** " + "  ".join(
+                f"{i}: **{s:.0f}**" for i, s in enumerate(update.rep_scores, start=1)))
+        if ov.angle_deg is not None and ov.angle_deg == ov.angle_deg:
+            self.detail.caption(f"{ov.angle_label} angle {ov.angle_deg:.0f} deg; "
+                                f"frame processed in {update.frame_ms:.0f} ms")
+
+
 def _follow(engine: LiveEngine, status: Any) -> None:
     """Show the newest update until the stream stops (a rerun ends this loop)."""
-    shown = None
+    with status.container():
+        slots = _StatusSlots()
+    slots.cue.info("Waiting for the camera picture...")
     while True:
         try:
             update = engine.results.get(timeout=1.0)
         except queue.Empty:
-            if shown is None:
-                status.info("Waiting for the camera picture...")
             continue
         while not engine.results.empty():  # only the newest matters
             update = engine.results.get_nowait()
-        with status.container():
-            _status(update)
-        shown = update
+        slots.show(update)
         time.sleep(_POLL_S)
-
-
-def _status(update: LiveUpdate) -> None:
-    ov = update.overlay
-    if update.error:
-        st.error(f"Live analysis stopped: {update.error}")
-        return
-    cols = st.columns(2)
-    cols[0].markdown(_big("Reps", str(ov.reps or 0), "fc-rep-count"), unsafe_allow_html=True)
-    phase = ov.phase or "-"
-    cols[1].markdown(_big("Phase", html.escape(phase), "fc-phase"), unsafe_allow_html=True)
-    if ov.timer_s is not None:
-        st.markdown(_big(update.timer_label.capitalize() or "Time", f"{ov.timer_s:.1f} s",
-                         "fc-timer"), unsafe_allow_html=True)
-    cue = ov.cue or ("Person not found: step into view" if not update.person else "")
-    level = ov.cue_level if ov.cue else ("warn" if not update.person else "good")
-    if cue:
-        st.markdown(_cue_html(cue, level), unsafe_allow_html=True)
-    for message in update.setup[1:]:
-        st.caption(message)
-    if update.rep_scores:
-        st.markdown("**Rep scores:** " + "  ".join(
-            f"{i}: **{s:.0f}**" for i, s in enumerate(update.rep_scores, start=1)))
-    if ov.angle_deg is not None and ov.angle_deg == ov.angle_deg:
-        st.caption(f"{ov.angle_label} angle {ov.angle_deg:.0f} deg; "
-                   f"frame processed in {update.frame_ms:.0f} ms")
 
 
 def _big(label: str, value: str, ident: str) -> str:

@@ -50,6 +50,8 @@ def choose_options(
 ) -> AnalysisOptions:
     """Widgets for the options, preset to ``exercise``/``test``; ``key`` keeps pages apart."""
     names = list(EXERCISES)
+    exercise = st.query_params.get("exercise", exercise)  # deep links: ?exercise=sit_to_stand
+    test = st.query_params.get("test", test)
     cols = st.columns(4 if ask_patient else 2)
     chosen = cols[0].selectbox(
         "Exercise", names, index=names.index(exercise) if exercise in names else 0,

@@ -20,7 +20,8 @@ PRIVACY_NOTE = (
 
 def main(app_dir: Path) -> None:
     """Run one script pass of the app whose ``app.py`` lives in ``app_dir``."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("formcheck").setLevel(logging.INFO)
     st.set_page_config(page_title="formcheck", page_icon=":material/accessibility_new:",
                        layout="wide")
     st.session_state.setdefault("app_dir", str(app_dir))

@@ -1,0 +1,184 @@
+"""The Streamlit-free parts of the UI: live engine, frame callback, upload checks, ICE config."""
+
+from __future__ import annotations
+
+import io
+import os
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from builders import build_sequence, sit_to_stand_curves, uniform_times
+from formcheck.errors import VideoUnreadable
+from formcheck.pose_backend import FramePose
+from formcheck.sequence import PoseSequence
+from formcheck.ui import rtc, upload
+from formcheck.ui.engine import LiveEngine, make_engine
+from formcheck.ui.reporting import series_csv
+
+H, W = 480, 640
+
+
+class FakeEstimator:
+    """Scripted estimator: returns the landmarks of ``seq`` at the frame nearest ``t``.
+
+    Records the times it was given (to check they strictly increase)."""
+
+    def __init__(self, seq: PoseSequence, offset: float = 0.0) -> None:
+        self.seq, self.offset, self.times = seq, offset, []
+        self.closed = False
+
+    def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+        self.times.append(t)
+        i = int(np.argmin(np.abs(self.seq.t - (t - self.offset))))
+        image = self.seq.image[i]
+        if np.isnan(image).all():
+            return FramePose.nobody()
+        return FramePose(image=image, world=self.seq.world[i], people=1)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _sts_clip() -> PoseSequence:
+    t = uniform_times(16.0, 30.0)
+    reps = [(2.0, 3.0, 4.0, 5.0), (6.5, 7.5, 8.5, 9.5), (11.0, 12.0, 13.0, 14.0)]
+    return build_sequence(t, *sit_to_stand_curves(t, reps), width=W, height=H)
+
+
+def _run(engine: LiveEngine, times: np.ndarray, base: float = 100.0) -> None:
+    frame = np.zeros((H, W, 3), np.uint8)
+    for t in times:
+        engine.process(frame, base + float(t))  # a camera clock that does not start at 0
+
+
+def test_engine_counts_like_offline_analysis_even_when_frames_are_dropped() -> None:
+    from formcheck.analysis import analyze
+
+    seq = _sts_clip()
+    truth = analyze(seq, "sit_to_stand").rep_count
+    assert truth == 3
+    rng = np.random.default_rng(1)
+    kept = seq.t[np.sort(rng.choice(len(seq), size=len(seq) // 2, replace=False))]
+    fake = FakeEstimator(seq, offset=0.0)
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: fake)
+    _run(engine, kept, base=0.0)
+    assert engine.latest is not None and engine.latest.overlay.reps == truth
+    assert len(engine.latest.rep_scores) == truth
+    report = engine.finish()
+    assert report is not None and report.rep_count == truth
+
+
+def test_engine_times_come_from_timestamps_and_never_go_back() -> None:
+    seq = _sts_clip()
+    fake = FakeEstimator(seq)
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: fake)
+    frame = np.zeros((H, W, 3), np.uint8)
+    for t in (50.0, 50.1, 50.1, 50.05, 50.2):  # a repeated and a late frame are skipped
+        engine.process(frame, t)
+    assert engine.frames == 3
+    assert engine.latest is not None and engine.latest.t == pytest.approx(0.2)
+    engine.process(frame, 3.0)  # the browser restarted its clock: time keeps increasing
+    engine.finish()
+    engine.process(frame, 1.0)  # a new stream after STOP: the estimator's clock still grows
+    assert np.all(np.diff(fake.times) > 0)
+    engine.close()
+    assert fake.closed
+
+
+def test_engine_queue_keeps_only_the_newest_updates() -> None:
+    seq = _sts_clip()
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: FakeEstimator(seq))
+    _run(engine, seq.t[:20])
+    assert engine.results.qsize() == engine.results.maxsize
+    newest = [engine.results.get_nowait().t for _ in range(engine.results.qsize())]
+    assert newest[-1] == pytest.approx(seq.t[19])
+
+
+def test_callback_keeps_timestamps_and_reports_failures() -> None:
+    from formcheck.ui.live import make_callback
+
+    seq = _sts_clip()
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: FakeEstimator(seq))
+    callback = make_callback(engine)
+    frame = av.VideoFrame.from_ndarray(np.zeros((H, W, 3), np.uint8), format="rgb24")
+    frame.pts, frame.time_base = 90_000 * 3, Fraction(1, 90_000)
+    out = callback(frame)
+    assert out.pts == frame.pts and out.time_base == frame.time_base
+    assert out.to_ndarray(format="rgb24").any()  # something was drawn
+
+    class Broken(FakeEstimator):
+        def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+            raise RuntimeError("camera frame could not be read")
+
+    broken = make_engine("sit_to_stand", estimator_factory=lambda: Broken(seq))
+    assert make_callback(broken)(frame) is frame
+    assert broken.results.get_nowait().error == "camera frame could not be read"
+
+
+def test_make_engine_rejects_bad_options_at_once() -> None:
+    with pytest.raises(ValueError, match="unknown exercise"):
+        make_engine("jumping_jacks", estimator_factory=lambda: FakeEstimator(_sts_clip()))
+
+
+def _mp4_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
+def test_upload_is_checked_by_content_not_name() -> None:
+    info = upload.check_upload(_mp4_bytes(), "clip.avi", limit_mb=5)
+    assert (info.width, info.height, info.codec) == (64, 48, "h264")
+    with pytest.raises(VideoUnreadable, match="holiday.mp4: not a video file"):
+        upload.check_upload(os.urandom(50_000), "holiday.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match="empty"):
+        upload.check_upload(b"", "x.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match="limit is 1 MB"):
+        upload.check_upload(b"\0" * 1_500_000, "big.mp4", limit_mb=1)
+
+
+def test_temporary_clip_is_deleted_even_on_error() -> None:
+    with pytest.raises(RuntimeError), upload.temporary_clip(b"abc", "a.mp4") as path:
+        assert path.read_bytes() == b"abc" and path.suffix == ".mp4"
+        kept = path
+        raise RuntimeError("analysis failed")
+    assert not kept.exists()
+
+
+def test_upload_limit_from_env_or_streamlit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(upload.ENV_MAX_UPLOAD_MB, raising=False)
+    assert upload.max_upload_mb(50) == 50
+    monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "12.5")
+    assert upload.max_upload_mb(50) == 12.5
+    monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "lots")
+    with pytest.raises(ValueError, match="FORMCHECK_MAX_UPLOAD_MB"):
+        upload.max_upload_mb(50)
+
+
+def test_ice_servers_none_by_default_configurable_by_env_or_secrets() -> None:
+    assert rtc.rtc_configuration(env={}, secrets=None) == {"iceServers": []}
+    stun = "stun:stun.example.org:3478"
+    env = {rtc.ENV_VAR: f'[{{"urls": "{stun}"}}]'}
+    assert rtc.rtc_configuration(env=env) == {"iceServers": [{"urls": stun}]}
+    turn = {"urls": ["turn:t.example.org"], "username": "u", "credential": "p"}
+    got = rtc.rtc_configuration(env={}, secrets={"ice_servers": [turn]})["iceServers"]
+    assert got == [turn]
+    with pytest.raises(ValueError, match="not valid JSON"):
+        rtc.rtc_configuration(env={rtc.ENV_VAR: "[{"})
+    with pytest.raises(ValueError, match="urls"):
+        rtc.rtc_configuration(env={rtc.ENV_VAR: '[{"url": "stun:x"}]'})
+
+
+def test_series_csv_leaves_nan_cells_empty() -> None:
+    nan = float("nan")
+    text = series_csv({"t_s": [0.0, 0.5], "rep": [nan, 1.0], "knee_flexion_deg": [90.0, nan]})
+    assert text.decode().splitlines() == ["t_s,rep,knee_flexion_deg", "0.0000,,90.00", "0.5000,1,"]
