@@ -39,6 +39,7 @@ __all__ = [
 
 SHANK, THIGH, TORSO = 0.45, 0.45, 0.52
 _HALF_WIDTH = 0.12
+_SHOULDER_HALF = 0.19
 
 
 def uniform_times(duration_s: float, fps: float) -> NDArray[np.float64]:
@@ -183,7 +184,8 @@ def _place(p: dict[str, NDArray[np.float64]], T: int) -> NDArray[np.float64]:
             "mouth_left": "mouth",
             "mouth_right": "mouth",
         }.get(base, base)
-        z = _HALF_WIDTH if ("left" in name) else (-_HALF_WIDTH if "right" in name else 0.0)
+        half = _SHOULDER_HALF if base in ("shoulder", "elbow") else _HALF_WIDTH
+        z = half if ("left" in name) else (-half if "right" in name else 0.0)
         if base in ("ear", "eye", "mouth"):
             z *= 0.5
         pts[:, i, :2] = p[base]

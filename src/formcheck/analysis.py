@@ -18,7 +18,7 @@ from formcheck.sequence import PoseSequence
 from formcheck.session import Session, _features
 from formcheck.signals import masked_pixels
 
-__all__ = ["analyze", "build_report", "detect_exercise"]
+__all__ = ["analyze", "replay", "build_report", "detect_exercise"]
 
 
 def analyze(
@@ -37,6 +37,13 @@ def analyze(
     an unknown exercise or test (the message lists the valid names).
     """
     session = Session(exercise, test=test, config=config, age=age, sex=sex)
+    return replay(seq, session, progress).finish()
+
+
+def replay(
+    seq: PoseSequence, session: Session, progress: Callable[[float], None] | None = None
+) -> Session:
+    """Feed a whole clip to ``session``: set-up frame by frame, the rest in one batch."""
     if len(seq) == 0 or not seq.detected.any():
         raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
     pix = masked_pixels(seq.image, seq.width, seq.height, session.config.cleaning.min_visibility)
@@ -52,7 +59,7 @@ def analyze(
         session._run(seq.t[k:], feats)
     if progress is not None:
         progress(1.0)
-    return session.finish()
+    return session
 
 
 def build_report(session: Session) -> Report:

@@ -48,7 +48,7 @@ class SetupConfig:
     """The set-up step that finds the person's own baseline posture."""
 
     still_s: float = 0.4
-    still_tolerance: float = 0.06
+    still_tolerance: float = 0.05
     timeout_s: float = 4.0
     side_view_max_ratio: float = 0.35
     frontal_min_ratio: float = 0.65

@@ -8,8 +8,9 @@ zero-phase Butterworth low-pass applied, then:
 - phases: ``out_s`` start -> end range, ``hold_s`` time at end range (within
   ``end_range_share`` of the peak excursion), ``back_s`` end range -> end;
 - peak angular velocity of the primary angle (deg/s);
-- smoothness: number of velocity peaks per phase (local maxima of the speed
-  above 20 % of the rep's peak speed; 1 per phase is perfectly smooth);
+- smoothness: number of velocity peaks per phase (maxima of the angular speed
+  higher and more prominent than 20 % of the rep's peak speed; 1 per phase is
+  perfectly smooth);
 - exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
   wrist-thigh contact share during the rise, rise and descent speeds,
   left-right knee difference, frontal-plane lean.
@@ -21,6 +22,7 @@ import warnings
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.signal import find_peaks
 
 from formcheck.cleaning import interpolate_gaps, zero_phase_lowpass
 from formcheck.config import Config
@@ -42,16 +44,12 @@ def smooth_window(
 
 
 def velocity_peaks(speed: NDArray[np.float64], peak: float) -> int:
-    """Local maxima of ``speed`` (n,) above ``_PEAK_SHARE`` of ``peak``."""
-    s = np.nan_to_num(speed, nan=0.0)
-    if len(s) < 3 or peak <= 0:
-        return int(len(s) > 0 and peak > 0)
-    inner = (s[1:-1] > s[:-2]) & (s[1:-1] >= s[2:]) & (s[1:-1] > _PEAK_SHARE * peak)
-    return (
-        int(inner.sum())
-        + int(s[0] > s[1] and s[0] > _PEAK_SHARE * peak)
-        + int(s[-1] > s[-2] and s[-1] > _PEAK_SHARE * peak)
-    )
+    """Peaks of ``speed`` (n,) higher and more prominent than ``_PEAK_SHARE`` of ``peak``."""
+    s = np.concatenate([[0.0], np.nan_to_num(speed, nan=0.0), [0.0]])
+    if peak <= 0 or not np.isfinite(peak):
+        return 0
+    found, _ = find_peaks(s, height=_PEAK_SHARE * peak, prominence=_PEAK_SHARE * peak)
+    return int(len(found))
 
 
 def _nan_stat(fn, x: NDArray[np.float64], *args: float) -> float:  # type: ignore[no-untyped-def]

@@ -55,7 +55,7 @@ class RepCounter:
     it reaches ``onset`` of the baseline, turns up again by ``onset``, or makes
     no new minimum for ``settle_s``;
     ``min_dwell_s`` in [0, 10]: time the signal must stay beyond ``enter``;
-    ``settle_s`` in (0, 10]; One-Euro ``min_cutoff_hz`` in (0, 100],
+    ``settle_s`` in (0, 10]; One-Euro ``min_cutoff_hz`` in (0, 1e6] (very high = no smoothing),
     ``beta`` in [0, 10], ``d_cutoff_hz`` in (0, 100].
     """
 
@@ -78,7 +78,7 @@ class RepCounter:
         _check_range("onset", onset, 1e-9, rest)
         _check_range("min_dwell_s", min_dwell_s, 0.0, 10.0)
         _check_range("settle_s", settle_s, 1e-9, 10.0)
-        _check_range("min_cutoff_hz", min_cutoff_hz, 1e-9, 100.0)
+        _check_range("min_cutoff_hz", min_cutoff_hz, 1e-9, 1e6)
         _check_range("beta", beta, 0.0, 10.0)
         _check_range("d_cutoff_hz", d_cutoff_hz, 1e-9, 100.0)
         self.enter, self.rest, self.onset = float(enter), float(rest), float(onset)
@@ -140,10 +140,12 @@ class RepCounter:
                 if y >= enter:
                     out_s = ti
                 elif y <= rest:
-                    if out_s - entered_s >= dwell:
-                        state, lo, rest_s = RETURN, y, ti
-                    else:
-                        state, lo, rest_s, ext = REST, y, ti, -math.inf
+                    state, lo, rest_s = RETURN, y, ti
+                    if out_s - entered_s < dwell:
+                        state, ext = REST, -math.inf
+                    elif y <= onset:
+                        events.append(RepEvent(start_s, ext_s, ti, ext, entered_s))
+                        state, ext = REST, -math.inf
             else:
                 if y < lo:
                     lo, rest_s = y, ti

@@ -10,6 +10,7 @@ the stillest window seen is used and a warning says so.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -102,6 +103,9 @@ def _visible(pix_row: NDArray[np.float64], side: Side, keys: tuple[str, ...]) ->
 class SetupFinder:
     """Per-frame set-up: waits for a visible, still person and returns a Calibration.
 
+    Frames without the person shorter than half ``still_s`` do not break the
+    still window (so a few dropped detections do not restart set-up).
+
     ``update(t, image_row (33, 4), pix_row (33, 2) masked pixels)`` returns None
     until done. ``messages`` holds the current guidance for the person.
     """
@@ -114,6 +118,7 @@ class SetupFinder:
         self._pix: list[NDArray[np.float64]] = []
         self._run_start = float("nan")
         self._first_seen = float("nan")
+        self._last_seen = float("-inf")
         self._best: tuple[float, int, int] | None = None
         self.messages: list[str] = ["Step into view so your whole body is visible"]
 
@@ -122,9 +127,11 @@ class SetupFinder:
     ) -> Calibration | None:
         seen = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
         if not seen:
-            self._run_start = float("nan")
-            self.messages = ["Step into view so your whole body is visible"]
+            if t - self._last_seen > 0.5 * self.config.still_s:
+                self._run_start = float("nan")
+                self.messages = ["Step into view so your whole body is visible"]
             return None
+        self._last_seen = t
         if self._first_seen != self._first_seen:
             self._first_seen = t
         if self._run_start != self._run_start:
@@ -163,17 +170,20 @@ class SetupFinder:
         )
 
     def _motion(self, lo: int, hi: int) -> float:
-        """Largest excursion of mid-hip and mid-shoulder in the window, in torso lengths."""
+        """Spread (RMS standard deviation) of mid-hip and mid-shoulder positions over
+        the window, in torso lengths."""
         pix = np.asarray(self._pix[lo:hi])
         mid_hip = 0.5 * (pix[:, INDEX["left_hip"]] + pix[:, INDEX["right_hip"]])
         mid_sh = 0.5 * (pix[:, INDEX["left_shoulder"]] + pix[:, INDEX["right_shoulder"]])
-        torso = np.nanmedian(np.linalg.norm(mid_sh - mid_hip, axis=-1))
         pts = np.concatenate([mid_hip, mid_sh], axis=1)
-        spread = np.nanmax(np.abs(pts - np.nanmedian(pts, axis=0)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            torso = np.nanmedian(np.linalg.norm(mid_sh - mid_hip, axis=-1))
+            spread = np.sqrt(np.nanmean(np.nanvar(pts, axis=0)))
         value = float(spread / torso) if torso > 0 else float("inf")
         return value if np.isfinite(value) else float("inf")
 
-    def _calibrate(self, lo: int, hi: int, warnings: tuple[str, ...]) -> Calibration:
+    def _calibrate(self, lo: int, hi: int, notes: tuple[str, ...]) -> Calibration:
         img = np.asarray(self._img[lo:hi])
         pix = np.asarray(self._pix[lo:hi])
         side = choose_side(img)
@@ -181,7 +191,8 @@ class SetupFinder:
         feats = self._features(pix, side, facing)  # type: ignore[operator]
         from formcheck.signals import FEATURES
 
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(feats, axis=0) if len(feats) else np.full(len(FEATURES), np.nan)
         ratio = view_ratio(pix)
         view = classify_view(ratio, self.config)
@@ -195,5 +206,5 @@ class SetupFinder:
             t_s=self._t[hi - 1],
             window=(self._t[lo], self._t[hi - 1]),
             messages=msgs,
-            warnings=warnings,
+            warnings=notes,
         )

@@ -1,0 +1,196 @@
+"""Offline analysis of synthetic clips with known angles: counts, robustness, cues, tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from builders import (
+    build_sequence,
+    flexion_curves,
+    keyframes,
+    sit_to_stand_curves,
+    squat_curves,
+    uniform_times,
+    vfr_times,
+)
+from formcheck.analysis import analyze, detect_exercise
+from formcheck.errors import NoPersonFound
+from formcheck.sequence import PoseSequence
+
+STS_REPS = [(2.0, 3.0, 4.5, 5.9), (7.0, 8.0, 9.5, 10.9), (12.0, 13.0, 14.0, 15.3)]
+FLEX_REPS = [(1.5, 3.0, 4.0, 5.5), (7.0, 8.0, 9.0, 10.5), (11.5, 12.5, 13.9, 15.0)]
+
+
+def _flex(peak: float = 70.0, **kw: object) -> PoseSequence:
+    t = uniform_times(16.0, 30.0)
+    return build_sequence(t, *flexion_curves(t, FLEX_REPS, peak=peak), **kw)  # type: ignore[arg-type]
+
+
+def _sts(**kw: object) -> PoseSequence:
+    t = uniform_times(16.5, 30.0)
+    return build_sequence(t, *sit_to_stand_curves(t, STS_REPS), **kw)  # type: ignore[arg-type]
+
+
+CASES = [
+    ("trunk_flexion", lambda **kw: _flex(70.0, **kw), 3),
+    ("back_extension", lambda **kw: _flex(-25.0, **kw), 3),
+    ("sit_to_stand", _sts, 3),
+]
+
+
+@pytest.mark.parametrize(("exercise", "clip", "count"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("facing", [1, -1])
+def test_counts_and_times(exercise: str, clip, count: int, facing: int) -> None:
+    report = analyze(clip(facing=facing), exercise)
+    assert report.rep_count == count
+    assert report.view == "side"
+    truth = STS_REPS if exercise == "sit_to_stand" else FLEX_REPS
+    for rep, (start, _, _, end) in zip(report.reps, truth, strict=True):
+        assert abs(rep.start_s - start) < 0.6 and abs(rep.end_s - end) < 0.8
+        assert rep.start_s < rep.extreme_s < rep.end_s
+
+
+@pytest.mark.parametrize(("exercise", "clip", "count"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_counts_robust_to_noise_and_missing_frames(
+    exercise: str, clip, count: int, seed: int
+) -> None:
+    report = analyze(clip(noise=0.02, missing=0.1, seed=seed), exercise)
+    assert report.rep_count == count
+
+
+def test_rom_matches_truth() -> None:
+    flex = analyze(_flex(70.0), "trunk_flexion")
+    assert [r.rom_deg for r in flex.reps] == pytest.approx([70.0] * 3, abs=1.0)
+    ext = analyze(_flex(-25.0), "back_extension")
+    assert [r.rom_deg for r in ext.reps] == pytest.approx([25.0] * 3, abs=1.0)
+
+
+def test_variable_frame_rate_gives_same_reps() -> None:
+    t = vfr_times(16.0, 30.0, jitter=0.45, seed=9)
+    seq = build_sequence(t, *flexion_curves(t, FLEX_REPS, peak=70.0))
+    vfr = analyze(seq, "trunk_flexion")
+    cfr = analyze(_flex(70.0), "trunk_flexion")
+    assert vfr.rep_count == 3
+    for a, b in zip(vfr.reps, cfr.reps, strict=True):
+        assert (
+            abs(a.measurements["peak_velocity_deg_s"] - b.measurements["peak_velocity_deg_s"]) < 8
+        )
+
+
+def test_knee_bend_flagged_on_that_rep_only() -> None:
+    t = uniform_times(16.0, 30.0)
+    trunk, hip, knee = flexion_curves(t, FLEX_REPS, peak=70.0)
+    knee = knee + keyframes(t, [(0, 0), (7.0, 0), (8.0, 30), (9.0, 30), (10.5, 0), (16, 0)])
+    report = analyze(build_sequence(t, trunk, hip, knee), "trunk_flexion")
+    flagged = [[c.code for c in r.cues] for r in report.reps]
+    assert flagged == [[], ["knees_bending"], []]
+    cue = report.reps[1].cues[0]
+    assert cue.value == pytest.approx(30.0, abs=2.0) and cue.threshold == 15.0
+    assert report.reps[1].score == 100 - report.reps[1].deductions[0].points
+
+
+def test_fold_and_hold_is_no_rep_with_not_returning_cue() -> None:
+    t = uniform_times(8.0, 30.0)
+    trunk, hip, knee = flexion_curves(t, [(1.0, 2.0, 20.0, 21.0)], peak=80.0)
+    report = analyze(build_sequence(t, trunk, hip, knee), "trunk_flexion")
+    assert report.rep_count == 0
+    assert report.incomplete is not None
+    assert report.incomplete.cues[0].code == "not_returning_upright"
+
+
+def test_fast_extension_without_hold_is_flagged() -> None:
+    t = uniform_times(10.0, 30.0)
+    reps = [(1.0, 3.0, 5.0, 7.0), (7.5, 7.8, 7.8, 8.1)]
+    report = analyze(build_sequence(t, *flexion_curves(t, reps, peak=-25.0)), "back_extension")
+    codes = [{c.code for c in r.cues} for r in report.reps]
+    assert codes[0] == set() and {"too_fast", "no_hold"} <= codes[1]
+
+
+def test_arms_and_incomplete_stand_flagged() -> None:
+    t = uniform_times(16.5, 30.0)
+    arms = analyze(
+        build_sequence(t, *sit_to_stand_curves(t, STS_REPS), arms="thighs"), "sit_to_stand"
+    )
+    assert all("arms_used" in {c.code for c in r.cues} for r in arms.reps)
+    part = analyze(
+        build_sequence(t, *sit_to_stand_curves(t, STS_REPS, top_hip=35.0, top_knee=30.0)),
+        "sit_to_stand",
+    )
+    assert part.rep_count == 3
+    assert all(r.cues and r.cues[0].code == "incomplete_stand" for r in part.reps)
+    clean = analyze(_sts(), "sit_to_stand")
+    assert all(r.cues == [] and r.score == 100 for r in clean.reps)
+
+
+def test_dropping_into_the_chair_flagged() -> None:
+    t = uniform_times(12.0, 30.0)
+    reps = [(2.0, 3.0, 4.5, 5.9), (7.0, 8.0, 9.5, 10.05)]
+    report = analyze(build_sequence(t, *sit_to_stand_curves(t, reps)), "sit_to_stand")
+    assert [[c.code for c in r.cues] for r in report.reps] == [[], ["dropping"]]
+
+
+def test_squats_from_standing_count_standing_cycles() -> None:
+    t = uniform_times(12.0, 30.0)
+    report = analyze(build_sequence(t, *squat_curves(t, [3.0, 6.0, 9.0])), "sit_to_stand")
+    assert report.start_posture == "standing" and report.rep_count == 3
+
+
+def test_frontal_view_is_reported_with_guidance() -> None:
+    report = analyze(_flex(70.0, yaw_deg=90.0), "trunk_flexion")
+    assert report.view == "frontal"
+    assert any("Turn side-on to the camera" in w for w in report.warnings)
+
+
+def test_five_times_sit_to_stand() -> None:
+    t = uniform_times(20.0, 30.0)
+    reps = [(1.0 + 3.2 * i, 2.0 + 3.2 * i, 2.6 + 3.2 * i, 3.9 + 3.2 * i) for i in range(5)]
+    seq = build_sequence(t, *sit_to_stand_curves(t, reps))
+    report = analyze(seq, "sit_to_stand", test="5xsts", age=72, sex="f")
+    test = report.to_dict()["test"]
+    assert report.rep_count == 5 and test["valid"]
+    assert test["time_s"] == pytest.approx(reps[4][3] - 0.4 - reps[0][0], abs=0.5)
+    assert test["norm"]["threshold_s"] == 12.6
+    stand = analyze(seq, "sit_to_stand", test="5xsts", age=72, config=_five_stop("stand"))
+    assert stand.test is not None and stand.test.time_s < test["time_s"]
+
+
+def _five_stop(rule: str):
+    from formcheck.config import load_config
+
+    return load_config(None, [f"tests.five_stop={rule}"])
+
+
+def test_thirty_second_chair_stand_counts_halfway_stand() -> None:
+    t = uniform_times(33.0, 30.0)
+    reps = [(1.0 + 3.0 * i, 2.0 + 3.0 * i, 2.5 + 3.0 * i, 3.8 + 3.0 * i) for i in range(10)]
+    seq = build_sequence(t, *sit_to_stand_curves(t, reps))
+    report = analyze(seq, "sit_to_stand", test="30s_cst", age=67, sex="m")
+    assert report.test is not None
+    # stands reached by 30.6 s after rise onset at ~0.9 s: 10 (the 10th rise ends at 29 s)
+    assert report.test.stands == 10
+    assert report.test.norm["below_average_if_fewer_than"] == 12
+    assert report.test.norm["below_average"] is True
+    arms = build_sequence(t, *sit_to_stand_curves(t, reps), arms="thighs")
+    invalid = analyze(arms, "sit_to_stand", test="30s_cst", age=67, sex="m")
+    assert invalid.test is not None and invalid.test.stands == 0 and not invalid.test.valid
+
+
+def test_auto_detects_the_exercise() -> None:
+    assert detect_exercise(_flex(70.0)) == "trunk_flexion"
+    assert detect_exercise(_flex(-25.0)) == "back_extension"
+    assert detect_exercise(_sts()) == "sit_to_stand"
+
+
+def test_no_person_raises() -> None:
+    seq = _sts()
+    empty = PoseSequence(
+        t=seq.t,
+        image=np.full_like(seq.image, np.nan),
+        world=np.full_like(seq.world, np.nan),
+        width=640,
+        height=480,
+    )
+    with pytest.raises(NoPersonFound):
+        analyze(empty, "sit_to_stand")

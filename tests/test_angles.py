@@ -1,0 +1,92 @@
+"""The angle table and the vectorised kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from builders import build_sequence, flexion_curves, sit_to_stand_curves, uniform_times
+from formcheck.angles import ANGLE_SPECS, JOINTS, angles, compute_angles, facing_sign, specs_for
+from formcheck.landmarks import INDEX, mirror_name
+
+
+def test_every_left_row_mirrors_its_right_row() -> None:
+    left = [s for s in ANGLE_SPECS if s.side == "left"]
+    right = {s.name: s for s in ANGLE_SPECS if s.side == "right"}
+    assert len(left) == len(right) == len(JOINTS)
+    for spec in left:
+        twin = right[f"{spec.joint}_right"]
+        assert (twin.a, twin.b) == (mirror_name(spec.a), mirror_name(spec.b))
+        assert twin.c == (None if spec.c is None else mirror_name(spec.c))
+        assert twin.supplement == spec.supplement
+        assert spec.a.startswith("left_") and twin.a.startswith("right_")
+
+
+def _pose(points: dict[str, tuple[float, float]]) -> np.ndarray:
+    pts = np.full((1, 33, 2), np.nan)
+    for name, xy in points.items():
+        for side in ("left", "right"):
+            pts[0, INDEX[f"{side}_{name}"]] = xy
+    return pts
+
+
+STANDING = {"shoulder": (0, -100), "hip": (0, 0), "knee": (0, 50), "ankle": (0, 100)}
+SEATED = {"shoulder": (0, -100), "hip": (0, 0), "knee": (50, 0), "ankle": (50, 50)}
+
+
+@pytest.mark.parametrize(
+    ("pose", "expected"),
+    [(STANDING, (0.0, 0.0, 0.0)), (SEATED, (0.0, 90.0, 90.0))],
+    ids=["standing straight reads 0", "seated upright reads 90"],
+)
+def test_conventions(pose: dict, expected: tuple[float, float, float]) -> None:
+    for side in ("left", "right"):
+        values = angles(_pose(pose), specs_for(side), np.array([1.0, 0.0]))[0]
+        np.testing.assert_allclose(values, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize(("dx", "facing", "sign"), [(50, 1, 1), (-50, 1, -1), (-50, -1, 1)])
+def test_trunk_sign_follows_facing(dx: float, facing: int, sign: int) -> None:
+    pose = dict(STANDING, shoulder=(dx, -50))
+    trunk = angles(_pose(pose), specs_for("left"), np.array([facing, 0.0]))[0, 0]
+    assert trunk == pytest.approx(sign * 45.0)
+
+
+def test_kernel_in_3d_matches_2d_for_a_planar_pose() -> None:
+    pts2 = _pose(SEATED)
+    pts3 = np.concatenate([pts2, np.zeros((1, 33, 1))], axis=-1)
+    np.testing.assert_allclose(angles(pts3), angles(pts2), atol=1e-9)
+
+
+def test_nan_landmark_gives_nan_angle_only_where_used() -> None:
+    pts = _pose(STANDING)
+    pts[0, INDEX["left_ankle"]] = np.nan
+    values = angles(pts, specs_for("left"))[0]
+    assert np.isnan(values[2]) and np.isfinite(values[:2]).all()
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize(("width", "height"), [(640, 480), (264, 470)])
+def test_builder_angles_recovered_exactly(facing: int, width: int, height: int) -> None:
+    t = uniform_times(6.0, 30.0)
+    trunk, hip, knee = sit_to_stand_curves(t, [(1.0, 2.0, 3.5, 4.5)])
+    seq = build_sequence(t, trunk, hip, knee, facing=facing, width=width, height=height)
+    assert facing_sign(seq.pixels()) == facing
+    got = compute_angles(seq, "left")
+    for name, truth in zip(JOINTS, (trunk, hip, knee), strict=True):
+        np.testing.assert_allclose(got[name], truth, atol=1e-3)
+
+
+def test_world_source_matches_in_side_view() -> None:
+    t = uniform_times(4.0, 30.0)
+    trunk, hip, knee = flexion_curves(t, [(0.5, 1.5, 2.5, 3.5)], peak=-25.0)
+    seq = build_sequence(t, trunk, hip, knee, facing=-1)
+    got = compute_angles(seq, "right", source="world")
+    np.testing.assert_allclose(got["trunk_inclination"], trunk, atol=1e-3)
+
+
+def test_compute_angles_rejects_bad_side() -> None:
+    t = uniform_times(1.0, 10.0)
+    seq = build_sequence(t, *flexion_curves(t, []))
+    with pytest.raises(ValueError, match="side must be"):
+        compute_angles(seq, "middle")  # type: ignore[arg-type]

@@ -1,0 +1,84 @@
+"""Live replay (one frame at a time) equals offline analysis, exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from builders import build_sequence, flexion_curves, sit_to_stand_curves, vfr_times
+from formcheck.analysis import analyze, replay
+from formcheck.sequence import PoseSequence
+from formcheck.session import Session
+
+
+def _sts_clip(**kw: object) -> PoseSequence:
+    t = vfr_times(16.0, 30.0, seed=3)
+    reps = [(2.0, 3.0, 4.5, 5.9), (7.0, 8.0, 9.5, 10.9), (12.0, 13.0, 14.0, 15.3)]
+    return build_sequence(t, *sit_to_stand_curves(t, reps), **kw)  # type: ignore[arg-type]
+
+
+def _flexion_clip(**kw: object) -> PoseSequence:
+    t = vfr_times(14.0, 25.0, seed=4)
+    reps = [(1.5, 3.0, 4.0, 5.5), (7.0, 8.0, 9.0, 10.5), (11.5, 12.5, 13.9, 15.0)]
+    return build_sequence(t, *flexion_curves(t, reps, peak=70.0), **kw)  # type: ignore[arg-type]
+
+
+def _live(seq: PoseSequence, exercise: str) -> tuple[Session, list]:
+    session = Session(exercise)
+    states = []
+    for i in range(len(seq)):
+        image = None if np.isnan(seq.image[i]).all() else seq.image[i]
+        states.append(session.update(seq.t[i], image, seq.world[i], seq.width, seq.height))
+    return session, states
+
+
+@pytest.mark.parametrize(
+    ("clip", "exercise"),
+    [(_sts_clip, "sit_to_stand"), (_flexion_clip, "trunk_flexion")],
+)
+def test_live_replay_equals_offline(clip, exercise: str) -> None:
+    seq = clip(noise=0.01, missing=0.1, seed=5)
+    offline = analyze(seq, exercise)
+    session, states = _live(seq, exercise)
+    live = session.finish()
+    assert live.rep_count == offline.rep_count >= 2
+    assert [r.to_dict() for r in live.reps] == [r.to_dict() for r in offline.reps]
+    np.testing.assert_array_equal(session._hist.feats, _offline_feats(seq, exercise))
+    assert live.to_dict() == offline.to_dict()
+    assert states[0].phase == "setup" and states[-1].phase != "setup"
+    assert sum(s.last_rep is not None for s in states) == live.rep_count - (
+        1 if live.reps and live.reps[-1].end_s > seq.t[-1] - 0.6 else 0
+    )
+
+
+def _offline_feats(seq: PoseSequence, exercise: str) -> np.ndarray:
+    return replay(seq, Session(exercise))._hist.feats
+
+
+def test_live_state_fields() -> None:
+    seq = _sts_clip()
+    _, states = _live(seq, "sit_to_stand")
+    late = states[-1]
+    assert late.view == "side" and late.side == "left"
+    assert set(late.angles) >= {"trunk_inclination", "hip_flexion", "knee_flexion"}
+    assert late.primary[0] == "hip_height"
+    assert {s.phase for s in states} >= {"setup", "seated", "rising", "standing", "sitting"}
+    assert late.cue_level in ("good", "warn", "bad")
+
+
+def test_setup_messages_ask_for_feet() -> None:
+    seq = _sts_clip()
+    image = seq.image.copy()
+    image[:, 27:33, 3] = 0.1  # ankles, heels and toes not visible
+    session = Session("sit_to_stand")
+    state = session.update(seq.t[0], image[0], None, seq.width, seq.height)
+    assert "Step back so your feet are in view" in state.setup_messages
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="valid: back_extension, sit_to_stand, trunk_flexion"):
+        Session("squat")
+    with pytest.raises(ValueError, match="needs exercise 'sit_to_stand'"):
+        Session("trunk_flexion", test="5xsts")
+    with pytest.raises(ValueError, match="image_lm must have shape"):
+        Session("sit_to_stand").update(0.0, np.zeros((33, 3)), None, 640, 480)
