@@ -1,0 +1,235 @@
+"""Benchmark video → pose extraction (not a test: prints figures, one a line).
+
+    .venv/bin/python bench/extract.py CLIP [--frames 300] [--max-side N] [--workers 2]
+    .venv/bin/python bench/extract.py --make-1080p SRC -o /tmp/clip_1080p.mp4 [--seconds 30]
+    .venv/bin/python bench/extract.py --make-long MINUTES --from /tmp/clip_1080p.mp4 \
+        -o /tmp/long.mp4
+
+Figures for CLIP:
+- decode-only frames/s (PyAV decode + RGB conversion, every frame) and its CPU s/frame;
+- inference-only frames/s on pre-decoded frames (at most ``--frames`` held in
+  memory) and its CPU s/frame;
+- end-to-end ``extract_pose`` frames/s, wall and CPU seconds;
+- the two-core limit ``2 / (decode CPU + inference CPU per frame)`` and the
+  ratio of end-to-end throughput to it;
+- peak RSS in MB of the extraction, run in a fresh child process
+  (``ru_maxrss`` of that process plus its largest child), so the frames
+  held for the inference-only figure do not count.
+
+CPU seconds include every thread and, for children, every waited-for child
+process (``resource.getrusage``). Note the load average printed first: other
+processes on the machine lower all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """(this process, largest child) peak resident set size in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def bench_decode(clip: Path, max_side: int | None) -> tuple[int, float, float]:
+    """(frames, wall s, CPU s) decoding every frame to upright RGB."""
+    from formcheck.video import open_video
+
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    with open_video(clip, max_side=max_side) as reader:
+        n = sum(1 for _ in reader.frames(warn=False))
+    return n, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def held_frames(clip: Path, limit: int, max_side: int | None) -> Iterator[tuple[float, np.ndarray]]:
+    from formcheck.video import open_video
+
+    with open_video(clip, max_side=max_side) as reader:
+        for i, pair in enumerate(reader.frames(warn=False)):
+            if i >= limit:
+                break
+            yield pair
+
+
+def bench_inference(clip: Path, limit: int, max_side: int | None) -> tuple[int, float, float]:
+    """(frames, wall s, CPU s) of VIDEO-mode inference on up to ``limit`` pre-decoded frames."""
+    from formcheck.pose_backend import MediaPipePose
+
+    frames = list(held_frames(clip, limit, max_side))
+    with MediaPipePose(mode="video") as estimator:
+        estimator.estimate(frames[0][1], 0.0)  # warm up (graph start) outside the timing
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        for t, rgb in frames[1:]:
+            estimator.estimate(rgb, t)
+        return len(frames) - 1, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def bench_extract(clip: Path, max_side: int | None, workers: int) -> tuple[int, float, float]:
+    """(frames, wall s, CPU s) of the whole ``extract_pose``."""
+    import warnings
+
+    from formcheck.extract import extract_pose
+
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seq = extract_pose(clip, max_side=max_side, workers=workers)
+    return len(seq), time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float]:
+    """``extract_pose`` in a fresh process (its own peak RSS): (frames, wall s, CPU s, MB)."""
+    import subprocess
+
+    command = [sys.executable, __file__, str(args.clip), "--extract-only"]
+    command += ["--workers", str(args.workers)]
+    if args.max_side:
+        command += ["--max-side", str(args.max_side)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    k, wall, cpu, rss = out.split()[-4:]
+    return int(k), float(wall), float(cpu), float(rss)
+
+
+def extract_only(args: argparse.Namespace) -> None:
+    """The child's side of :func:`extract_in_child`: one line ``frames wall cpu rss_mb``."""
+    k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
+    own, kid = peak_rss_mb()
+    print(k, wall, cpu, own + kid)
+
+
+def run(args: argparse.Namespace) -> None:
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    n, wall, cpu = bench_decode(args.clip, args.max_side)
+    dec_cpu = cpu / n
+    print(f"decode-only: {n / wall:.1f} frames/s ({n} frames)")
+    print(f"decode CPU: {1000 * dec_cpu:.2f} ms/frame")
+    m, wall, cpu = bench_inference(args.clip, args.frames, args.max_side)
+    inf_cpu = cpu / m
+    print(f"inference-only: {m / wall:.1f} frames/s ({m} pre-decoded frames)")
+    print(f"inference CPU: {1000 * inf_cpu:.2f} ms/frame")
+    limit = 2.0 / (dec_cpu + inf_cpu)
+    print(f"two-core limit: {limit:.1f} frames/s")
+    if args.skip_extract:
+        return
+    k, wall, cpu, rss = extract_in_child(args)
+    fps = k / wall
+    print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
+    print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
+    print(f"ratio to two-core limit: {fps / limit:.2f}")
+    print(f"peak RSS of the extraction: {rss:.0f} MB (its process + largest child)")
+    own, _ = peak_rss_mb()
+    print(f"peak RSS of this bench process (holds the pre-decoded frames): {own:.0f} MB")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+# -- making long 1080p clips -------------------------------------------------
+
+
+def make_1080p(source: Path, dest: Path, seconds: float, grain: float = 4.0) -> None:
+    """Upscale ``source`` to 1920x1080 H.264 (looping it) for ``seconds``, keeping its frame times.
+
+    Gaussian grain (std ``grain`` grey levels) brings the bitrate near a phone's
+    (about 15-20 Mbit/s), so decoding costs what it would on a real 1080p clip.
+    """
+    from formcheck.video import open_video
+
+    rng = np.random.default_rng(0)
+    noise = [rng.normal(0, grain, (1080, 1920, 1)).astype(np.int16) for _ in range(7)]
+    with open_video(source) as reader:
+        pairs = [(t, rgb) for t, rgb in reader]
+    step = pairs[-1][0] + (pairs[-1][0] - pairs[-2][0])
+    base = Fraction(1, 90_000)
+    with av.open(str(dest), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = base
+        stream.options = {"preset": "veryfast", "crf": "21"}
+        loop = 0
+        while loop * step < seconds:
+            for t, rgb in pairs:
+                when = loop * step + t
+                if when >= seconds:
+                    break
+                big = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(1920, 1080)
+                grainy = big.to_ndarray().astype(np.int16) + noise[int(when * 30) % 7]
+                frame = av.VideoFrame.from_ndarray(
+                    np.clip(grainy, 0, 255).astype(np.uint8), format="rgb24"
+                )
+                frame.pts, frame.time_base = round(when / base), base
+                out.mux(stream.encode(frame))
+            loop += 1
+        out.mux(stream.encode(None))
+
+
+def make_long(source: Path, dest: Path, minutes: float) -> None:
+    """Loop ``source``'s packets (no re-encoding) until ``minutes`` long, shifting their times."""
+    with av.open(str(source)) as src:
+        ins = src.streams.video[0]
+        packets = [p for p in src.demux(ins) if p.size]
+        span = max(p.pts + (p.duration or 0) for p in packets) - min(p.pts for p in packets)
+        total = minutes * 60 / float(ins.time_base)
+        with av.open(str(dest), "w", options={"movflags": "faststart"}) as out:
+            outs = out.add_stream_from_template(ins)
+            offset = 0
+            while offset < total:
+                for p in packets:
+                    p.pts += offset if offset else 0
+                    p.dts += offset if offset else 0
+                    p.stream = outs
+                    out.mux(p)
+                    p.pts -= offset if offset else 0
+                    p.dts -= offset if offset else 0
+                offset += span
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clip", type=Path, nargs="?")
+    parser.add_argument("--frames", type=int, default=300, help="frames held for inference-only")
+    parser.add_argument("--max-side", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-extract", action="store_true")
+    parser.add_argument("--extract-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--make-1080p", type=Path, metavar="SRC", help="upscale SRC to 1080p")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--grain", type=float, default=4.0, help="noise std for --make-1080p")
+    parser.add_argument("--make-long", type=float, metavar="MINUTES", help="loop --from")
+    parser.add_argument("--from", dest="source", type=Path)
+    parser.add_argument("-o", "--output", type=Path)
+    args = parser.parse_args(argv)
+    if args.make_1080p:
+        make_1080p(args.make_1080p, args.output, args.seconds, args.grain)
+    elif args.make_long:
+        make_long(args.source, args.output, args.make_long)
+    elif args.clip and args.extract_only:
+        extract_only(args)
+    elif args.clip:
+        run(args)
+    else:
+        parser.error("give a CLIP, --make-1080p or --make-long")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

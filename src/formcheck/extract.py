@@ -1,0 +1,410 @@
+"""Video file → :class:`~formcheck.sequence.PoseSequence`, using both CPU cores.
+
+``extract_pose(path)`` decodes the clip (:mod:`formcheck.video`) and runs the
+pose estimator (MediaPipe in VIDEO mode) frame by frame, streaming: frames
+pass through bounded queues, so memory does not grow with the clip's length
+(only the landmark rows, about 1 KB a frame, are kept).
+
+How both cores are used (measured on the 2-core machine, see
+``bench/extract.py``; 1080p H.264 at about 40 Mbit/s): decoding costs about
+17 ms CPU a frame (spread over FFmpeg's own threads) and VIDEO-mode inference
+about 19 ms CPU a frame on one thread; both release the GIL. Two ways were
+compared:
+
+1. *Overlap only*: one decode thread feeding one inference thread. Landmarks
+   are bit-identical to a plain sequential run, but inference is
+   single-threaded, so throughput is capped at ``1 / inference`` (about
+   50 frames/s): 0.9 of the two-core limit when decoding is as costly as
+   inference, but only 0.6 when decoding is cheap (small or low-bitrate
+   clips), because the second core idles.
+2. *Two chunks*: the clip is cut in two at its middle and each half runs in
+   its own thread with its own decoder and its own MediaPipe landmarker (the
+   C API is called through ctypes, which releases the GIL: two landmarkers
+   in two threads ran 1.8x faster than one). Each half also overlaps its
+   decoding with its inference. Both cores stay busy whatever the decode/
+   inference balance. The cost: VIDEO-mode tracking and smoothing restart at
+   the cut. The second half therefore starts ``WARMUP_S`` before the cut and
+   throws those frames away, so its tracker and filters have settled when the
+   kept frames begin.
+
+The choice: chunks (2) for clips of at least ``MIN_SPLIT_S`` seconds in a
+seekable container (the second half must start without decoding the first);
+overlap-only (1) for short clips and GIFs, where a second landmarker would
+cost more than it saves, and whenever ``workers=1``. The figures and the
+tolerance against the sequential run (tested in ``tests/test_extract.py``)
+are in the report of the commit that introduced this module.
+
+The frame-by-frame path is :class:`PoseStream`: ``step(t, rgb)`` or
+``step_frame(av_frame)`` → :class:`~formcheck.pose_backend.FramePose`,
+recording rows that become a ``PoseSequence``. ``extract_pose`` uses it for
+every frame, and the live UI can use it too; frames reach the estimator
+through :func:`formcheck.video.frame_to_rgb` in both cases, so the same
+frames give the same landmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.errors import FormcheckWarning, NoPersonFound
+from formcheck.landmarks import N_LANDMARKS
+from formcheck.sequence import PoseSequence, SourceMeta
+from formcheck.video import VideoReader, frame_to_rgb, open_video
+
+if TYPE_CHECKING:
+    from formcheck.pose_backend import FramePose, PoseEstimator
+
+__all__ = [
+    "MIN_SPLIT_S",
+    "WARMUP_S",
+    "EstimatorFactory",
+    "PoseStream",
+    "extract_pose",
+]
+
+MIN_SPLIT_S = 20.0
+"""Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
+WARMUP_S = 1.0
+"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled."""
+_QUEUE_FRAMES = 4  # decoded frames waiting per chunk: 4 x 6 MB at 1080p
+_PROGRESS_EVERY_S = 0.25
+_MANY_PEOPLE_SHARE = 0.1  # warn when 2+ people are in view in at least this share of frames
+_LOW_DETECTION = 0.5  # warn when the person is found in fewer than this share of frames
+
+EstimatorFactory = Callable[[], "PoseEstimator"]
+T = TypeVar("T")
+
+
+class PoseStream:
+    """Frame by frame: ``(t, RGB)`` → ``FramePose``, recording one row per frame.
+
+    ``extract_pose`` runs every frame through this; the live UI can as well,
+    so files and webcam frames get identical treatment. Times must strictly
+    increase (VIDEO-mode tracking); the estimator raises ``ValueError`` if not.
+    """
+
+    def __init__(self, estimator: PoseEstimator) -> None:
+        self.estimator = estimator
+        self._t: list[float] = []
+        self._image: list[NDArray[np.float32]] = []
+        self._world: list[NDArray[np.float32]] = []
+        self._people: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def step(self, t: float, rgb: NDArray[np.uint8], *, record: bool = True) -> FramePose:
+        """Pose in ``rgb`` ((H, W, 3) uint8 RGB, upright) at ``t`` seconds; recorded unless told."""
+        pose = self.estimator.estimate(_as_rgb(rgb), t)
+        if record:
+            self.record(t, pose)
+        return pose
+
+    def step_frame(
+        self, frame: Any, t: float | None = None, *, rotation: int = 0, record: bool = True
+    ) -> FramePose:
+        """Same for a decoded ``av.VideoFrame`` (webcam); ``t`` defaults to ``frame.time``."""
+        when = frame.time if t is None else t
+        if when is None:
+            raise ValueError("the frame has no timestamp: pass t (seconds)")
+        return self.step(float(when), frame_to_rgb(frame, rotation=rotation), record=record)
+
+    def record(self, t: float, pose: FramePose) -> None:
+        """Append one frame: NaN rows when ``pose`` has no person."""
+        self._t.append(float(t))
+        self._image.append(_row(pose.image, 4))
+        self._world.append(_row(pose.world, 3))
+        self._people.append(int(pose.people))
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """Recorded rows: ``t`` (T,), ``image`` (T,33,4), ``world`` (T,33,3), ``people`` (T,)."""
+        n = len(self._t)
+        return {
+            "t": np.asarray(self._t, np.float64),
+            "image": _stack(self._image, (n, N_LANDMARKS, 4)),
+            "world": _stack(self._world, (n, N_LANDMARKS, 3)),
+            "people": np.asarray(self._people, np.int16),
+        }
+
+    def sequence(self, width: int, height: int, meta: SourceMeta | None = None) -> PoseSequence:
+        """The recorded frames as a ``PoseSequence`` (``width``, ``height``: upright pixels)."""
+        return PoseSequence(width=width, height=height, meta=meta or SourceMeta(), **self.arrays())
+
+
+def _as_rgb(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {getattr(rgb, 'shape', rgb)}")
+    if rgb.shape[2] != 3:
+        raise ValueError(f"expected 3 colour channels (RGB), got shape {rgb.shape}")
+    return np.ascontiguousarray(rgb)
+
+
+def _row(values: NDArray[np.float32] | None, width: int) -> NDArray[np.float32]:
+    if values is None:
+        return np.full((N_LANDMARKS, width), np.nan, np.float32)
+    return np.asarray(values, np.float32).reshape(N_LANDMARKS, width)
+
+
+def _stack(rows: list[NDArray[np.float32]], shape: tuple[int, ...]) -> NDArray[np.float32]:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros(shape, np.float32)
+
+
+# -- chunks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Frames with ``start <= t < stop`` kept; decoding/inference begin at ``warm_from``."""
+
+    start: float
+    stop: float
+    warm_from: float
+
+
+@dataclass
+class _Shared:
+    """State the chunk threads share with the calling thread."""
+
+    covered: list[float]
+    abort: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class _ChunkResult:
+    arrays: dict[str, NDArray[Any]]
+    truncated: bool = False
+    decoded_s: float = 0.0
+
+
+def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[_Chunk]:
+    """One chunk, or two cut at the middle of the declared duration (see the module docstring)."""
+    duration = reader.duration_s
+    if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
+        return [_Chunk(0.0, float("inf"), 0.0)]
+    cut = duration / 2
+    return [_Chunk(0.0, cut, 0.0), _Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
+
+
+def _run_chunk(
+    path: Path,
+    chunk: _Chunk,
+    index: int,
+    make_estimator: EstimatorFactory,
+    max_side: int | None,
+    shared: _Shared,
+) -> _ChunkResult:
+    """Decode and estimate one chunk (runs in a worker thread)."""
+    with open_video(path, max_side=max_side) as reader:
+        estimator = make_estimator()
+        try:
+            stream = PoseStream(estimator)
+            frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
+            for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
+                stream.step(t, rgb, record=t >= chunk.start)
+                shared.covered[index] = t - chunk.warm_from
+        finally:
+            estimator.close()
+        return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s)
+
+
+_END = object()
+
+
+def _prefetch(items: Iterator[T], depth: int, abort: threading.Event) -> Iterator[T]:
+    """Iterate ``items`` in a background thread, at most ``depth`` ahead (bounded memory).
+
+    Exceptions in the producer re-raise here; stopping early (or ``abort``)
+    stops the producer and waits for it, so the source can be closed safely.
+    """
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not (stop.is_set() or abort.is_set()):
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    break
+            else:
+                put(_END)
+        except BaseException as err:  # handed to the consumer, re-raised there
+            put(_Failure(err))
+        finally:
+            getattr(items, "close", lambda: None)()
+
+    worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
+    worker.start()
+    try:
+        yield from _consume(slots, abort)
+    finally:
+        stop.set()
+        worker.join()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+
+def _consume(slots: queue.Queue[Any], abort: threading.Event) -> Iterator[Any]:
+    while not abort.is_set():
+        try:
+            item = slots.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if item is _END:
+            return
+        if isinstance(item, _Failure):
+            raise item.error
+        yield item
+
+
+# -- the whole clip ------------------------------------------------------------
+
+
+def extract_pose(
+    path: str | os.PathLike[str],
+    *,
+    model_path: str | os.PathLike[str] | None = None,
+    progress: Callable[[float], None] | None = None,
+    max_side: int | None = None,
+    workers: int = 2,
+    estimator_factory: EstimatorFactory | None = None,
+    min_split_s: float = MIN_SPLIT_S,
+) -> PoseSequence:
+    """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
+
+    ``progress(fraction)`` (0..1) is called from the calling thread a few times
+    a second. ``max_side`` downscales frames before inference (pixels of the
+    longer side). ``workers``: 1 or 2 chunks (see the module docstring).
+    ``estimator_factory`` builds each chunk's estimator (default: MediaPipe in
+    VIDEO mode with the model at ``model_path``). Raises ``VideoUnreadable``
+    for a bad file and ``NoPersonFound`` if no frame has a person; warns
+    (``FormcheckWarning``) for a truncated file, several people in view, or a
+    person found in under half the frames.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    source = Path(path)
+    make = estimator_factory or _mediapipe_factory(model_path)
+    with open_video(source, max_side=max_side) as reader:
+        chunks = plan_chunks(reader, workers, min_split_s)
+        results = _run_chunks(source, chunks, make, max_side, reader.duration_s, progress)
+        seq = _assemble(reader, results)
+    _check_people(seq, source.name)
+    return seq
+
+
+def _mediapipe_factory(model_path: str | os.PathLike[str] | None) -> EstimatorFactory:
+    from formcheck.model import ensure_model
+    from formcheck.pose_backend import MediaPipePose
+
+    resolved = Path(model_path) if model_path is not None else ensure_model("full")
+    return lambda: MediaPipePose(resolved, mode="video")
+
+
+def _run_chunks(
+    path: Path,
+    chunks: list[_Chunk],
+    make: EstimatorFactory,
+    max_side: int | None,
+    duration: float,
+    progress: Callable[[float], None] | None,
+) -> list[_ChunkResult]:
+    shared = _Shared(covered=[0.0] * len(chunks))
+    with ThreadPoolExecutor(len(chunks), thread_name_prefix="formcheck-pose") as pool:
+        futures = [
+            pool.submit(_run_chunk, path, chunk, i, make, max_side, shared)
+            for i, chunk in enumerate(chunks)
+        ]
+        try:
+            _wait(futures, shared, duration, progress)
+            return [f.result() for f in futures]
+        except BaseException:
+            shared.abort.set()
+            raise
+
+
+def _wait(
+    futures: list[Future[_ChunkResult]],
+    shared: _Shared,
+    duration: float,
+    progress: Callable[[float], None] | None,
+) -> None:
+    """Block until the chunks finish, reporting progress from this thread; fail fast."""
+    total = duration + WARMUP_S * (len(futures) - 1) if np.isfinite(duration) else float("nan")
+    reported = -1.0
+    while True:
+        pending = [f for f in futures if not f.done()]
+        failed = [f for f in futures if f.done() and f.exception() is not None]
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
+        if not pending:
+            break
+        fraction = min(0.99, sum(shared.covered) / total) if total > 0 else 0.0
+        if progress is not None and fraction >= reported + 0.01:
+            progress(fraction)
+            reported = fraction
+        time.sleep(_PROGRESS_EVERY_S / 5 if progress is None else _PROGRESS_EVERY_S)
+    if progress is not None:
+        progress(1.0)
+
+
+def _assemble(reader: VideoReader, results: list[_ChunkResult]) -> PoseSequence:
+    arrays = {k: np.concatenate([r.arrays[k] for r in results]) for k in results[0].arrays}
+    truncated = any(r.truncated for r in results)
+    meta = SourceMeta(
+        source=str(reader.path),
+        fps=reader.fps,
+        rotation=reader.rotation,
+        duration_s=reader.duration_s,
+        truncated=truncated,
+    )
+    if truncated:  # the last frame decoded, even if the file ended before the second chunk
+        step = 1.0 / reader.fps if reader.fps > 0 else 0.0
+        reader.truncated = True
+        reader.decoded_s = float(arrays["t"][-1]) + step if len(arrays["t"]) else 0.0
+        warnings.warn(reader.truncation_message, FormcheckWarning, stacklevel=3)
+    return PoseSequence(width=reader.width, height=reader.height, meta=meta, **arrays)
+
+
+def _check_people(seq: PoseSequence, name: str) -> None:
+    """``NoPersonFound`` if nobody is seen; warnings for crowds and sparse detection."""
+    detected = seq.detected
+    if not detected.any():
+        raise NoPersonFound(f"{name}: no person was detected in any of its {len(seq)} frames")
+    crowded = float(np.mean(seq.people >= 2))
+    if crowded >= _MANY_PEOPLE_SHARE:
+        warnings.warn(
+            f"{name}: several people were in view in {crowded:.0%} of the frames; "
+            "the most prominent one was followed",
+            FormcheckWarning,
+            stacklevel=3,
+        )
+    if seq.detection_rate < _LOW_DETECTION:
+        warnings.warn(
+            f"{name}: the person was found in only {seq.detection_rate:.0%} of the frames; "
+            "measurements may be unreliable (check that the whole body is in view)",
+            FormcheckWarning,
+            stacklevel=3,
+        )
