@@ -1,0 +1,100 @@
+"""``formcheck synth``: render synthetic clips with ground truth, and the accuracy gate.
+
+- ``formcheck synth samples --out sample_videos``: the committed sample set;
+- ``formcheck synth clip NAME --exercise E --seed N [...]``: one clip;
+- ``formcheck synth gate [--record]``: compare MediaPipe on the samples with their
+  truth and with the recorded figures (``tests/gate/figures.json``).
+
+Rendering needs the ``synth`` extra (``pip install -e .[synth]``) and OSMesa
+(``apt-get install libosmesa6``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "synth", help="render synthetic exercise clips with ground truth; accuracy gate"
+    )
+    sub = parser.add_subparsers(dest="synth_command", required=True, metavar="ACTION")
+    samples = sub.add_parser("samples", help="render the sample set (sample_videos/)")
+    samples.add_argument("--out", type=Path, default=Path("sample_videos"))
+    samples.add_argument("--only", nargs="*", default=None, help="render only these clip names")
+    samples.set_defaults(handler=_samples)
+    clip = sub.add_parser("clip", help="render one random clip")
+    clip.add_argument("name")
+    clip.add_argument("--exercise", required=True)
+    clip.add_argument("--seed", type=int, default=0)
+    clip.add_argument("--reps", type=int, default=3)
+    clip.add_argument("--fault", action="append", default=[], metavar="REP:KIND",
+                      help="label rep REP (0-based) with fault KIND; repeatable")  # fmt: skip
+    clip.add_argument("--view", choices=("side", "oblique"), default="side")
+    clip.add_argument("--portrait", action="store_true")
+    clip.add_argument("--body", default=None)
+    clip.add_argument("--fps", type=float, default=25.0)
+    clip.add_argument("--out", type=Path, default=Path("."))
+    clip.set_defaults(handler=_clip)
+    gate = sub.add_parser("gate", help="measure the samples with MediaPipe against their truth")
+    gate.add_argument("--samples", type=Path, default=Path("sample_videos"))
+    gate.add_argument("--figures", type=Path, default=Path("tests/gate/figures.json"))
+    gate.add_argument("--record", action="store_true", help="write the figures (deliberately)")
+    gate.set_defaults(handler=_gate)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _samples(args: argparse.Namespace) -> int:
+    from formcheck.synth.generate import render_clip
+    from formcheck.synth.samples import sample_specs
+
+    specs = sample_specs()
+    if args.only:
+        unknown = set(args.only) - {s.name for s in specs}
+        if unknown:
+            raise ValueError(
+                f"unknown sample(s) {sorted(unknown)}; known: {[s.name for s in specs]}"
+            )
+        specs = [s for s in specs if s.name in args.only]
+    for spec in specs:
+        render_clip(spec, args.out, log=_log)
+    return 0
+
+
+def _parse_faults(items: list[str]) -> dict[int, str]:
+    faults = {}
+    for item in items:
+        rep, sep, kind = item.partition(":")
+        if not sep or not rep.isdigit():
+            raise ValueError(f"--fault needs REP:KIND (e.g. 1:too_fast), got {item!r}")
+        faults[int(rep)] = kind
+    return faults
+
+
+def _clip(args: argparse.Namespace) -> int:
+    from formcheck.synth.generate import render_clip
+    from formcheck.synth.script import random_clip
+
+    spec = random_clip(args.name, args.exercise, args.seed, n_reps=args.reps,
+                       faults=_parse_faults(args.fault), view=args.view,
+                       portrait=args.portrait, body=args.body, fps=args.fps)  # fmt: skip
+    video, truth = render_clip(spec, args.out, log=_log)
+    print(video)
+    print(truth)
+    return 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from formcheck.synth.gate import run_gate
+
+    failures = run_gate(args.samples, args.figures, record=args.record, log=_log)
+    for line in failures:
+        print(f"FAIL {line}")
+    return 1 if failures else 0

@@ -1,0 +1,134 @@
+"""Offscreen rendering of a posed body in a simple room (needs pyrender with OSMesa).
+
+The scene: a floor, a back wall behind the person as seen from the camera,
+a box chair for sit-to-stand (one merged mesh: every scene node costs ~5 ms
+a frame), two directional lights and some ambient light. The person is one
+mesh whose clothing is given by vertex colours (pyrender ignores vertex
+colours when a material is given; material colours must be floats).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.synth.body import PosedBody
+from formcheck.synth.camera import Camera, look_at
+
+__all__ = ["SKIN", "chair_boxes", "render_frames"]
+
+SKIN = {"older_heavy_man": (0.8, 0.62, 0.52), "small_older_woman": (0.88, 0.72, 0.62),
+        "tall_young_adult": (0.55, 0.38, 0.28)}  # fmt: skip
+
+
+def _box(lo: NDArray[np.float64], hi: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    """Vertices (8, 3) and triangles (12, 3) of an axis-aligned box."""
+    corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], float)
+    verts = lo + corners * (hi - lo)
+    faces = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                      [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7],
+                      [1, 7, 3]])  # fmt: skip
+    return verts, faces
+
+
+def chair_boxes(body: PosedBody, frame: int = 0) -> list[tuple[NDArray, NDArray]]:
+    """(lo, hi) corners of the chair's seat, legs and backrest under the seated ``frame``."""
+    hip = (body.joints["left_hip"][frame] + body.joints["right_hip"][frame]) / 2
+    v = body.vertices[frame]
+    near = (np.abs(v[:, 2] - hip[2]) < 0.1) & (np.abs(v[:, 0] - hip[0]) < 0.2)
+    seat = float(v[near, 1].min())
+    back, front = hip[2] - 0.24, hip[2] + 0.22
+    boxes = [(np.array([-0.24, seat - 0.04, back]), np.array([0.24, seat, front]))]
+    for x in (-0.22, 0.18):
+        for z in (back, front - 0.04):
+            boxes.append((np.array([x, 0.0, z]), np.array([x + 0.04, seat - 0.04, z + 0.04])))
+    boxes.append((np.array([-0.24, seat, back - 0.04]), np.array([0.24, seat + 0.45, back])))
+    return boxes
+
+
+def _merged(boxes: list[tuple[NDArray, NDArray]]) -> tuple[NDArray, NDArray]:
+    verts, faces = [], []
+    for i, (lo, hi) in enumerate(boxes):
+        v, f = _box(lo, hi)
+        verts.append(v)
+        faces.append(f + 8 * i)
+    return np.concatenate(verts), np.concatenate(faces)
+
+
+def _static_mesh(pyrender: Any, trimesh: Any, mesh: tuple[NDArray, NDArray], colour: tuple) -> Any:
+    v, f = mesh
+    material = pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=[float(c) for c in colour] + [1.0], metallicFactor=0.0,
+        roughnessFactor=0.9)  # fmt: skip
+    return pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, f, process=False), material=material,
+                                      smooth=False)  # fmt: skip
+
+
+def _room(camera: Camera) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArray]]:
+    """(vertices, faces) of the floor and of the back wall: a wide quad 2.5 m behind the
+    person, facing the camera (two-sided)."""
+    view = -camera.position.copy()
+    view[1] = 0.0
+    view /= np.linalg.norm(view)
+    floor = _box(np.array([-10.0, -0.05, -10.0]), np.array([10.0, 0.0, 10.0]))
+    centre, right = 2.5 * view, np.array([view[2], 0.0, -view[0]])
+    corners = [centre + s * 12.0 * right + np.array([0.0, y, 0.0]) for s in (-1, 1) for y in (0, 5)]
+    faces = np.array([[0, 1, 3], [0, 3, 2], [0, 3, 1], [0, 2, 3]])
+    return floor, (np.array(corners), faces)
+
+
+def _colours(body: PosedBody, skin: tuple, shirt: tuple, trousers: tuple, shoes: tuple
+             ) -> NDArray[np.float32]:  # fmt: skip
+    table = np.array([skin, shirt, trousers, shoes], np.float32)
+    rgb = table[body.region]
+    return np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1)
+
+
+def render_frames(
+    body: PosedBody,
+    camera: Camera,
+    *,
+    colours: dict[str, tuple[float, float, float]],
+    chair: bool,
+) -> Iterator[NDArray[np.uint8]]:
+    """Yield one (H, W, 3) uint8 RGB frame per posed frame.
+
+    ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``.
+    """
+    os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
+    import pyrender
+    import trimesh
+
+    scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
+    floor, wall = _room(camera)
+    statics = [(floor, colours["floor"]), (wall, colours["wall"])]
+    if chair:
+        statics.append((_merged(chair_boxes(body)), (0.35, 0.22, 0.12)))
+    for mesh, colour in statics:
+        scene.add(_static_mesh(pyrender, trimesh, mesh, colour))
+    aspect = camera.width / camera.height
+    cam = pyrender.PerspectiveCamera(yfov=np.radians(camera.yfov_deg), aspectRatio=aspect,
+                                     znear=0.1)  # fmt: skip
+    scene.add(cam, pose=camera.pose)
+    key = look_at(camera.position + np.array([0.6, 1.5, 0.0]), np.array([0.0, 0.8, 0.0]))
+    fill = look_at(np.array([0.0, 3.0, 0.0]) - camera.position, np.array([0.0, 0.8, 0.0]))
+    scene.add(pyrender.DirectionalLight(intensity=2.6), pose=key)
+    scene.add(pyrender.DirectionalLight(intensity=1.2), pose=fill)
+    rgba = _colours(body, colours["skin"], colours["shirt"], colours["trousers"], colours["shoes"])
+    renderer = pyrender.OffscreenRenderer(camera.width, camera.height)
+    try:
+        for verts in body.vertices:
+            mesh = trimesh.Trimesh(verts, body.faces, process=False)
+            normals = mesh.vertex_normals.astype(np.float32)
+            prim = pyrender.Primitive(positions=verts, normals=normals, indices=body.faces,
+                                      color_0=rgba, mode=4)  # fmt: skip
+            node = scene.add(pyrender.Mesh([prim]))
+            color, _ = renderer.render(scene)
+            scene.remove_node(node)
+            yield np.ascontiguousarray(color[:, :, :3])
+    finally:
+        renderer.delete()

@@ -1,0 +1,283 @@
+"""The synthetic-clip generator: pure parts without torch; a tiny real render with the extra."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcheck.synth.camera import Camera, look_at, place_camera
+from formcheck.synth.gate import angle_figures, compare
+from formcheck.synth.motion import Track, min_jerk, sample_tracks
+from formcheck.synth.script import (
+    EXERCISES,
+    FAULTS,
+    CameraSpec,
+    ClipSpec,
+    RepSpec,
+    choreograph,
+    random_clip,
+)
+from formcheck.synth.truth import camera_side, image_angles, joint_angles, world_angles
+
+# --- minimum-jerk motion ------------------------------------------------------------------
+
+
+def test_min_jerk_profile_ends_still_and_is_symmetric() -> None:
+    s = np.linspace(0.0, 1.0, 1001)
+    p = min_jerk(s)
+    assert p[0] == 0.0 and p[-1] == 1.0
+    assert min_jerk(0.5) == pytest.approx(0.5)
+    v = np.gradient(p, s)
+    assert abs(v[0]) < 1e-3 and abs(v[-1]) < 1e-3
+    assert np.max(v) == pytest.approx(1.875, abs=1e-3)  # peak speed of minimum jerk
+    assert np.all(np.diff(p) >= 0)
+    np.testing.assert_allclose(p, 1.0 - min_jerk(1.0 - s), atol=1e-12)
+
+
+def test_track_passes_through_keys_and_holds_outside() -> None:
+    track = Track((1.0, 2.0, 4.0), (0.0, 60.0, 10.0))
+    np.testing.assert_allclose(track([0.0, 1.0, 2.0, 4.0, 9.0]), [0.0, 0.0, 60.0, 10.0, 10.0])
+    assert track(1.5) == pytest.approx(30.0)
+    assert sample_tracks({"a": track}, [3.0])["a"][0] == pytest.approx(35.0)
+
+
+@pytest.mark.parametrize(("times", "values"), [((1.0, 1.0), (0.0, 1.0)), ((0.0,), (1.0, 2.0))])
+def test_track_rejects_bad_keys(times: tuple, values: tuple) -> None:
+    with pytest.raises(ValueError, match="Track"):
+        Track(times, values)
+
+
+# --- key-pose schedule --------------------------------------------------------------------
+
+
+def _spec(exercise: str, faults: dict[int, str] | None = None) -> ClipSpec:
+    return random_clip("t", exercise, seed=5, n_reps=3, faults=faults)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_rep_times_follow_the_reps_in_order(exercise: str) -> None:
+    spec = _spec(exercise)
+    reps = choreograph(spec).reps
+    assert len(reps) == 3
+    t = spec.lead_in_s
+    for rep, planned in zip(reps, spec.reps, strict=True):
+        assert rep.start == pytest.approx(t)
+        assert rep.extreme == pytest.approx(t + planned.out_s)
+        assert rep.end == pytest.approx(t + planned.out_s + planned.hold_s + planned.back_s)
+        t += planned.duration_s
+    assert reps[-1].end < spec.duration_s
+
+
+def _at(spec: ClipSpec, when: float) -> dict[str, float]:
+    values = sample_tracks(choreograph(spec).tracks, [when])
+    return {k: float(v[0]) for k, v in values.items()}
+
+
+@pytest.mark.parametrize("exercise", ["trunk_flexion", "back_extension"])
+def test_knee_bend_only_on_the_faulty_rep(exercise: str) -> None:
+    spec = _spec(exercise, {1: "knees_bending"})
+    reps = choreograph(spec).reps
+    knees = [(lambda p: p["shank"] - p["thigh"])(_at(spec, r.extreme)) for r in reps]
+    assert knees[1] > 25.0
+    assert abs(knees[0]) < 5.0 and abs(knees[2]) < 5.0
+    assert [r.fault for r in reps] == [None, "knees_bending", None]
+
+
+def test_trunk_reaches_the_planned_depth_and_returns() -> None:
+    spec = _spec("trunk_flexion")
+    for rep, planned in zip(choreograph(spec).reps, spec.reps, strict=True):
+        assert _at(spec, rep.extreme)["thorax"] == pytest.approx(planned.depth)
+        assert _at(spec, rep.end)["thorax"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_too_fast_rep_is_shorter_and_faster() -> None:
+    spec = _spec("back_extension", {2: "too_fast"})
+    normal, fast = spec.reps[0], spec.reps[2]
+    assert fast.out_s < normal.out_s / 3 and fast.hold_s == 0.0
+    assert 1.875 * fast.depth / fast.out_s > 90.0  # above the core's default speed limit
+
+
+def test_sit_to_stand_faults_show_in_the_pose() -> None:
+    spec = _spec("sit_to_stand", {1: "incomplete_stand", 2: "arms_used"})
+    reps = choreograph(spec).reps
+    top = [_at(spec, r.extreme) for r in reps]
+    assert abs(top[0]["thigh"]) < 1.0 and top[1]["thigh"] < -20.0
+    rise = [_at(spec, r.start + 0.5 * (r.extreme - r.start))["push"] for r in reps]
+    assert rise == [0.0, 0.0, 1.0]
+    assert _at(spec, 0.0)["thigh"] < -80.0  # starts seated
+
+
+def test_random_clip_is_deterministic_for_a_seed() -> None:
+    a = random_clip("x", "sit_to_stand", seed=3, faults={0: "arms_used"})
+    assert a == random_clip("x", "sit_to_stand", seed=3, faults={0: "arms_used"})
+    assert a != random_clip("x", "sit_to_stand", seed=4, faults={0: "arms_used"})
+    tracks = choreograph(a).tracks
+    again = choreograph(random_clip("x", "sit_to_stand", seed=3, faults={0: "arms_used"}))
+    assert tracks == again.tracks
+
+
+def test_bad_specs_are_refused_with_the_valid_names() -> None:
+    with pytest.raises(ValueError, match="sit_to_stand"):
+        random_clip("x", "squat", seed=1)
+    with pytest.raises(ValueError, match="incomplete_stand"):
+        random_clip("x", "sit_to_stand", seed=1, faults={0: "knees_bending"})
+    with pytest.raises(ValueError, match="even"):
+        replace(_spec("trunk_flexion"), width=641)
+
+
+def test_portrait_and_oblique_choices() -> None:
+    spec = random_clip("p", "trunk_flexion", seed=2, portrait=True, view="oblique")
+    assert spec.height > spec.width
+    assert spec.camera.view == "oblique"
+    assert CameraSpec(azimuth_deg=-90.0).view == "side"
+    assert set(FAULTS) == set(EXERCISES)
+
+
+# --- truth labelling ----------------------------------------------------------------------
+
+
+def _chain(trunk: float, thigh: float, shank: float) -> dict[str, np.ndarray]:
+    """Joint centres (1, 3) of a sagittal pose (world Y up, facing +Z), from pitches in degrees:
+    trunk from up towards forward; thigh (hip->knee) and shank (knee->ankle) from down towards
+    forward."""
+
+    def down(deg: float) -> np.ndarray:
+        a = np.radians(deg)
+        return np.array([0.0, -np.cos(a), np.sin(a)])
+
+    hip = np.array([0.0, 0.9, 0.0])
+    knee = hip + 0.45 * down(thigh)
+    ankle = knee + 0.45 * down(shank)
+    shoulder = hip - 0.5 * down(-trunk)
+    out = {}
+    for side, dx in (("left", 0.1), ("right", -0.1)):
+        for name, p in (("hip", hip), ("knee", knee), ("ankle", ankle), ("shoulder", shoulder)):
+            out[f"{side}_{name}"] = (p + [dx, 0.0, 0.0])[None, :]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("trunk", "thigh", "shank", "expected"),
+    [
+        (0.0, 0.0, 0.0, (0.0, 0.0, 0.0)),  # standing straight
+        (0.0, 90.0, 0.0, (0.0, 90.0, 90.0)),  # seated upright
+        (30.0, 90.0, 0.0, (30.0, 120.0, 90.0)),  # seated, leaning forward
+        (-20.0, 0.0, 0.0, (-20.0, -20.0, 0.0)),  # back extension: hip extension is negative
+        (60.0, 20.0, -10.0, (60.0, 80.0, 30.0)),  # forward bend with knees bent
+    ],
+)
+def test_world_angles_of_known_poses(trunk: float, thigh: float, shank: float,
+                                     expected: tuple[float, float, float]) -> None:  # fmt: skip
+    got = world_angles(_chain(trunk, thigh, shank), "left")
+    for name, value in zip(("trunk_inclination", "hip_flexion", "knee_flexion"), expected,
+                           strict=True):  # fmt: skip
+        assert got[name][0] == pytest.approx(value, abs=1e-6), name
+
+
+def _side_camera(size: tuple[int, int] = (640, 480)) -> Camera:
+    eye = np.array([8.0, 0.9, 0.0])
+    return Camera(look_at(eye, np.array([0.0, 0.9, 0.0])), 20.0, *size)
+
+
+def test_projected_angles_of_a_known_pose_match_in_side_view() -> None:
+    joints = _chain(40.0, 70.0, -5.0)
+    cam = _side_camera()
+    assert camera_side(cam.position) == "left"
+    pixels = {k: cam.project(v) for k, v in joints.items()}
+    # camera on the person's left: a person facing +Z faces image left
+    assert pixels["left_knee"][0, 0] < pixels["left_hip"][0, 0]
+    image = image_angles(pixels, "left", facing=-1)
+    world = world_angles(joints, "left")
+    for name in image:
+        assert image[name][0] == pytest.approx(world[name][0], abs=1.0), name
+
+
+def test_projection_puts_the_target_at_the_centre_and_up_above() -> None:
+    cam = _side_camera((320, 240))
+    centre, above = cam.project(np.array([[0.0, 0.9, 0.0], [0.0, 1.5, 0.0]]))
+    np.testing.assert_allclose(centre, [160.0, 120.0], atol=1e-9)
+    assert above[1] < centre[1]
+
+
+def test_place_camera_fits_every_point() -> None:
+    pts = np.array([[0.0, 0.0, -0.3], [0.0, 1.8, 0.6], [0.2, 1.0, 0.0]])
+    cam = place_camera(CameraSpec(azimuth_deg=90.0, distance_m=0.5), pts, 360, 640)
+    px = cam.project(pts)
+    assert np.all((px >= 0) & (px <= [360, 640]))
+
+
+def test_angles_2d_and_3d_share_one_kernel() -> None:
+    joints = {k: v[:, [2, 1]] * [1, -1] for k, v in _chain(25.0, 80.0, 5.0).items()}
+    got = joint_angles(joints, "left", np.array([1.0, 0.0]), np.array([0.0, -1.0]))
+    assert got["trunk_inclination"][0] == pytest.approx(25.0)
+    assert got["knee_flexion"][0] == pytest.approx(75.0)
+
+
+# --- gate comparison (pure) ---------------------------------------------------------------
+
+
+def _truth(n: int = 50) -> dict:
+    t = np.arange(n) / 25.0
+    return {"fps": 25.0, "frames": n, "angles": {"image": {
+        "trunk_inclination": list(30 * np.sin(t)), "hip_flexion": list(-10 + 0 * t),
+        "knee_flexion": list(5 + 0 * t)}}}  # fmt: skip
+
+
+def test_angle_figures_compare_hip_and_knee_as_magnitudes() -> None:
+    truth = _truth()
+    t = np.arange(50) / 25.0
+    measured = {"trunk_inclination": 30 * np.sin(t) + 2.0, "hip_flexion": np.full(50, 10.0),
+                "knee_flexion": np.where(t < 1.0, 5.0, np.nan)}  # fmt: skip
+    figs = angle_figures(measured, t, truth)
+    assert figs["trunk_inclination"] == {"mean": 2.0, "max": 2.0}
+    assert figs["hip_flexion"] == {"mean": 0.0, "max": 0.0}
+    assert figs["knee_flexion"]["mean"] == 0.0
+
+
+def test_compare_flags_an_angle_ten_degrees_off() -> None:
+    truth = _truth()
+    t = np.arange(50) / 25.0
+    good = {k: np.abs(np.asarray(v)) if k != "trunk_inclination" else np.asarray(v)
+            for k, v in truth["angles"]["image"].items()}  # fmt: skip
+    recorded = {"clip": {"detection_rate": 1.0, "angles": angle_figures(good, t, truth)}}
+    assert compare({"clip": {"detection_rate": 1.0, "angles": angle_figures(good, t, truth)}},
+                   recorded) == []  # fmt: skip
+    bad = dict(good, knee_flexion=good["knee_flexion"] + 10.0)
+    fails = compare({"clip": {"detection_rate": 0.9, "angles": angle_figures(bad, t, truth)}},
+                    recorded)  # fmt: skip
+    assert any("knee_flexion mean" in f for f in fails)
+    assert any("detection" in f for f in fails)
+
+
+# --- a tiny real render (needs the synth extra) -------------------------------------------
+
+
+def test_tiny_real_render_writes_h264_and_truth(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("anny")
+    pytest.importorskip("pyrender")
+    import av
+
+    from formcheck.synth.generate import render_clip
+
+    spec = replace(
+        random_clip("tiny", "sit_to_stand", seed=1, body="small_older_woman"),
+        reps=(RepSpec(35.0, 0.2, 0.0, 0.2, 0.0),), width=160, height=120, fps=10.0,
+        lead_in_s=0.1, lead_out_s=0.1,
+    )  # fmt: skip
+    video, truth_path = render_clip(spec, tmp_path)
+    truth = json.loads(truth_path.read_text())
+    with av.open(str(video)) as box:
+        stream = box.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        frames = [f.to_ndarray(format="rgb24") for f in box.decode(video=0)]
+    assert len(frames) == truth["frames"] == 6
+    assert frames[0].shape == (120, 160, 3)
+    assert frames[0].std() > 10  # a person and a chair, not a flat background
+    hip = truth["angles"]["world"]["hip_flexion"]
+    assert hip[0] > 70.0 and truth["rep_count"] == 1  # seated at the start
+    again, _ = render_clip(replace(spec, name="tiny2"), tmp_path)
+    assert video.read_bytes() == again.read_bytes()
