@@ -72,6 +72,7 @@ __all__ = [
     "EstimatorFactory",
     "PoseStream",
     "extract_pose",
+    "plan_chunks",
 ]
 
 MIN_SPLIT_S = 20.0

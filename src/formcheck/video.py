@@ -207,9 +207,8 @@ class VideoReader:
 
     @property
     def seekable(self) -> bool:
-        """True when the container has an index with several keyframes (MP4, MKV...; not GIF)."""
-        entries = self._stream.index_entries
-        return sum(1 for e in entries if e.is_keyframe) >= 2
+        """True when the container has a seek index (MP4, MOV, MKV...; not GIF)."""
+        return len(self._stream.index_entries) > 0
 
     def frames(
         self, *, start_s: float = 0.0, stop_s: float = float("inf"), warn: bool = True
