@@ -126,10 +126,12 @@ def angles(
     a, b, c, vertical, supplement = _indices(specs)
     u = pts[:, a] - pts[:, b]
     v = pts[:, c] - pts[:, b]
-    dot = np.einsum("tkd,tkd->tk", u, v)
     if dim == 2:
-        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+        ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
+        dot = ux * vx + uy * vy
+        cross = np.abs(ux * vy - uy * vx)
     else:
+        dot = np.einsum("tkd,tkd->tk", u, v)
         cross = np.linalg.norm(np.cross(u, v), axis=-1)
     joint = np.degrees(np.arctan2(cross, dot))
     up = np.zeros(dim)

@@ -13,6 +13,7 @@ Time always comes from timestamps ``t`` in seconds, never a frame index.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,25 +42,29 @@ def interpolate_gaps(
     t: NDArray[np.floating], x: NDArray[np.floating], max_gap_s: float
 ) -> NDArray[np.float64]:
     """Linear fill of interior NaN gaps whose duration (between the valid
-    neighbours) is at most ``max_gap_s``. ``x`` (T,) or (T, K); returns a copy."""
+    neighbours) is at most ``max_gap_s``. ``x`` (T,) or (T, K); returns a copy.
+    Vectorised: each NaN sample finds its previous and next valid sample."""
     out = np.array(x, dtype=np.float64, copy=True)
-    if out.ndim == 1:
-        _fill_column(np.asarray(t, np.float64), out, max_gap_s)
+    cols = out if out.ndim == 2 else out[:, None]
+    missing = np.isnan(cols)
+    if not missing.any() or len(cols) < 3:
         return out
-    for k in range(out.shape[1]):
-        _fill_column(np.asarray(t, np.float64), out[:, k], max_gap_s)
+    tt = np.asarray(t, np.float64)
+    n = len(tt)
+    idx = np.arange(n)[:, None]
+    prev = np.maximum.accumulate(np.where(missing, -1, idx), axis=0)
+    nxt = np.minimum.accumulate(np.where(missing, n, idx)[::-1], axis=0)[::-1]
+    ok = missing & (prev >= 0) & (nxt < n)
+    p, q = np.clip(prev, 0, n - 1), np.clip(nxt, 0, n - 1)
+    ok &= (tt[q] - tt[p]) <= max_gap_s
+    if not ok.any():
+        return out
+    k = np.broadcast_to(np.arange(cols.shape[1]), cols.shape)
+    vp, vq = cols[p, k], cols[q, k]
+    span = np.where(q > p, tt[q] - tt[p], 1.0)
+    w = (tt[:, None] - tt[p]) / span
+    cols[ok] = (vp + w * (vq - vp))[ok]
     return out
-
-
-def _fill_column(t: NDArray[np.float64], col: NDArray[np.float64], max_gap_s: float) -> None:
-    valid = ~np.isnan(col)
-    if valid.all() or valid.sum() < 2:
-        return
-    for start, stop in nan_runs(~valid):
-        if start == 0 or stop == len(col):
-            continue
-        if t[stop] - t[start - 1] <= max_gap_s:
-            col[start:stop] = np.interp(t[start:stop], t[[start - 1, stop]], col[[start - 1, stop]])
 
 
 def zero_phase_lowpass(
@@ -69,35 +74,50 @@ def zero_phase_lowpass(
 
     ``x`` (T,) or (T, K). Runs too short for ``filtfilt``'s padding are left as
     they are. Timestamps need not be uniform: a run is resampled to its median
-    frame interval, filtered, and interpolated back.
+    frame interval, filtered, and interpolated back. NaN-free columns are
+    filtered together in one call.
     """
     out = np.array(x, dtype=np.float64, copy=True)
     cols = out if out.ndim == 2 else out[:, None]
     tt = np.asarray(t, dtype=np.float64)
-    for k in range(cols.shape[1]):
+    gappy = np.isnan(cols).any(axis=0)
+    whole = np.flatnonzero(~gappy)
+    if len(whole):
+        cols[:, whole] = _filter_run(tt, cols[:, whole], cutoff_hz, order)
+    for k in np.flatnonzero(gappy):
         for start, stop in nan_runs(~np.isnan(cols[:, k])):
             cols[start:stop, k] = _filter_run(tt[start:stop], cols[start:stop, k], cutoff_hz, order)
     return out
 
 
+@lru_cache(maxsize=64)
+def _butter(order: int, wn: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    b, a = butter(order, wn)
+    return b, a
+
+
 def _filter_run(
     t: NDArray[np.float64], x: NDArray[np.float64], cutoff_hz: float, order: int
 ) -> NDArray[np.float64]:
+    """Filter (n,) or (n, K) samples along time."""
     pad = 3 * (2 * order + 1)
     if len(x) <= pad:
         return x
-    dt = float(np.median(np.diff(t)))
+    steps = np.diff(t)
+    dt = float(np.median(steps))
     nyquist = 0.5 / dt
     if cutoff_hz >= nyquist:
         return x
-    b, a = butter(order, cutoff_hz / nyquist)
-    uniform = np.allclose(np.diff(t), dt, rtol=1e-3)
-    if uniform:
-        return filtfilt(b, a, x)
+    b, a = _butter(order, round(cutoff_hz / nyquist, 4))
+    if np.abs(steps - dt).max() <= 1e-3 * dt:
+        return filtfilt(b, a, x, axis=0)
     grid = np.arange(t[0], t[-1] + dt * 0.5, dt)
     if len(grid) <= pad:
         return x
-    return np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, x)))
+    if x.ndim == 1:
+        return np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, x)))
+    cols = [np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, c))) for c in x.T]
+    return np.stack(cols, axis=1)
 
 
 class OneEuro:

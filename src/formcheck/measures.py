@@ -18,11 +18,8 @@ zero-phase Butterworth low-pass applied, then:
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import find_peaks
 
 from formcheck.cleaning import interpolate_gaps, zero_phase_lowpass
 from formcheck.config import Config
@@ -44,18 +41,49 @@ def smooth_window(
 
 
 def velocity_peaks(speed: NDArray[np.float64], peak: float) -> int:
-    """Peaks of ``speed`` (n,) higher and more prominent than ``_PEAK_SHARE`` of ``peak``."""
-    s = np.concatenate([[0.0], np.nan_to_num(speed, nan=0.0), [0.0]])
+    """Peaks of ``speed`` (n,) higher than ``_PEAK_SHARE`` of ``peak`` and separated
+    from the previous counted peak by a dip of at least that much."""
     if peak <= 0 or not np.isfinite(peak):
         return 0
-    found, _ = find_peaks(s, height=_PEAK_SHARE * peak, prominence=_PEAK_SHARE * peak)
-    return int(len(found))
+    s = np.concatenate([[0.0], np.nan_to_num(speed, nan=0.0), [0.0]])
+    level = _PEAK_SHARE * peak
+    cand = np.flatnonzero((s[1:-1] > s[:-2]) & (s[1:-1] >= s[2:]) & (s[1:-1] > level)) + 1
+    count, last, low = 0, -1.0, 0.0
+    for i in cand.tolist():
+        if last < 0:
+            count, last, low_i = 1, s[i], i
+            continue
+        low = float(s[low_i:i].min())
+        if min(last, s[i]) - low >= level:
+            count, last, low_i = count + 1, s[i], i
+        elif s[i] > last:
+            last, low_i = s[i], i
+    return count
 
 
-def _nan_stat(fn, x: NDArray[np.float64], *args: float) -> float:  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(fn(x, *args)) if len(x) else float("nan")
+def _finite(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return x[np.isfinite(x)]
+
+
+def _max(x: NDArray[np.float64]) -> float:
+    """Largest finite value (NaN if none)."""
+    f = _finite(x)
+    return float(f.max()) if len(f) else float("nan")
+
+
+def _min(x: NDArray[np.float64]) -> float:
+    """Smallest finite value (NaN if none)."""
+    f = _finite(x)
+    return float(f.min()) if len(f) else float("nan")
+
+
+def _pcts(x: NDArray[np.float64]) -> tuple[float, float]:
+    """5th and 95th percentiles of the finite values (NaN if none)."""
+    f = _finite(x)
+    if not len(f):
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(f, (5.0, 95.0))
+    return float(lo), float(hi)
 
 
 def _phases(t: NDArray[np.float64], rel: NDArray[np.float64], share: float) -> tuple[int, int, int]:
@@ -98,16 +126,16 @@ def measure_rep(
     }
     angle = sm[:, COL["trunk_inclination"] if plan.primary != "hip_height" else COL["knee_flexion"]]
     speed = _angle_speed(t, angle)
-    peak = _nan_stat(np.nanmax, speed)
+    peak = _max(speed)
     m["peak_velocity_deg_s"] = peak
     m["velocity_peaks_out"] = float(velocity_peaks(speed[: i_in + 1], peak))
     m["velocity_peaks_back"] = float(velocity_peaks(speed[i_out:], peak))
     knee = sm[:, COL["knee_flexion"]]
     trunk = sm[:, COL["trunk_inclination"]]
     knee_base = baseline.get("knee_flexion", float("nan"))
-    m["knee_bend_deg"] = _nan_stat(np.nanmax, knee) - (knee_base if knee_base == knee_base else 0.0)
-    m["peak_trunk_deg"] = _nan_stat(np.nanmax, trunk)
-    m["peak_extension_deg"] = -_nan_stat(np.nanmin, trunk)
+    m["knee_bend_deg"] = _max(knee) - (knee_base if knee_base == knee_base else 0.0)
+    m["peak_trunk_deg"] = _max(trunk)
+    m["peak_extension_deg"] = -_min(trunk)
     m["excursion"] = float(rel[i_ext])
     if plan.exercise == "sit_to_stand":
         touch = config.sit_to_stand.arm_touch_distance
@@ -131,16 +159,17 @@ def _sts_measures(
     wrist = sm[rise, COL["wrist_thigh"]]
     other = sm[:, COL["knee_flexion_other"]]
     both = np.isfinite(other) & np.isfinite(knee)
+    hip_pct, knee_pct = _pcts(hip), _pcts(knee)
     return {
-        "hip_top_deg": _nan_stat(np.nanpercentile, hip, 5.0),
-        "hip_bottom_deg": _nan_stat(np.nanpercentile, hip, 95.0),
-        "knee_top_deg": _nan_stat(np.nanpercentile, knee, 5.0),
-        "knee_bottom_deg": _nan_stat(np.nanpercentile, knee, 95.0),
+        "hip_top_deg": hip_pct[0],
+        "hip_bottom_deg": hip_pct[1],
+        "knee_top_deg": knee_pct[0],
+        "knee_bottom_deg": knee_pct[1],
         "arm_contact_share": float(np.mean(wrist < touch)) if len(wrist) else 0.0,
-        "rise_speed": _nan_stat(np.nanmax, velocity[rise]),
-        "descent_speed": -_nan_stat(np.nanmin, velocity[lower]),
-        "knee_asymmetry_deg": _nan_stat(np.nanmax, np.abs(knee - other)[both])
+        "rise_speed": _max(velocity[rise]),
+        "descent_speed": -_min(velocity[lower]),
+        "knee_asymmetry_deg": _max(np.abs(knee - other)[both])
         if both.mean() > 0.8
         else float("nan"),
-        "lateral_lean_deg": _nan_stat(np.nanmax, np.abs(sm[:, COL["lateral_lean"]])),
+        "lateral_lean_deg": _max(np.abs(sm[:, COL["lateral_lean"]])),
     }

@@ -16,7 +16,6 @@ gives the same numbers for 1 frame or T, so live and offline agree exactly.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -366,14 +365,12 @@ class Session:
         """Raw and zero-phase filtered per-frame curves (offline extra)."""
         if self._hist.n == 0:
             return None
-        t, feats = self._hist.t.copy(), self._hist.feats.copy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            sm = smooth_window(t, feats, self.config)
         names = ("trunk_inclination", "hip_flexion", "knee_flexion", "hip_height")
-        return AngleCurves(
-            t, {n: feats[:, COL[n]] for n in names}, {n: sm[:, COL[n]] for n in names}
-        )
+        t = self._hist.t.copy()
+        raw = self._hist.feats[:, [COL[n] for n in names]]
+        sm = smooth_window(t, raw, self.config)
+        raw_curves = {n: raw[:, i] for i, n in enumerate(names)}
+        return AngleCurves(t, raw_curves, {n: sm[:, i] for i, n in enumerate(names)})
 
     def frame_stats(self) -> tuple[float, float]:
         """(duration s, share of frames with a person)."""

@@ -50,11 +50,10 @@ def masked_pixels(
 ) -> NDArray[np.float64]:
     """(T, 33, 2) pixel coordinates from (T, 33, 4) normalised landmarks; NaN where
     visibility < ``min_visibility`` or missing."""
-    img = np.asarray(image, dtype=np.float64)
-    pix = img[..., :2] * np.array([float(width), float(height)])
+    img = np.asarray(image)
+    pix = img[..., :2].astype(np.float64) * np.array([float(width), float(height)])
     hidden = ~(img[..., 3] >= min_visibility)
-    pix[hidden] = np.nan
-    return pix
+    return np.where(hidden[..., None], np.nan, pix)
 
 
 def _segment_distance(
