@@ -2,8 +2,10 @@
 
 Chromium loops a ``.y4m`` file, so the clip is converted with a still tail
 (its last frame held for ``TAIL_S``): the on-screen count must reach the
-clip's true count during the first pass and stay there until the tail ends
-(no double counting), which is checked before the loop starts again.
+clip's true count during the first pass and then stay there for ``HOLD_S``
+(no double counting), which falls within the tail, before the loop starts
+again. Under load Chromium plays the file slower than real time (frames keep
+their wall-clock timestamps), so the wait is generous.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import numpy as np
 import pytest
 from browser_support import screenshot
 
-WIDTH, HEIGHT, FPS = 640, 480, 30
-TAIL_S = 8.0
+WIDTH, HEIGHT, FPS = 640, 480, 15  # 15 fps keeps the raw y4m (and the CPU load) small
+TAIL_S = 12.0
+HOLD_S = 5.0
+TIMEOUT_S = 240.0
 
 
 def _letterbox(rgb: np.ndarray) -> np.ndarray:
@@ -86,13 +90,14 @@ def test_live_count_reaches_the_clips_true_count(
     started = time.monotonic()
     counts: list[tuple[float, int | None]] = []
     reached = None
-    while time.monotonic() - started < duration + TAIL_S * 0.8:
+    while time.monotonic() - started < TIMEOUT_S:
+        now = time.monotonic()
         count = _rep_count(page)
-        counts.append((time.monotonic() - started, count))
+        counts.append((now - started, count))
         if reached is None and count == truth:
-            reached = time.monotonic()
+            reached = now
             screenshot(page, "live-true-count")
-        if count is not None and count > truth:
+        if (count is not None and count > truth) or (reached and now - reached > HOLD_S):
             break
         page.wait_for_timeout(250)
     screenshot(page, "live-end")
@@ -101,7 +106,7 @@ def test_live_count_reaches_the_clips_true_count(
                if i == 0 or c != counts[i - 1][1]]  # fmt: skip
     print("count changes (s after first status, count):", changes)
     assert reached is not None, f"count never reached {truth}; counts seen: {seen}"
-    assert max(seen) == truth, f"count overshot {truth} within the first pass: {seen}"
+    assert max(seen) == truth, f"count went past {truth} within {HOLD_S} s: {changes}"
 
 
 @pytest.fixture

@@ -107,6 +107,7 @@ class LiveEngine:
         self._last_t = -np.inf
         self._epoch = 0.0  # added to session times for the estimator, which never goes back
         self.frames = 0
+        self._size: tuple[int, ...] = ()
         self.rep_scores: list[float] = []
         self.latest: LiveUpdate | None = None
 
@@ -122,6 +123,9 @@ class LiveEngine:
             if t is None:
                 return rgb
             estimator, session = self._ensure_started()
+            if rgb.shape[:2] != self._size:
+                LOG.info("live frames are now %dx%d at t=%.2f s", rgb.shape[1], rgb.shape[0], t)
+                self._size = rgb.shape[:2]
             pose = estimator.estimate(rgb, t + self._epoch)
             state = session.update(t, pose.image, pose.world, rgb.shape[1], rgb.shape[0])
             update = self._to_update(state, pose, (time.perf_counter() - start) * 1000)

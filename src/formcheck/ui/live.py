@@ -70,8 +70,6 @@ def _engine_for(options: AnalysisOptions) -> LiveEngine:
 
 def live_page() -> None:
     """Draw the live page."""
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
     st.title("Live exercise")
     st.caption("Your camera picture is processed on this computer only; nothing is recorded.")
     options = choose_options(None, None, key="live")
@@ -79,14 +77,7 @@ def live_page() -> None:
     _instructions(options)
     video_col, status_col = st.columns([3, 2])
     with video_col:
-        ctx = webrtc_streamer(
-            key="formcheck-live",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=rtc.rtc_configuration(secrets=_secrets()),
-            media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
-            video_frame_callback=make_callback(engine),
-            async_processing=True,
-        )
+        ctx = _streamer(make_callback(engine))
     with status_col:
         status = st.empty()
     if ctx.state.playing:
@@ -96,6 +87,20 @@ def live_page() -> None:
         _finish(engine)
         with status.container():
             _summary()
+
+
+def _streamer(callback: Callable[[av.VideoFrame], av.VideoFrame]) -> Any:
+    """The webcam widget (streamlit-webrtc, async processing: frames are dropped, not queued)."""
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    return webrtc_streamer(
+        key="formcheck-live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc.rtc_configuration(secrets=_secrets()),
+        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        video_frame_callback=callback,
+        async_processing=True,
+    )
 
 
 def _secrets() -> Any:

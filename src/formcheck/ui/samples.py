@@ -55,7 +55,7 @@ def _int_or_none(value: Any) -> int | None:
 
 def _sample(path: Path) -> Sample:
     truth = _truth(path)
-    reps = truth.get("reps", truth.get("rep_count", truth.get("n_reps")))
+    reps = truth.get("rep_count", truth.get("reps"))
     if isinstance(reps, list):
         reps = len(reps)
     title = str(truth.get("title") or path.stem.replace("_", " ").replace("-", " ").capitalize())

@@ -1,0 +1,214 @@
+"""Page logic with Streamlit's AppTest: landing review, upload errors, the page guard, live page.
+
+Most tests replace the clip analysis by ``fake_analysis`` (a real ``analyze``
+of a synthetic pose sequence, no video or inference): their point is the
+page. ``test_sample_review_with_real_inference`` runs the real pipeline on a
+bundled sample.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from builders import build_sequence, sit_to_stand_curves, uniform_times
+from conftest import REPO, SAMPLES
+from formcheck.errors import NoPersonFound
+from formcheck.ui.boundary import APOLOGY
+from formcheck.ui.pipeline import ReviewResult
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+TIMEOUT = 60
+
+
+def _tiny_mp4(path: Path) -> None:
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+def fake_analysis(path: Path, name: str, exercise: str, **_: Any) -> ReviewResult:
+    """A real report of a synthetic 2-rep sit-to-stand sequence (no video decoding)."""
+    from formcheck.analysis import analyze
+    from formcheck.ui import reporting
+
+    t = uniform_times(9.0, 30.0)
+    seq = build_sequence(t, *sit_to_stand_curves(t, [(1.5, 2.5, 3.5, 4.5), (5.5, 6.5, 7.2, 8.2)]))
+    report = analyze(seq, "sit_to_stand")
+    return ReviewResult(name=name, exercise=exercise, test=None, report=report.to_dict(),
+                        series=reporting.frame_series(seq, report), detection_rate=1.0)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app with one tiny sample clip (truth: sit-to-stand, 2 reps) and the fake analysis."""
+    import streamlit as st
+
+    import formcheck.ui.review as review
+
+    _tiny_mp4(tmp_path / "two_reps.mp4")
+    (tmp_path / "two_reps.json").write_text('{"exercise": "sit_to_stand", "rep_count": 2}')
+    monkeypatch.setenv("FORMCHECK_SAMPLES", str(tmp_path))
+    monkeypatch.setattr(review, "analyse_clip", fake_analysis)
+    st.cache_data.clear()
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+
+
+def _texts(at: Any) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_landing_page_reviews_the_bundled_sample(app: Any) -> None:
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Review a clip"
+    assert at.radio(key="review_source").value.startswith("A bundled sample")
+    assert at.selectbox(key="sample_exercise").value == "sit_to_stand"  # from the truth file
+    reps = {m.label: m.value for m in at.metric}
+    assert reps["Reps"] == "2"
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+    assert "made with **2** reps" in _texts(at)
+    assert "Privacy" in _texts(at) or any("Privacy" in i.value for i in at.info)
+
+
+def test_bad_upload_shows_one_line_and_page_survives(app: Any) -> None:
+    at = app.run()
+    at.radio(key="review_source").set_value("Upload a clip").run()
+    at.file_uploader(key="review_upload").upload("holiday.mp4", os.urandom(20_000), "video/mp4")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "holiday.mp4: not a video file formcheck can read "
+        "(invalid data found when processing input); use an mp4, mov, webm or avi clip"
+    ]
+    at.radio(key="review_source").set_value("A bundled sample clip").run()
+    assert not at.exception and not at.error
+
+
+def _upload_and_analyse(at: Any, tmp_path: Path) -> Any:
+    clip = tmp_path / "patient.mp4"
+    _tiny_mp4(clip)
+    at.radio(key="review_source").set_value("Upload a clip").run()
+    at.file_uploader(key="review_upload").upload("patient.mp4", clip.read_bytes(), "video/mp4")
+    at.run()
+    at.button(key="review_analyse").click().run()
+    return at
+
+
+def test_upload_is_analysed_and_kept_for_this_session_only(app: Any, tmp_path: Path) -> None:
+    at = _upload_and_analyse(app.run(), tmp_path)
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Reps"] == "2"
+    other = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    other.radio(key="review_source").set_value("Upload a clip").run()
+    assert not other.metric and "review_upload_result" not in other.session_state
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        (NoPersonFound("patient.mp4: no person found in any frame"),
+         "patient.mp4: no person found in any frame"),
+        (RuntimeError("index 3 is out of bounds"), APOLOGY),
+    ],
+)  # fmt: skip
+def test_failures_become_a_message_never_a_traceback(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raised: Exception, shown: str
+) -> None:
+    import formcheck.ui.review as review
+
+    def failing(*_: Any, **__: Any) -> ReviewResult:
+        raise raised
+
+    monkeypatch.setattr(review, "analyse_clip", failing)
+    at = _upload_and_analyse(app.run(), tmp_path)
+    assert not at.exception
+    assert [e.value for e in at.error] == [shown]
+    assert "Traceback" not in _texts(at)
+
+
+class FakeStreamer:
+    """Stands in for the webcam widget (which needs a browser): records the frame callback."""
+
+    def __init__(self) -> None:
+        self.callback: Any = None
+        self.playing = False
+
+    def __call__(self, callback: Any) -> Any:
+        self.callback = callback
+        return SimpleNamespace(state=SimpleNamespace(playing=self.playing))
+
+
+def _live_app(monkeypatch: pytest.MonkeyPatch, streamer: FakeStreamer) -> Any:
+    import formcheck.ui.live as live
+    from test_ui_parts import FakeEstimator
+
+    t = uniform_times(9.0, 30.0)
+    seq = build_sequence(t, *sit_to_stand_curves(t, [(1.5, 2.5, 3.5, 4.5), (5.5, 6.5, 7.2, 8.2)]))
+    real_make_engine = live.make_engine
+    monkeypatch.setattr(live, "_streamer", streamer)
+    monkeypatch.setattr(live, "make_engine", lambda *a, **k: real_make_engine(
+        *a, **k, estimator_factory=lambda: FakeEstimator(seq)))  # fmt: skip
+
+    def page() -> None:
+        from formcheck.ui.live import live_page
+
+        live_page()
+
+    return AppTest.from_function(page, default_timeout=TIMEOUT), seq
+
+
+def test_live_page_counts_through_the_callback_and_summarises_at_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    streamer = FakeStreamer()
+    at, seq = _live_app(monkeypatch, streamer)
+    at.query_params["exercise"] = "sit_to_stand"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Live exercise"
+    assert any("Press START" in i.value for i in at.info)
+    first_callback = streamer.callback
+    at.run()  # a rerun replaces the callback on the running stream ...
+    assert streamer.callback is not first_callback
+    for i, t in enumerate(seq.t):  # ... and frames reach the same engine either way
+        frame = av.VideoFrame.from_ndarray(np.zeros((480, 640, 3), np.uint8), format="rgb24")
+        frame.pts, frame.time_base = round(t * 90_000), Fraction(1, 90_000)
+        (first_callback if i % 2 else streamer.callback)(frame)
+    at.run()  # not playing any more: the session summary
+    assert not at.exception
+    assert "fc-summary-reps" in _texts(at) and ">2</div>" in _texts(at)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+
+
+@pytest.mark.slow
+def test_sample_review_with_real_inference(
+    pose_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's landing view, for real: the first bundled sample is analysed on opening."""
+    import streamlit as st
+
+    from formcheck.ui.samples import find_samples
+
+    samples = [s for s in find_samples(SAMPLES) if s.reps is not None]
+    if not samples:
+        pytest.skip(f"no bundled sample with a truth file in {SAMPLES}")
+    monkeypatch.delenv("FORMCHECK_SAMPLES", raising=False)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600).run()
+    at.selectbox(key="review_sample").set_value(samples[0]).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Reps"] == str(samples[0].reps)
