@@ -151,6 +151,23 @@ class Config:
                 raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
         if self.setup.still_s <= 0 or self.setup.timeout_s < self.setup.still_s:
             raise ValueError("setup.still_s must be > 0 and setup.timeout_s >= setup.still_s")
+        self._check_counters()
+
+    def _check_counters(self) -> None:
+        """Build each counter once so bad thresholds fail here, naming the key."""
+        from formcheck.reps import RepCounter
+
+        counters = {
+            "trunk_flexion.counter": self.trunk_flexion.counter,
+            "back_extension.counter": self.back_extension.counter,
+            "sit_to_stand.counter": self.sit_to_stand.counter,
+            "sit_to_stand.squat_counter": self.sit_to_stand.squat_counter,
+        }
+        for key, c in counters.items():
+            try:
+                RepCounter(c.enter, c.rest, c.min_dwell_s, onset=c.onset, settle_s=c.settle_s)
+            except ValueError as err:
+                raise ValueError(f"{key}: {err}") from None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
