@@ -10,8 +10,9 @@ session's state only (never in a cache shared with other sessions).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -46,22 +47,46 @@ def _sample_flow(samples: list[Sample]) -> None:
         return
     options = choose_options(sample.exercise, sample.test, key="sample")
     digest = _file_hash(sample.path)
-    bar = st.progress(0.0, text="Analysing the sample clip...")
-    result = _cached_sample(str(sample.path), digest, options, _Progress(bar))
-    bar.empty()
+    result = _with_progress(
+        lambda progress: _cached_sample(str(sample.path), digest, options, progress),
+        "Analysing the sample clip (the first time takes a little while)...",
+    )
     if sample.reps is not None:
         st.caption(f"This sample was made with **{sample.reps}** reps (its truth file).")
     results.show(result)
 
 
 class _Progress:
-    """Progress callback writing to a Streamlit progress bar (excluded from cache keys)."""
+    """Progress shared with the analysis thread: plain attributes, no Streamlit calls
+    (a cached function must not touch elements created outside it)."""
 
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
+    def __init__(self) -> None:
+        self.fraction, self.text = 0.0, "Starting..."
 
     def __call__(self, fraction: float, text: str) -> None:
-        self.bar.progress(min(1.0, max(0.0, fraction)), text=text)
+        self.fraction, self.text = min(1.0, max(0.0, fraction)), text
+
+
+def _with_progress(work: Callable[[_Progress], ReviewResult], text: str) -> ReviewResult:
+    """Run ``work`` in a thread while this script run draws its progress bar."""
+    progress, box = _Progress(), {}
+    bar = st.progress(0.0, text=text)
+
+    def target() -> None:
+        try:
+            box["result"] = work(progress)
+        except BaseException as err:  # re-raised in the script thread below
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="formcheck-analysis", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.25)
+        bar.progress(progress.fraction, text=progress.text)
+    bar.empty()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -106,10 +131,9 @@ def _upload_flow() -> None:
 
 
 def _analyse_upload(data: bytes, name: str, limit: float, options: AnalysisOptions) -> ReviewResult:
-    bar = st.progress(0.0, text="Analysing...")
-    try:
+    def work(progress: _Progress) -> ReviewResult:
         with upload.temporary_clip(data, name) as path:
             return analyse_clip(path, name, options.exercise, test=options.test, age=options.age,
-                                sex=options.sex, progress=_Progress(bar))
-    finally:
-        bar.empty()
+                                sex=options.sex, progress=progress)
+
+    return _with_progress(work, "Analysing...")

@@ -72,8 +72,10 @@ def _sample(path: Path) -> Sample:
 
 
 def find_samples(folder: Path) -> list[Sample]:
-    """The clips in ``folder`` sorted by name (empty if the folder is absent)."""
+    """The clips in ``folder``: those with a truth file first, each group by name
+    (empty if the folder is absent)."""
     if not folder.is_dir():
         return []
     clips = sorted(p for p in folder.iterdir() if p.suffix.lower() in _VIDEO_SUFFIXES)
-    return [_sample(p) for p in clips]
+    samples = [_sample(p) for p in clips]
+    return sorted(samples, key=lambda s: (not s.truth, s.path.name))
