@@ -74,7 +74,7 @@ def test_live_count_reaches_the_clips_true_count(
 ) -> None:
     clip, exercise, truth = live_sample
     y4m = tmp_path / "camera.y4m"
-    duration = to_y4m(clip, y4m)
+    to_y4m(clip, y4m)
     browser = launch_chromium(
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",

@@ -7,14 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from browser_support import screenshot
+import pytest
+from browser_support import SAMPLES, screenshot
 
 LOAD_TIMEOUT_MS = 240_000  # first analysis of a sample: pose inference on 2 shared cores
 
 
-def _open(launch_chromium: Any, url: str) -> Any:
+def _open(launch_chromium: Any, url: str, height: int = 1000) -> Any:
     browser = launch_chromium()
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_text("Review a clip").first.wait_for(timeout=60_000)
     return page
@@ -34,3 +35,25 @@ def test_bad_upload_shows_a_clear_message(
     assert page.get_by_text("Traceback").count() == 0
     # the app keeps working: the sample choice is still there and answers
     page.get_by_text("Upload a clip").wait_for()
+
+
+def test_sample_review_shows_true_rep_count_and_rep_table(
+    launch_chromium: Any, app_url: str
+) -> None:
+    from formcheck.ui.samples import find_samples
+
+    samples = [s for s in find_samples(SAMPLES) if s.reps is not None]
+    if not samples:
+        pytest.skip(f"no bundled sample with a truth file in {SAMPLES}")
+    sample = samples[0]  # the landing view: analysed as the page opens
+    page = _open(launch_chromium, app_url, height=2400)  # tall: the whole review on screen
+    metric = page.get_by_test_id("stMetric").filter(has_text="Reps").first
+    metric.wait_for(timeout=LOAD_TIMEOUT_MS)
+    value = metric.get_by_test_id("stMetricValue").inner_text().strip()
+    assert value == str(sample.reps)
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for(timeout=30_000)
+    page.get_by_test_id("stVideo").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # let the charts draw before the screenshot
+    screenshot(page, "review-sample")
+    assert page.get_by_text("Traceback").count() == 0

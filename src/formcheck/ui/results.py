@@ -26,7 +26,7 @@ def show(result: ReviewResult) -> None:
     st.subheader("Reps")
     rows = reporting.rep_rows(report)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows).round(2), hide_index=True, width="stretch")
     else:
         st.info("No complete rep was found in this clip.")
     _incomplete(report)
@@ -44,7 +44,8 @@ def show_summary(result: ReviewResult) -> None:
     rom = summary.get("mean_rom_deg")
     cols[2].metric("Mean range of motion", f"{rom:.0f} deg" if rom is not None else "-")
     cols[3].metric("Camera view", str(report.get("view", "?")))
-    cols[4].metric("Person found in", f"{100 * result.detection_rate:.0f}% of frames")
+    cols[4].metric("Person detected", f"{100 * result.detection_rate:.0f}%",
+                   help="Share of frames in which a person was found")
     counts = summary.get("cue_counts") or {}
     if counts:
         st.caption("Cues: " + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in counts.items()))
