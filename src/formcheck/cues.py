@@ -122,7 +122,7 @@ def _no_hold(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 def _incomplete_stand(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     s = c.sit_to_stand
-    if view != "side":
+    if view != "side" or p.start_posture != "seated":
         return None
     hip, knee = m["hip_top_deg"], m["knee_top_deg"]
     if hip > s.stand_max_hip_deg:
@@ -191,7 +191,7 @@ def _lean(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 def _asym(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     s = c.sit_to_stand
-    if view in ("frontal", "oblique"):
+    if view == "frontal":  # in an oblique view the forward lean leaks into the sideways one
         return _over(
             "asymmetric_lean",
             "warn",

@@ -9,7 +9,7 @@ zero-phase Butterworth low-pass applied, then:
   ``end_range_share`` of the peak excursion), ``back_s`` end range -> end;
 - peak angular velocity of the primary angle (deg/s);
 - smoothness: number of velocity peaks per phase (maxima of the angular speed
-  higher and more prominent than 20 % of the rep's peak speed; 1 per phase is
+  higher and more prominent than 30 % of the rep's peak speed; 1 per phase is
   perfectly smooth);
 - exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
   wrist-thigh contact share during the rise, rise and descent speeds,
@@ -24,11 +24,16 @@ from numpy.typing import NDArray
 from formcheck.cleaning import interpolate_gaps, zero_phase_lowpass
 from formcheck.config import Config
 from formcheck.exercises import Plan
+from formcheck.reps import RepEvent
 from formcheck.signals import COL
 
-__all__ = ["measure_rep", "velocity_peaks", "smooth_window"]
+__all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
 
-_PEAK_SHARE = 0.2
+_PEAK_SHARE = 0.3
+_ONSET_SHARE = 0.05
+_TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
+LOOKBACK_S = 1.0
+"""Seconds of history before the counter's start that a rep's measurement may use."""
 
 
 def smooth_window(
@@ -86,17 +91,58 @@ def _pcts(x: NDArray[np.float64]) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _phases(t: NDArray[np.float64], rel: NDArray[np.float64], share: float) -> tuple[int, int, int]:
-    """Indices of the first end-range frame, the extreme, and the last end-range frame."""
-    peak_i = int(np.nanargmax(rel))
-    inside = np.flatnonzero(rel >= share * rel[peak_i])
-    return int(inside[0]), peak_i, int(inside[-1])
-
-
 def _angle_speed(t: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[np.float64]:
     if len(t) < 2:
         return np.zeros_like(angle)
     return np.abs(np.gradient(angle, t))
+
+
+def _level_index(rel: NDArray[np.float64], i_ext: int, rest: float, forward: bool) -> int:
+    """Nearest index from the extreme, backwards (or forwards), where ``rel`` is back
+    within ``_ONSET_SHARE`` of the excursion above ``rest``; the window edge if never."""
+    level = rest + _ONSET_SHARE * (rel[i_ext] - rest)
+    if forward:
+        hits = np.flatnonzero(rel[i_ext:] <= level)
+        return i_ext + int(hits[0]) if len(hits) else len(rel) - 1
+    hits = np.flatnonzero(rel[: i_ext + 1] <= level)
+    return int(hits[-1]) if len(hits) else 0
+
+
+def _median(x: NDArray[np.float64], fallback: float) -> float:
+    f = _finite(x)
+    return float(np.median(f)) if len(f) else fallback
+
+
+def _bounds(
+    t: NDArray[np.float64], rel: NDArray[np.float64], event: RepEvent
+) -> tuple[int, int, int]:
+    """(start, extreme, end) indices refined on the zero-phase signal ``rel``."""
+    lo = int(np.searchsorted(t, event.start_s, side="left"))
+    hi = int(np.searchsorted(t, event.end_s, side="right"))
+    core = np.nan_to_num(rel[lo:hi], nan=-np.inf)
+    i_ext = lo + int(np.argmax(core)) if hi > lo else int(np.nanargmax(rel))
+    filled = np.nan_to_num(rel, nan=np.inf)
+    before = _median(rel[:lo], float(filled[lo]) if lo < len(rel) else 0.0)
+    after = _median(rel[hi:], float(filled[hi - 1]) if hi > 0 else 0.0)
+    return (_level_index(filled, i_ext, before, False), i_ext,
+            _level_index(filled, i_ext, after, True))  # fmt: skip
+
+
+def _trunk_bounds(trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int) -> tuple[int, int]:
+    """Sit-to-stand: the forward lean starts before the hips rise and ends after they
+    settle; widen (i0, i1) to the trunk's own onset and return when it leans > 10 deg."""
+    filled = np.nan_to_num(trunk, nan=-np.inf)
+    rest = _median(trunk[: i0 + 1], 0.0)
+    peak_i = int(np.argmax(filled[: i_ext + 1]))
+    if filled[peak_i] - rest < 10.0:
+        return i0, i1
+    start = _level_index(np.where(np.isfinite(trunk), trunk, np.inf), peak_i, rest, False)
+    after = int(np.argmax(filled[i_ext:])) + i_ext
+    rest_after = _median(trunk[i1:], rest)
+    end = i1
+    if filled[after] - rest_after >= 10.0:
+        end = _level_index(np.where(np.isfinite(trunk), trunk, np.inf), after, rest_after, True)
+    return min(i0, start), max(i1, end)
 
 
 def measure_rep(
@@ -105,16 +151,56 @@ def measure_rep(
     plan: Plan,
     config: Config,
     baseline: dict[str, float],
+    event: RepEvent,
 ) -> dict[str, float]:
-    """Measurements of one rep window: ``t`` (n,) s, ``feats`` (n, F) raw features;
-    ``baseline`` the set-up medians of the features."""
-    end_range_share = getattr(config, plan.exercise).end_range_share
+    """Measurements of one rep: ``t`` (n,) s and raw ``feats`` (n, F) from up to
+    ``LOOKBACK_S`` before the counter's start to when the counter reported the rep
+    (``event.emitted_s``); ``baseline`` the set-up medians of the features.
+
+    Start and end are refined on the zero-phase signal: where it is back within
+    5 % of the excursion from its resting level (sit-to-stand from seated: also
+    the trunk lean before seat-off and its return after sitting).
+    """
     sm = smooth_window(t, feats, config)
-    primary = sm[:, COL[plan.primary]]
-    rel = plan.direction * (primary - plan.baseline)
+    rel = plan.direction * (sm[:, COL[plan.primary]] - plan.baseline)
     if not np.isfinite(rel).any():
         rel = np.zeros(len(t))
-    i_in, i_ext, i_out = _phases(t, np.nan_to_num(rel, nan=-np.inf), end_range_share)
+    i0, i_ext, i1 = _bounds(t, rel, event)
+    seat_i = i1
+    if plan.exercise == "sit_to_stand" and plan.direction > 0:
+        i0, i1 = _trunk_bounds(sm[:, COL["trunk_inclination"]], i0, i_ext, i1)
+    seat_s = float(t[seat_i])
+    t, sm, rel = t[i0 : i1 + 1], sm[i0 : i1 + 1], rel[i0 : i1 + 1]
+    m = _common(t, sm, rel, plan, config, baseline, i_ext - i0)
+    m["primary_end_s"] = seat_s
+    if plan.exercise == "sit_to_stand":
+        touch = config.sit_to_stand.arm_touch_distance
+        phases = _phases(t, rel, i_ext - i0, config, plan)
+        m.update(_sts_measures(t, sm, rel, plan, phases, touch))
+    return m
+
+
+def _phases(
+    t: NDArray[np.float64], rel: NDArray[np.float64], i_ext: int, config: Config, plan: Plan
+) -> tuple[int, int, int]:
+    """Indices of the first end-range frame, the extreme, and the last end-range frame
+    (end range: within ``end_range_share`` of the peak excursion)."""
+    share = getattr(config, plan.exercise).end_range_share
+    inside = np.flatnonzero(np.nan_to_num(rel, nan=-np.inf) >= share * rel[i_ext])
+    return int(inside[0]), i_ext, int(inside[-1])
+
+
+def _common(
+    t: NDArray[np.float64],
+    sm: NDArray[np.float64],
+    rel: NDArray[np.float64],
+    plan: Plan,
+    config: Config,
+    baseline: dict[str, float],
+    i_ext: int,
+) -> dict[str, float]:
+    """Times, phase durations, velocity and smoothness, trunk and knee extremes."""
+    i_in, _, i_out = _phases(t, rel, i_ext, config, plan)
     m: dict[str, float] = {
         "start_s": float(t[0]),
         "extreme_s": float(t[i_ext]),
@@ -130,22 +216,19 @@ def measure_rep(
     m["peak_velocity_deg_s"] = peak
     m["velocity_peaks_out"] = float(velocity_peaks(speed[: i_in + 1], peak))
     m["velocity_peaks_back"] = float(velocity_peaks(speed[i_out:], peak))
-    knee = sm[:, COL["knee_flexion"]]
-    trunk = sm[:, COL["trunk_inclination"]]
+    knee, trunk = sm[:, COL["knee_flexion"]], sm[:, COL["trunk_inclination"]]
     knee_base = baseline.get("knee_flexion", float("nan"))
     m["knee_bend_deg"] = _max(knee) - (knee_base if knee_base == knee_base else 0.0)
     m["peak_trunk_deg"] = _max(trunk)
     m["peak_extension_deg"] = -_min(trunk)
     m["excursion"] = float(rel[i_ext])
-    if plan.exercise == "sit_to_stand":
-        touch = config.sit_to_stand.arm_touch_distance
-        m.update(_sts_measures(t, sm, plan, (i_in, i_ext, i_out), touch))
     return m
 
 
 def _sts_measures(
     t: NDArray[np.float64],
     sm: NDArray[np.float64],
+    rel: NDArray[np.float64],
     plan: Plan,
     idx: tuple[int, int, int],
     touch: float,
@@ -159,12 +242,12 @@ def _sts_measures(
     wrist = sm[rise, COL["wrist_thigh"]]
     other = sm[:, COL["knee_flexion_other"]]
     both = np.isfinite(other) & np.isfinite(knee)
-    hip_pct, knee_pct = _pcts(hip), _pcts(knee)
+    top = rel >= _TOP_SHARE * np.nanmax(rel) if plan.direction > 0 else np.ones(len(t), bool)
     return {
-        "hip_top_deg": hip_pct[0],
-        "hip_bottom_deg": hip_pct[1],
-        "knee_top_deg": knee_pct[0],
-        "knee_bottom_deg": knee_pct[1],
+        "hip_top_deg": _pcts(hip[top])[0],
+        "hip_bottom_deg": _pcts(hip)[1],
+        "knee_top_deg": _pcts(knee[top])[0],
+        "knee_bottom_deg": _pcts(knee)[1],
         "arm_contact_share": float(np.mean(wrist < touch)) if len(wrist) else 0.0,
         "rise_speed": _max(velocity[rise]),
         "descent_speed": -_min(velocity[lower]),

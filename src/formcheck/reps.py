@@ -31,13 +31,15 @@ RETURN = 2
 
 @dataclass(frozen=True)
 class RepEvent:
-    """One completed rep: times in seconds, ``extreme`` in the signal's units (relative)."""
+    """One completed rep: times in seconds, ``extreme`` in the signal's units (relative);
+    ``emitted_s`` the frame time at which the counter reported it."""
 
     start_s: float
     extreme_s: float
     end_s: float
     extreme: float
     entered_s: float
+    emitted_s: float
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -144,13 +146,13 @@ class RepCounter:
                     if out_s - entered_s < dwell:
                         state, ext = REST, -math.inf
                     elif y <= onset:
-                        events.append(RepEvent(start_s, ext_s, ti, ext, entered_s))
+                        events.append(RepEvent(start_s, ext_s, ti, ext, entered_s, ti))
                         state, ext = REST, -math.inf
             else:
                 if y < lo:
                     lo, rest_s = y, ti
                 if y <= onset or y >= lo + onset or ti - rest_s >= settle:
-                    events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s))
+                    events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s, ti))
                     state, ext = REST, -math.inf
         self.state, self.value, self.extreme, self.extreme_s = state, y, ext, ext_s
         self._t, self._dx, self._lo, self._rest_s = tp, dx, lo, rest_s
@@ -162,7 +164,9 @@ class RepCounter:
         if self.state != RETURN:
             return []
         self.state = REST
-        event = RepEvent(self._start_s, self.extreme_s, self._rest_s, self.extreme, self._entered_s)
+        event = RepEvent(
+            self._start_s, self.extreme_s, self._rest_s, self.extreme, self._entered_s, self._t
+        )
         self.extreme = -math.inf
         return [event]
 

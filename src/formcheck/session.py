@@ -27,7 +27,7 @@ from formcheck.config import Config
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
 from formcheck.landmarks import N_LANDMARKS
-from formcheck.measures import measure_rep, smooth_window
+from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
 from formcheck.reps import AWAY, REST, RepCounter, RepEvent
 from formcheck.signals import COL, FEATURES, frame_features, masked_pixels
@@ -207,8 +207,8 @@ class Session:
 
     def _result(self, event: RepEvent, index: int, complete: bool = True) -> RepResult:
         assert self.plan is not None and self.calibration is not None
-        t, feats = self._hist.window(event.start_s, event.end_s)
-        m = measure_rep(t, feats, self.plan, self.config, self.calibration.baseline)
+        t, feats = self._hist.window(event.start_s - LOOKBACK_S, event.emitted_s)
+        m = measure_rep(t, feats, self.plan, self.config, self.calibration.baseline, event)
         cues = rep_cues(self.spec.cues, m, self.config, self.plan, self.calibration.view)
         if not complete:
             cues = [incomplete_cue(self.plan, m["excursion"])] + cues
@@ -237,6 +237,7 @@ class Session:
             float(self._hist.t[-1]),
             self.counter.extreme,
             self.counter.entered_s,
+            float(self._hist.t[-1]),
         )
         return self._result(event, len(self.reps) + 1, complete=False)
 
@@ -326,7 +327,7 @@ class Session:
         reps = self.reps
         arms = any(c.code == "arms_used" for r in reps for c in r.cues)
         if self.test == "5xsts":
-            rises = [(r.start_s, r.extreme_s, r.end_s) for r in reps]
+            rises = [_rise(r) for r in reps]
             return five_times_sts(rises, self.config.tests.five_stop, arms, self.age)
         return self._chair_stand(arms)
 
@@ -416,6 +417,12 @@ def _rom(plan: Plan, m: dict[str, float]) -> float:
     if plan.exercise == "back_extension":
         return m["peak_extension_deg"]
     return m["knee_bottom_deg"] - m["knee_top_deg"]
+
+
+def _rise(rep: RepResult) -> tuple[float, float, float]:
+    """(rise onset, standing reached, seat contact) of a sit-to-stand rep, s."""
+    m = rep.measurements
+    return rep.start_s, m["start_s"] + m["out_s"], m.get("primary_end_s", rep.end_s)
 
 
 def _nz(x: float) -> float:
