@@ -40,7 +40,24 @@ _CUE_SHOW_S = 3.0
 
 @dataclass(frozen=True)
 class LiveState:
-    """What the live page shows after each frame (see the module docstring)."""
+    """What the live page shows after each frame.
+
+    - ``t``: the frame time (s); ``phase``: "setup" until the baseline is
+      found, then one of the exercise's phase names (e.g. "upright",
+      "bending", "end_range", "returning"; sit-to-stand from seated: "seated",
+      "rising", "standing", "sitting"; from standing: "standing", "lowering",
+      "bottom", "rising");
+    - ``rep_count``; ``angles``: current raw trunk_inclination, hip_flexion,
+      knee_flexion (deg) and hip_height (% torso) on the side used;
+    - ``primary``: (name, current value) of the counted signal (deg, or % torso
+      for hip_height);
+    - ``cue``: short patient-facing words or None; ``cue_level``: "good" |
+      "warn" | "bad"; ``setup_messages``: guidance ("Turn side-on to the
+      camera", "Step back so your feet are in view", "Hold still for a moment");
+    - ``last_rep``: the :class:`RepResult` completed at this frame, else None;
+    - ``view`` ("side" | "oblique" | "frontal" | "unknown"), ``side`` used;
+    - ``test_elapsed_s`` / ``test_remaining_s``: for a clinical test (from rise onset).
+    """
 
     t: float
     phase: str
