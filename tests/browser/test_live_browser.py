@@ -93,6 +93,10 @@ def test_live_count_reaches_the_clips_true_count(
     while time.monotonic() - started < TIMEOUT_S:
         now = time.monotonic()
         count = _rep_count(page)
+        stopped = page.get_by_text("Live analysis stopped")
+        if stopped.count():
+            screenshot(page, "live-error")
+            pytest.fail(stopped.first.inner_text())
         counts.append((now - started, count))
         if reached is None and count == truth:
             reached = now

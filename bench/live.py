@@ -1,0 +1,142 @@
+"""Benchmark the live path per 640x480 frame (not a test: prints figures, one a line).
+
+    .venv/bin/python bench/live.py [CLIP] [--exercise NAME] [--frames 450]
+
+What is timed is exactly what the webcam callback does for one frame
+(``formcheck.ui.live.make_callback``): av.VideoFrame -> RGB array, pose
+estimate (MediaPipe, video mode), ``Session.update``, annotate, RGB array ->
+av.VideoFrame. The clip (default: the first bundled sample with a truth file)
+is letterboxed to 640x480 and held in memory first, so decoding the file is
+not counted (a webcam delivers decoded frames). Frames are fed back to back
+with their own timestamps, as fast as they are processed.
+
+Prints: machine load and cores, p50/p95/max per-frame wall time (ms) of the
+callback and of each stage, the share of frames over 33.3 ms, and whether
+30 fps is sustained (p95 under 33.3 ms). Other processes on the machine raise
+every figure: note the load average printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+WIDTH, HEIGHT = 640, 480
+BUDGET_MS = 1000 / 30
+
+
+def letterbox(rgb: np.ndarray) -> np.ndarray:
+    """(480, 640, 3): ``rgb`` scaled to fit, keeping its aspect ratio, on black."""
+    h, w = rgb.shape[:2]
+    scale = min(WIDTH / w, HEIGHT / h)
+    size = (max(2, round(w * scale)), max(2, round(h * scale)))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    out = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    y, x = (HEIGHT - size[1]) // 2, (WIDTH - size[0]) // 2
+    out[y : y + size[1], x : x + size[0]] = small
+    return out
+
+
+def load_frames(clip: Path, limit: int) -> list[av.VideoFrame]:
+    """Up to ``limit`` frames as 640x480 av.VideoFrames with pts in a 90 kHz clock."""
+    from formcheck.video import open_video
+
+    frames = []
+    with open_video(clip) as reader:
+        for t, rgb in reader:
+            frame = av.VideoFrame.from_ndarray(letterbox(rgb), format="rgb24")
+            frame.pts, frame.time_base = round(t * 90_000), Fraction(1, 90_000)
+            frames.append(frame)
+            if len(frames) >= limit:
+                break
+    return frames
+
+
+class Timed:
+    """Wraps a method of ``obj`` so each call's wall time (ms) is recorded in ``times``."""
+
+    def __init__(self, obj: Any, name: str) -> None:
+        self.times: list[float] = []
+        inner: Callable[..., Any] = getattr(obj, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.times.append((time.perf_counter() - start) * 1000)
+
+        setattr(obj, name, timed)
+
+
+def default_clip() -> tuple[Path, str]:
+    from formcheck.ui.samples import find_samples
+
+    for sample in find_samples(REPO / "sample_videos"):
+        if sample.exercise:
+            return sample.path, sample.exercise
+    sys.exit("bench/live.py: no bundled sample found; give CLIP and --exercise")
+
+
+def stats(label: str, values: list[float]) -> None:
+    a = np.asarray(values)
+    p50, p95 = np.percentile(a, [50, 95])
+    print(f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {a.max():6.1f} ms")
+
+
+def run(clip: Path, exercise: str, limit: int) -> None:
+    from formcheck.ui.engine import make_engine
+    from formcheck.ui.live import make_callback
+
+    load1, load5, _ = os.getloadavg()
+    print(f"load average {load1:.2f} (1 min) {load5:.2f} (5 min) on {os.cpu_count()} cores")
+    frames = load_frames(clip, limit)
+    engine = make_engine(exercise)
+    callback = make_callback(engine)
+    callback(frames[0])  # warm-up: loads the model (not timed)
+    estimator, session = engine._estimator, engine._session  # noqa: SLF001 - measuring them
+    stages = {"pose estimate": Timed(estimator, "estimate"),
+              "Session.update": Timed(session, "update"),
+              "annotate": Timed(engine.annotator, "annotate")}  # fmt: skip
+    total = []
+    for frame in frames[1:]:
+        start = time.perf_counter()
+        callback(frame)
+        total.append((time.perf_counter() - start) * 1000)
+    print(f"clip {clip.name}: {len(total)} frames at {WIDTH}x{HEIGHT}, exercise {exercise}")
+    stats("whole callback", total)
+    for label, timed in stages.items():
+        stats(label, timed.times)
+    over = float(np.mean(np.asarray(total) > BUDGET_MS))
+    p95 = float(np.percentile(total, 95))
+    print(f"frames over {BUDGET_MS:.1f} ms: {100 * over:.1f} %")
+    print(f"30 fps sustained (p95 < {BUDGET_MS:.1f} ms): {'yes' if p95 < BUDGET_MS else 'no'}")
+    print(f"reps counted: {engine.latest.overlay.reps if engine.latest else 0}")
+    engine.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("clip", nargs="?", type=Path)
+    parser.add_argument("--exercise")
+    parser.add_argument("--frames", type=int, default=450)
+    args = parser.parse_args()
+    clip, exercise = (args.clip, args.exercise) if args.clip else default_clip()
+    if exercise is None:
+        parser.error("--exercise is needed with CLIP")
+    run(clip, args.exercise or exercise, args.frames)
+
+
+if __name__ == "__main__":
+    main()
