@@ -10,13 +10,13 @@ from formcheck.reps import AWAY, REST, RETURN, RepCounter
 # (signal per frame at 10 fps, expected (start_s, extreme_s, end_s) of each rep)
 # Smoothing is made negligible (very high cut-off) so the table reads directly.
 TABLE = [
-    ("one clean rep", [0, 0, 10, 40, 50, 40, 10, 0, 0, 0], [(0.1, 0.4, 0.7)]),
+    ("one clean rep", [0, 0, 10, 40, 50, 40, 10, 0, 1, 1], [(0.1, 0.4, 0.7)]),
     ("below enter: no rep", [0, 0, 10, 25, 29, 25, 10, 0, 0], []),
     ("too short beyond enter: no rep", [0, 0, 40, 0, 0, 0], []),
     ("no return: no rep", [0, 0, 10, 40, 50, 50, 50, 50], []),
-    ("two reps", [0, 35, 45, 35, 0, 0, 35, 50, 35, 0, 0], [(0.0, 0.2, 0.4), (0.5, 0.7, 0.9)]),
-    ("hysteresis: wobble at enter is one rep", [0, 31, 40, 28, 35, 38, 0, 0], [(0.0, 0.2, 0.6)]),
-    ("NaN frames are skipped", [0, 0, 40, np.nan, 45, np.nan, 40, 0, 0], [(0.1, 0.4, 0.7)]),
+    ("two reps", [0, 35, 45, 35, 0, 1, 35, 50, 35, 0, 1], [(0.0, 0.2, 0.4), (0.5, 0.7, 0.9)]),
+    ("hysteresis: wobble at enter is one rep", [0, 31, 40, 28, 35, 38, 0, 1], [(0.0, 0.2, 0.6)]),
+    ("NaN frames are skipped", [0, 0, 40, np.nan, 45, np.nan, 40, 0, 1], [(0.1, 0.4, 0.7)]),
 ]
 
 
@@ -56,7 +56,9 @@ def test_states() -> None:
     c.update(0.3, 40.0)
     c.update(0.4, 10.0)
     assert c.state == RETURN
-    assert len(c.update(0.5, 0.0)) == 1 and c.state == REST
+    assert c.update(0.5, 0.0) == [] and c.state == RETURN  # still settling
+    (event,) = c.update(1.1, 0.5)  # no new low for settle_s
+    assert event.end_s == 0.5 and event.emitted_s == 1.1 and c.state == REST
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from formcheck.signals import COL
 __all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
 
 _PEAK_SHARE = 0.3
-_ONSET_SHARE = 0.05
+_ONSET_SHARE = 0.03
 _TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
 LOOKBACK_S = 1.0
 """Seconds of history before the counter's start that a rep's measurement may use."""

@@ -53,9 +53,9 @@ class RepCounter:
     ``enter`` in (0, 1000]: how far beyond baseline counts as the far posture;
     ``rest`` in (0, enter): the return zone (hysteresis = enter - rest);
     ``onset`` in (0, rest]: a rep starts where the signal last sat within
-    ``onset`` of its resting minimum, and ends where, back in the rest zone,
-    it reaches ``onset`` of the baseline, turns up again by ``onset``, or makes
-    no new minimum for ``settle_s``;
+    ``onset`` of its resting minimum; back in the rest zone, it ends at its
+    lowest point, reported once the signal turns up again by ``onset`` or
+    makes no new minimum for ``settle_s``;
     ``min_dwell_s`` in [0, 10]: time the signal must stay beyond ``enter``;
     ``settle_s`` in (0, 10]; One-Euro ``min_cutoff_hz`` in (0, 1e6] (very high = no smoothing),
     ``beta`` in [0, 10], ``d_cutoff_hz`` in (0, 100].
@@ -96,6 +96,7 @@ class RepCounter:
         self._dx = 0.0
         self._lo = math.inf
         self._rest_s = math.nan
+        self._near_s = math.nan
         self._entered_s = math.nan
         self._last_out_s = math.nan
         self._start_s = math.nan
@@ -112,7 +113,7 @@ class RepCounter:
         )
         k, kb, kd = self._k, self._kb, self._kd
         state, y, ext, ext_s = self.state, self.value, self.extreme, self.extreme_s
-        tp, dx, lo, rest_s = self._t, self._dx, self._lo, self._rest_s
+        tp, dx, lo, rest_s, near_s = self._t, self._dx, self._lo, self._rest_s, self._near_s
         entered_s, out_s, start_s = self._entered_s, self._last_out_s, self._start_s
         for ti, xi in zip(t.tolist(), x.tolist(), strict=True):
             if xi != xi:
@@ -126,6 +127,14 @@ class RepCounter:
                 dx += ((xi - y) / dt - dx) / (1.0 + 1.0 / (kd * dt))
                 y += (xi - y) / (1.0 + 1.0 / ((k + kb * abs(dx)) * dt))
                 tp = ti
+            if state == RETURN:
+                if y < lo:
+                    lo, rest_s = y, ti
+                if y >= lo + onset or ti - rest_s >= settle:
+                    events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s, ti))
+                    state, ext, rest_s = REST, -math.inf, near_s
+                else:
+                    near_s = ti
             if state == REST:
                 if y <= lo + onset:
                     rest_s = ti
@@ -142,20 +151,11 @@ class RepCounter:
                 if y >= enter:
                     out_s = ti
                 elif y <= rest:
-                    state, lo, rest_s = RETURN, y, ti
+                    state, lo, rest_s, near_s = RETURN, y, ti, ti
                     if out_s - entered_s < dwell:
                         state, ext = REST, -math.inf
-                    elif y <= onset:
-                        events.append(RepEvent(start_s, ext_s, ti, ext, entered_s, ti))
-                        state, ext = REST, -math.inf
-            else:
-                if y < lo:
-                    lo, rest_s = y, ti
-                if y <= onset or y >= lo + onset or ti - rest_s >= settle:
-                    events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s, ti))
-                    state, ext = REST, -math.inf
         self.state, self.value, self.extreme, self.extreme_s = state, y, ext, ext_s
-        self._t, self._dx, self._lo, self._rest_s = tp, dx, lo, rest_s
+        self._t, self._dx, self._lo, self._rest_s, self._near_s = tp, dx, lo, rest_s, near_s
         self._entered_s, self._last_out_s, self._start_s = entered_s, out_s, start_s
         return events
 
