@@ -82,13 +82,15 @@ def _min(x: NDArray[np.float64]) -> float:
     return float(f.min()) if len(f) else float("nan")
 
 
-def _pcts(x: NDArray[np.float64]) -> tuple[float, float]:
-    """5th and 95th percentiles of the finite values (NaN if none)."""
-    f = _finite(x)
+def _pct(x: NDArray[np.float64], q: float) -> float:
+    """``q``-th percentile (linear interpolation, as NumPy's default) of the finite values."""
+    f = np.sort(_finite(x))
     if not len(f):
-        return float("nan"), float("nan")
-    lo, hi = np.percentile(f, (5.0, 95.0))
-    return float(lo), float(hi)
+        return float("nan")
+    pos = (len(f) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(f) - 1)
+    return float(f[lo] + (f[hi] - f[lo]) * (pos - lo))
 
 
 def _angle_speed(t: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -244,10 +246,10 @@ def _sts_measures(
     both = np.isfinite(other) & np.isfinite(knee)
     top = rel >= _TOP_SHARE * np.nanmax(rel) if plan.direction > 0 else np.ones(len(t), bool)
     return {
-        "hip_top_deg": _pcts(hip[top])[0],
-        "hip_bottom_deg": _pcts(hip)[1],
-        "knee_top_deg": _pcts(knee[top])[0],
-        "knee_bottom_deg": _pcts(knee)[1],
+        "hip_top_deg": _pct(hip[top], 5.0),
+        "hip_bottom_deg": _pct(hip, 95.0),
+        "knee_top_deg": _pct(knee[top], 5.0),
+        "knee_bottom_deg": _pct(knee, 95.0),
         "arm_contact_share": float(np.mean(wrist < touch)) if len(wrist) else 0.0,
         "rise_speed": _max(velocity[rise]),
         "descent_speed": -_min(velocity[lower]),
