@@ -94,3 +94,12 @@ def test_live_replay_equals_offline_on_real_landmarks(
         image = None if np.isnan(seq.image[i]).all() else seq.image[i]
         session.update(seq.t[i], image, seq.world[i], seq.width, seq.height)
     assert session.finish().to_dict() == _analyse(extracted, name, exercise).to_dict()
+
+
+@pytest.mark.parametrize(("name", "exercise", "truth"), CLIPS, ids=[c[0] for c in CLIPS])
+def test_auto_recognises_the_exercise(
+    extracted: dict[str, PoseSequence], name: str, exercise: str, truth: int
+) -> None:
+    from formcheck.analysis import detect_exercise
+
+    assert detect_exercise(extracted[name]) == exercise
