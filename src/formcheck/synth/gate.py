@@ -86,6 +86,11 @@ def _match(true_reps: list[dict], measured: list[Any]) -> list[Any | None]:
     return out
 
 
+def _outside(t: float, lo: float, hi: float) -> float:
+    """Distance (s) from ``t`` to the interval [lo, hi]: any instant of a hold is the extreme."""
+    return max(lo - t, t - hi, 0.0)
+
+
 def rep_figures(report: Any, truth: dict[str, Any]) -> dict[str, Any]:
     """Rep count, worst rep-time errors (s) and labelled faults missed / extra."""
     true_reps = truth["reps"]
@@ -93,8 +98,10 @@ def rep_figures(report: Any, truth: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[float]] = {"start": [], "extreme": [], "end": []}
     for rep, m in zip(true_reps, matched, strict=True):
         if m is not None:
-            for key in errors:
-                errors[key].append(abs(getattr(m, f"{key}_s") - rep[f"{key}_s"]))
+            errors["start"].append(abs(m.start_s - rep["start_s"]))
+            errors["end"].append(abs(m.end_s - rep["end_s"]))
+            errors["extreme"].append(_outside(m.extreme_s, rep["extreme_s"],
+                                              rep["extreme_s"] + rep["hold_s"]))  # fmt: skip
     labelled = {kind for kinds in _fault_kinds(truth) for kind in kinds}
     missed, extra = [], []
     for i, (rep, m) in enumerate(zip(true_reps, matched, strict=True)):

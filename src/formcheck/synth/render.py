@@ -122,8 +122,8 @@ def render_frames(
     renderer = pyrender.OffscreenRenderer(camera.width, camera.height)
     try:
         for verts in body.vertices:
-            mesh = trimesh.Trimesh(verts, body.faces, process=False)
-            normals = mesh.vertex_normals.astype(np.float32)
+            tri = trimesh.Trimesh(verts, body.faces, process=False)
+            normals = tri.vertex_normals.astype(np.float32)
             prim = pyrender.Primitive(positions=verts, normals=normals, indices=body.faces,
                                       color_0=rgba, mode=4)  # fmt: skip
             node = scene.add(pyrender.Mesh([prim]))
