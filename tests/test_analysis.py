@@ -141,6 +141,10 @@ def test_frontal_view_is_reported_with_guidance() -> None:
     report = analyze(_flex(70.0, yaw_deg=90.0), "trunk_flexion")
     assert report.view == "frontal"
     assert any("Turn side-on to the camera" in w for w in report.warnings)
+    # the image trunk angle cannot see a bend towards the camera; the world one can
+    assert report.to_dict()["trunk_source"] == "world"
+    assert report.rep_count == 3
+    assert [r.rom_deg for r in report.reps] == pytest.approx([70.0] * 3, abs=2.0)
 
 
 def test_five_times_sit_to_stand() -> None:

@@ -15,8 +15,8 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonFound
 from formcheck.report import Report
 from formcheck.sequence import PoseSequence
-from formcheck.session import Session, _features
-from formcheck.signals import masked_pixels
+from formcheck.session import Session
+from formcheck.signals import masked_points
 
 __all__ = ["analyze", "replay", "build_report", "detect_exercise"]
 
@@ -46,16 +46,17 @@ def replay(
     """Feed a whole clip to ``session``: set-up frame by frame, the rest in one batch."""
     if len(seq) == 0 or not seq.detected.any():
         raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
-    pix = masked_pixels(seq.image, seq.width, seq.height, session.config.cleaning.min_visibility)
+    minvis = session.config.cleaning.min_visibility
+    pts = masked_points(seq.image, seq.world, seq.width, seq.height, minvis)
     image = seq.image.astype(np.float64)
     k = 0
     while k < len(seq) and session.calibration is None:
-        session._setup_frame(float(seq.t[k]), image[k], pix[k])
+        session._setup_frame(float(seq.t[k]), image[k], pts[k])
         k += 1
     if progress is not None:
         progress(0.5)
     if session.calibration is not None and k < len(seq):
-        feats = _features(pix[k:], session.plan_side, session.plan_facing)
+        feats = session.features(pts[k:])
         session._run(seq.t[k:], feats)
     if progress is not None:
         progress(1.0)
@@ -92,14 +93,14 @@ def build_report(session: Session) -> Report:
         "enter": plan.absolute(plan.counter.enter),
         "rest": plan.absolute(plan.counter.rest),
     }
-    return Report(
+    report = Report(
         spec.name,
         calib.view,
         calib.view_ratio,
         calib.side,
         "right" if calib.facing > 0 else "left",
         plan.start_posture,
-        plan.primary,
+        plan.primary.removesuffix("_world"),
         plan.unit,
         dict(calib.baseline),
         thresholds,
@@ -111,6 +112,8 @@ def build_report(session: Session) -> Report:
         rate,
         session.curves(),
     )
+    report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
+    return report
 
 
 def _warnings(session: Session, rate: float) -> list[str]:

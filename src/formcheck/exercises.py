@@ -23,7 +23,9 @@ __all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise"]
 class Plan:
     """An exercise resolved for one person: primary feature, orientation
     (+1: away = larger values), baseline value, counter thresholds, phase names
-    (rest, out, end range, back), and the start posture."""
+    (rest, out, end range, back), the start posture, and which trunk angle is
+    measured (image in a side view; world landmarks otherwise, measured better
+    on the oblique sample: 4.6 vs 6.8 deg mean error)."""
 
     exercise: str
     primary: str
@@ -33,6 +35,7 @@ class Plan:
     counter: CounterConfig
     phases: tuple[str, str, str, str]
     start_posture: str
+    trunk: str = "trunk_inclination"
 
     def relative(self, value: float) -> float:
         """Primary value -> signal relative to baseline, away positive."""
@@ -59,41 +62,26 @@ class ExerciseSpec:
 
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
-        base = calib.baseline[self.primary]
+        trunk = _trunk_feature(calib)
         if self.name != "sit_to_stand":
             section = getattr(config, self.name)
-            return Plan(
-                self.name,
-                self.primary,
-                self.unit,
-                self.direction,
-                base,
-                section.counter,
-                self.phases,
-                "upright",
-            )
-        sts = config.sit_to_stand
+            base = calib.baseline[trunk]
+            return Plan(self.name, trunk, self.unit, self.direction, base,
+                        section.counter, self.phases, "upright", trunk)  # fmt: skip
+        sts, base = config.sit_to_stand, calib.baseline[self.primary]
         if _seated(calib, config):
-            return Plan(
-                self.name,
-                self.primary,
-                self.unit,
-                1,
-                base,
-                sts.counter,
-                ("seated", "rising", "standing", "sitting"),
-                "seated",
-            )
-        return Plan(
-            self.name,
-            self.primary,
-            self.unit,
-            -1,
-            base,
-            sts.squat_counter,
-            ("standing", "lowering", "bottom", "rising"),
-            "standing",
-        )
+            return Plan(self.name, self.primary, self.unit, 1, base, sts.counter,
+                        ("seated", "rising", "standing", "sitting"), "seated", trunk)  # fmt: skip
+        return Plan(self.name, self.primary, self.unit, -1, base, sts.squat_counter,
+                    ("standing", "lowering", "bottom", "rising"), "standing", trunk)  # fmt: skip
+
+
+def _trunk_feature(calib: Calibration) -> str:
+    """Image trunk angle in a side view, world-landmark trunk angle otherwise (when seen)."""
+    world = calib.baseline.get("trunk_inclination_world", float("nan"))
+    return (
+        "trunk_inclination" if calib.view == "side" or world != world else "trunk_inclination_world"
+    )
 
 
 def _seated(calib: Calibration, config: Config) -> bool:

@@ -170,7 +170,7 @@ def measure_rep(
     i0, i_ext, i1 = _bounds(t, rel, event)
     seat_i = i1
     if plan.exercise == "sit_to_stand" and plan.direction > 0:
-        i0, i1 = _trunk_bounds(sm[:, COL["trunk_inclination"]], i0, i_ext, i1)
+        i0, i1 = _trunk_bounds(sm[:, COL[plan.trunk]], i0, i_ext, i1)
     seat_s = float(t[seat_i])
     t, sm, rel = t[i0 : i1 + 1], sm[i0 : i1 + 1], rel[i0 : i1 + 1]
     m = _common(t, sm, rel, plan, config, baseline, i_ext - i0)
@@ -212,13 +212,13 @@ def _common(
         "hold_s": float(t[i_out] - t[i_in]),
         "back_s": float(t[-1] - t[i_out]),
     }
-    angle = sm[:, COL["trunk_inclination"] if plan.primary != "hip_height" else COL["knee_flexion"]]
+    angle = sm[:, COL[plan.trunk] if plan.primary != "hip_height" else COL["knee_flexion"]]
     speed = _angle_speed(t, angle)
     peak = _max(speed)
     m["peak_velocity_deg_s"] = peak
     m["velocity_peaks_out"] = float(velocity_peaks(speed[: i_in + 1], peak))
     m["velocity_peaks_back"] = float(velocity_peaks(speed[i_out:], peak))
-    knee, trunk = sm[:, COL["knee_flexion"]], sm[:, COL["trunk_inclination"]]
+    knee, trunk = sm[:, COL["knee_flexion"]], sm[:, COL[plan.trunk]]
     knee_base = baseline.get("knee_flexion", float("nan"))
     m["knee_bend_deg"] = _max(knee) - (knee_base if knee_base == knee_base else 0.0)
     m["peak_trunk_deg"] = _max(trunk)

@@ -158,6 +158,7 @@ class Report:
             "warnings": list(self.warnings),
             "summary": self.summary(),
         }
+        out.update(self.extras)
         if self.test is not None:
             out["test"] = self.test.to_dict()
         return _clean(out)

@@ -30,7 +30,7 @@ from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
 from formcheck.reps import AWAY, REST, RepCounter, RepEvent
-from formcheck.signals import COL, FEATURES, frame_features, masked_pixels
+from formcheck.signals import COL, FEATURES, frame_features, masked_points
 from formcheck.view import Calibration, SetupFinder
 
 __all__ = ["Session", "LiveState"]
@@ -150,12 +150,15 @@ class Session:
         x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (unused by the
         counter), frame size in pixels. Returns the state to display."""
         image = _image_row(image_lm)
-        pix = masked_pixels(image[None], width, height, self.config.cleaning.min_visibility)[0]
+        world = _world_row(world_lm)
+        pts = masked_points(
+            image[None], world[None], width, height, self.config.cleaning.min_visibility
+        )[0]
         before = len(self.reps)
         if self.calibration is None:
-            self._setup_frame(float(t), image, pix)
+            self._setup_frame(float(t), image, pts)
         else:
-            self._run(np.array([float(t)]), _features(pix[None], self.plan_side, self.plan_facing))
+            self._run(np.array([float(t)]), self.features(pts[None]))
         return self._live_state(float(t), len(self.reps) > before)
 
     def finish(self) -> Report:
@@ -172,19 +175,17 @@ class Session:
                 self.reps.append(self._result(event, len(self.reps) + 1))
 
     # -- shared by live and offline -----------------------------------------------------
-    @property
-    def plan_side(self) -> str:
-        return self.calibration.side if self.calibration else "left"
+    def features(self, pts: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, F) features of masked points (N, 33, 5) for the calibrated side and facing."""
+        assert self.calibration is not None
+        c = self.calibration
+        return _features(pts, c.side, c.facing, np.asarray(c.forward3))
 
-    @property
-    def plan_facing(self) -> int:
-        return self.calibration.facing if self.calibration else 1
-
-    def _setup_frame(self, t: float, image: NDArray[np.float64], pix: NDArray[np.float64]) -> None:
-        self._count_frame(t, pix)
+    def _setup_frame(self, t: float, image: NDArray[np.float64], pts: NDArray[np.float64]) -> None:
+        self._count_frame(t, pts)
         self._pre_t.append(t)
-        self._pre_pix.append(pix)
-        calib = self._setup.update(t, image, pix)
+        self._pre_pix.append(pts)
+        calib = self._setup.update(t, image, pts)
         if calib is not None:
             self._lock(calib)
 
@@ -208,8 +209,8 @@ class Session:
             beta=cl.one_euro_beta,
             d_cutoff_hz=cl.one_euro_d_cutoff_hz,
         )
-        pix = np.asarray(self._pre_pix).reshape(-1, N_LANDMARKS, 2)
-        self._hist.extend(np.asarray(self._pre_t), _features(pix, calib.side, calib.facing))
+        pts = np.asarray(self._pre_pix).reshape(-1, N_LANDMARKS, 5)
+        self._hist.extend(np.asarray(self._pre_t), self.features(pts))
         self._pre_t, self._pre_pix = [], []
 
     def _run(self, t: NDArray[np.float64], feats: NDArray[np.float64]) -> None:
@@ -276,9 +277,8 @@ class Session:
                 None,
             )
         row = self._hist.feats[-1]
-        angles = {
-            n: float(row[COL[n]]) for n in ("trunk_inclination", "hip_flexion", "knee_flexion")
-        }
+        angles = {n: float(row[COL[n]]) for n in ("hip_flexion", "knee_flexion")}
+        angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
         angles["hip_height"] = float(row[COL["hip_height"]])
         last = self.reps[-1] if self.reps else None
         cue, level = self._live_cue(t, row, last)
@@ -288,7 +288,7 @@ class Session:
             self._phase(),
             len(self.reps),
             angles,
-            (self.plan.primary, float(row[COL[self.plan.primary]])),
+            (self.plan.primary.removesuffix("_world"), float(row[COL[self.plan.primary]])),
             cue,
             level,
             list(calib.messages),
@@ -384,8 +384,9 @@ class Session:
         if self._hist.n == 0:
             return None
         names = ("trunk_inclination", "hip_flexion", "knee_flexion", "hip_height")
+        trunk = self.plan.trunk if self.plan is not None else "trunk_inclination"
         t = self._hist.t.copy()
-        raw = self._hist.feats[:, [COL[n] for n in names]]
+        raw = self._hist.feats[:, [COL[trunk]] + [COL[n] for n in names[1:]]]
         sm = smooth_window(t, raw, self.config)
         raw_curves = {n: raw[:, i] for i, n in enumerate(names)}
         return AngleCurves(t, raw_curves, {n: sm[:, i] for i, n in enumerate(names)})
@@ -403,9 +404,20 @@ class Session:
         )
 
 
-def _features(pix: NDArray[np.float64], side: str, facing: int) -> NDArray[np.float64]:
+def _features(
+    pts: NDArray[np.float64], side: str, facing: int, forward3: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return frame_features(pix, side, facing)  # type: ignore[arg-type]
+        return frame_features(pts, side, facing, forward3)  # type: ignore[arg-type]
+
+
+def _world_row(world_lm: NDArray[np.floating] | None) -> NDArray[np.float64]:
+    if world_lm is None:
+        return np.full((N_LANDMARKS, 3), np.nan)
+    world = np.asarray(world_lm, dtype=np.float64)
+    if world.shape != (N_LANDMARKS, 3):
+        raise ValueError(f"world_lm must have shape ({N_LANDMARKS}, 3), got {world.shape}")
+    return world.astype(np.float32).astype(np.float64)
 
 
 def _image_row(image_lm: NDArray[np.floating] | None) -> NDArray[np.float64]:

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from formcheck.angles import Side, angles, specs_for
 from formcheck.landmarks import INDEX
 
-__all__ = ["FEATURES", "COL", "masked_pixels", "frame_features", "other_side"]
+__all__ = ["FEATURES", "COL", "masked_pixels", "masked_points", "frame_features", "other_side"]
 
 FEATURES: Final[tuple[str, ...]] = (
     "trunk_inclination",
@@ -32,6 +32,7 @@ FEATURES: Final[tuple[str, ...]] = (
     "wrist_thigh",
     "lateral_lean",
     "shoulder_tilt",
+    "trunk_inclination_world",
 )
 COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -56,6 +57,25 @@ def masked_pixels(
     return np.where(hidden[..., None], np.nan, pix)
 
 
+def masked_points(
+    image: NDArray[np.floating],
+    world: NDArray[np.floating] | None,
+    width: int,
+    height: int,
+    min_visibility: float,
+) -> NDArray[np.float64]:
+    """(T, 33, 5): pixels x, y (as :func:`masked_pixels`) and world x, y, z in
+    metres, both NaN where the image landmark is missing or not visible enough."""
+    img = np.asarray(image)
+    hidden = ~(img[..., 3] >= min_visibility)
+    pix = img[..., :2].astype(np.float64) * np.array([float(width), float(height)])
+    if world is None:
+        w = np.full(pix.shape[:-1] + (3,), np.nan)
+    else:
+        w = np.asarray(world).astype(np.float64)
+    return np.where(hidden[..., None], np.nan, np.concatenate([pix, w], axis=-1))
+
+
 def _segment_distance(
     p: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -68,12 +88,20 @@ def _segment_distance(
     return np.linalg.norm(p - closest, axis=-1) / np.sqrt(length2)[:, None]
 
 
-def frame_features(pix: NDArray[np.float64], side: Side, facing: int) -> NDArray[np.float64]:
-    """(T, F) features (columns ``FEATURES``) from masked pixels (T, 33, 2).
+def frame_features(
+    pts: NDArray[np.float64],
+    side: Side,
+    facing: int,
+    forward3: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """(T, F) features (columns ``FEATURES``) from masked points (T, 33, 5) of
+    :func:`masked_points` (or pixels only, (T, 33, 2): world features are NaN).
 
     ``side`` is the camera-facing side the primary angles use; ``facing`` +1
-    if the person faces image right, -1 if left.
+    if the person faces image right, -1 if left; ``forward3`` the person's
+    facing direction in world coordinates (3,).
     """
+    pix = pts[..., :2]
     fwd = np.array([float(facing), 0.0])
     main = angles(pix, specs_for(side), fwd)
     other = angles(pix, specs_for(other_side(side)), fwd)
@@ -91,8 +119,22 @@ def frame_features(pix: NDArray[np.float64], side: Side, facing: int) -> NDArray
     lateral = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))
     sh_line = pix[:, _LS] - pix[:, _RS]
     tilt = np.degrees(np.arctan2(sh_line[:, 1], np.abs(sh_line[:, 0])))
-    cols = (main, other, height[:, None], wrist[:, None], lateral[:, None], tilt[:, None])
+    world = _world_trunk(pts, forward3)
+    cols = (main, other, height[:, None], wrist[:, None], lateral[:, None], tilt[:, None],
+            world[:, None])  # fmt: skip
     return np.concatenate(cols, axis=1)
+
+
+def _world_trunk(
+    pts: NDArray[np.float64], forward3: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
+    """(T,) mid-hip -> mid-shoulder inclination in world coordinates, sagittal plane, deg."""
+    if pts.shape[-1] < 5 or forward3 is None:
+        return np.full(len(pts), np.nan)
+    w = pts[..., 2:]
+    u = 0.5 * (w[:, _LS] + w[:, _RS]) - 0.5 * (w[:, _LH] + w[:, _RH])
+    f = np.asarray(forward3, dtype=np.float64)
+    return np.degrees(np.arctan2(u[:, 0] * f[0] + u[:, 2] * f[2], -u[:, 1]))
 
 
 def _lowest(ys: NDArray[np.float64], fallback: NDArray[np.float64]) -> NDArray[np.float64]:

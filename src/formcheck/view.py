@@ -17,7 +17,7 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.angles import Side, facing_sign
+from formcheck.angles import Side, facing_sign, forward_vector
 from formcheck.config import SetupConfig
 from formcheck.landmarks import INDEX
 
@@ -49,6 +49,7 @@ class Calibration:
 
     side: Side
     facing: int
+    forward3: tuple[float, float, float]
     view: View
     view_ratio: float
     baseline: dict[str, float]
@@ -106,13 +107,13 @@ class SetupFinder:
     Frames without the person shorter than half ``still_s`` do not break the
     still window (so a few dropped detections do not restart set-up).
 
-    ``update(t, image_row (33, 4), pix_row (33, 2) masked pixels)`` returns None
-    until done. ``messages`` holds the current guidance for the person.
+    ``update(t, image_row (33, 4), pts_row (33, 5) masked pixels + world)`` returns
+    None until done. ``messages`` holds the current guidance for the person.
     """
 
     def __init__(self, config: SetupConfig, features: object) -> None:
         self.config = config
-        self._features = features  # callable(pix (N,33,2), side, facing) -> (N, F)
+        self._features = features  # callable(pts (N,33,5), side, facing, forward3) -> (N, F)
         self._t: list[float] = []
         self._img: list[NDArray[np.float64]] = []
         self._pix: list[NDArray[np.float64]] = []
@@ -123,8 +124,9 @@ class SetupFinder:
         self.messages: list[str] = ["Step into view so your whole body is visible"]
 
     def update(
-        self, t: float, image_row: NDArray[np.floating], pix_row: NDArray[np.float64]
+        self, t: float, image_row: NDArray[np.floating], pts_row: NDArray[np.float64]
     ) -> Calibration | None:
+        pix_row = pts_row[:, :2]
         seen = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
         if not seen:
             if t - self._last_seen > 0.5 * self.config.still_s:
@@ -138,7 +140,7 @@ class SetupFinder:
             self._run_start = t
         self._t.append(t)
         self._img.append(np.asarray(image_row, np.float64))
-        self._pix.append(pix_row)
+        self._pix.append(pts_row)
         self.messages = self._guidance(pix_row)
         return self._try_lock(t)
 
@@ -172,7 +174,7 @@ class SetupFinder:
     def _motion(self, lo: int, hi: int) -> float:
         """Spread (RMS standard deviation) of mid-hip and mid-shoulder positions over
         the window, in torso lengths."""
-        pix = np.asarray(self._pix[lo:hi])
+        pix = np.asarray(self._pix[lo:hi])[..., :2]
         mid_hip = 0.5 * (pix[:, INDEX["left_hip"]] + pix[:, INDEX["right_hip"]])
         mid_sh = 0.5 * (pix[:, INDEX["left_shoulder"]] + pix[:, INDEX["right_shoulder"]])
         pts = np.concatenate([mid_hip, mid_sh], axis=1)
@@ -185,10 +187,12 @@ class SetupFinder:
 
     def _calibrate(self, lo: int, hi: int, notes: tuple[str, ...]) -> Calibration:
         img = np.asarray(self._img[lo:hi])
-        pix = np.asarray(self._pix[lo:hi])
+        pts = np.asarray(self._pix[lo:hi])
+        pix = pts[..., :2]
         side = choose_side(img)
         facing = facing_sign(pix)
-        feats = self._features(pix, side, facing)  # type: ignore[operator]
+        fwd3 = forward_vector(pts[..., 2:])
+        feats = self._features(pts, side, facing, fwd3)  # type: ignore[operator]
         from formcheck.signals import FEATURES
 
         with warnings.catch_warnings():
@@ -200,6 +204,7 @@ class SetupFinder:
         return Calibration(
             side=side,
             facing=facing,
+            forward3=(float(fwd3[0]), float(fwd3[1]), float(fwd3[2])),
             view=view,
             view_ratio=ratio,
             baseline={name: float(med[i]) for i, name in enumerate(FEATURES)},
