@@ -1,0 +1,32 @@
+"""Re-record the accuracy gate's figures (a deliberate act): ``python -m tests.gate record``.
+
+Without ``record`` it only compares, like the test suite. Run from the repository root.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from formcheck.synth.gate import run_gate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["record"]):
+        print("usage: python -m tests.gate [record]", file=sys.stderr)
+        return 2
+    fails = run_gate(
+        ROOT / "sample_videos",
+        ROOT / "tests" / "gate" / "figures.json",
+        record=argv == ["record"],
+        log=lambda m: print(m, file=sys.stderr),
+    )
+    for line in fails:
+        print(f"FAIL {line}")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""The committed sample clips: the set itself, and the accuracy gate (real MediaPipe).
+
+The gate measures every sample with ``formcheck.extract.extract_pose`` (one
+extraction per clip per session), compares the angles, reps and faults with
+the truth files, and fails when a figure is worse than the one recorded in
+``tests/gate/figures.json`` beyond ``formcheck.synth.gate.MARGINS``.
+Re-record deliberately with ``python -m tests.gate record``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from formcheck.synth.gate import (
+    angle_figures,
+    compare,
+    load_figures,
+    measure_clip,
+    measured_angles,
+    sample_truths,
+)
+from formcheck.synth.samples import sample_specs
+from formcheck.synth.script import choreograph
+from formcheck.synth.truth import ANGLE_NAMES
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+FIGURES = Path(__file__).parent / "gate" / "figures.json"
+SPECS = {spec.name: spec for spec in sample_specs()}
+
+
+def _truth(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+# --- the sample set (no inference) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_sample_is_committed_with_its_truth(name: str) -> None:
+    assert (SAMPLES / f"{name}.mp4").is_file(), "regenerate: formcheck synth samples"
+    truth = _truth(name)
+    assert truth["clip"] == f"{name}.mp4"
+    assert len(truth["angles"]["image"]["knee_flexion"]) == truth["frames"]
+    assert truth["frames"] == len(SPECS[name].frame_times())
+
+
+def test_sample_set_stays_small() -> None:
+    total = sum(p.stat().st_size for p in SAMPLES.iterdir() if p.is_file())
+    assert total < 20 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_samples_are_browser_playable_h264(name: str) -> None:
+    import av
+
+    path = SAMPLES / f"{name}.mp4"
+    with av.open(str(path)) as box:
+        ctx = box.streams.video[0].codec_context
+        assert (ctx.name, ctx.pix_fmt) == ("h264", "yuv420p")
+        assert (ctx.width, ctx.height) == (_truth(name)["width"], _truth(name)["height"])
+    head = path.read_bytes()[:4096]
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # +faststart
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_truth_reps_match_the_generator(name: str) -> None:
+    """The committed truth is what the generator plans today (regeneration reproduces it)."""
+    spec, truth = SPECS[name], _truth(name)
+    planned = choreograph(spec).reps
+    assert truth["rep_count"] == len(planned)
+    for rep, plan in zip(truth["reps"], planned, strict=True):
+        assert rep["start_s"] == pytest.approx(plan.start, abs=1e-3)
+        assert rep["end_s"] == pytest.approx(plan.end, abs=1e-3)
+        assert rep["fault"] == plan.fault
+    assert (truth["exercise"], truth["test"], truth["view"]) == (
+        spec.exercise, spec.test, spec.camera.view)  # fmt: skip
+
+
+def test_sample_set_covers_what_newcomers_and_the_gate_need() -> None:
+    truths = {name: _truth(name) for name in SPECS}
+    side = {(t["exercise"], t["view"]) for t in truths.values()}
+    for exercise in ("trunk_flexion", "back_extension", "sit_to_stand"):
+        assert (exercise, "side") in side
+        assert any(t["faults"] for t in truths.values() if t["exercise"] == exercise)
+    tests = {t["test"]: t for t in truths.values() if t["test"]}
+    assert tests["5xsts"]["rep_count"] == 5
+    cst = tests["30s_cst"]["reps"]
+    assert cst[-1]["end_s"] - cst[0]["start_s"] >= 30.0 and len(cst) >= 12
+    assert any(t["view"] == "oblique" for t in truths.values())
+    assert any(t["height"] > t["width"] for t in truths.values())
+    bodies = {t["subject"]["body"] for t in truths.values()}
+    assert bodies == {"older_heavy_man", "small_older_woman", "tall_young_adult"}
+    kinds = {f["kind"] for t in truths.values() for f in t["faults"]}
+    assert kinds == {"knees_bending", "too_fast", "incomplete_stand", "arms_used"}
+
+
+# --- the accuracy gate (real MediaPipe) -----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def measured(pose_model: Path) -> dict[str, Any]:
+    """Every sample clip's PoseSequence, extracted once per test session."""
+    from formcheck.extract import extract_pose
+
+    return {name: extract_pose(SAMPLES / truth["clip"], model_path=pose_model)
+            for name, truth in sample_truths(SAMPLES).items()}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def recorded() -> dict[str, Any]:
+    return load_figures(FIGURES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_gate_no_figure_got_worse(name: str, measured: dict, recorded: dict) -> None:
+    figures = measure_clip(_truth(name), measured[name])
+    assert name in recorded, "record the figures: python -m tests.gate record"
+    assert compare({name: figures}, {name: recorded[name]}) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("angle", ANGLE_NAMES)
+def test_gate_fails_on_an_angle_ten_degrees_off(angle: str, measured: dict, recorded: dict
+                                                ) -> None:  # fmt: skip
+    name = "sit_to_stand_side"
+    seq, truth = measured[name], _truth(name)
+    angles = measured_angles(seq, truth["side"])
+    true = np.asarray(truth["angles"]["image"][angle])[np.rint(seq.t * truth["fps"]).astype(int)]
+    true = true if angle == "trunk_inclination" else np.abs(true)
+    away = 1.0 if np.nanmean(angles[angle] - true) >= 0 else -1.0  # push away from the truth
+    angles[angle] = angles[angle] + 10.0 * away
+    figures = dict(recorded[name], angles=angle_figures(angles, seq.t, truth))
+    fails = compare({name: figures}, {name: recorded[name]})
+    assert any(f"{angle} mean error" in f for f in fails), fails
+
+
+@pytest.mark.slow
+def test_gate_detection_is_near_complete(measured: dict) -> None:
+    rates = {name: seq.detection_rate for name, seq in measured.items()}
+    assert min(rates.values()) > 0.9, rates
+    assert np.isfinite(list(rates.values())).all()
