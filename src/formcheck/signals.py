@@ -67,13 +67,11 @@ def masked_points(
     """(T, 33, 5): pixels x, y (as :func:`masked_pixels`) and world x, y, z in
     metres, both NaN where the image landmark is missing or not visible enough."""
     img = np.asarray(image)
-    hidden = ~(img[..., 3] >= min_visibility)
-    pix = img[..., :2].astype(np.float64) * np.array([float(width), float(height)])
-    if world is None:
-        w = np.full(pix.shape[:-1] + (3,), np.nan)
-    else:
-        w = np.asarray(world).astype(np.float64)
-    return np.where(hidden[..., None], np.nan, np.concatenate([pix, w], axis=-1))
+    out = np.empty(img.shape[:-1] + (5,))
+    np.multiply(img[..., :2], np.array([float(width), float(height)]), out=out[..., :2])
+    out[..., 2:] = np.nan if world is None else np.asarray(world)
+    out[~(img[..., 3] >= min_visibility)] = np.nan
+    return out
 
 
 def _segment_distance(
