@@ -129,6 +129,25 @@ def test_bad_specs_are_refused_with_the_valid_names() -> None:
         replace(_spec("trunk_flexion"), width=641)
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--exercise", "squat"], "unknown exercise 'squat'"),
+        (["--exercise", "sit_to_stand", "--fault", "1"], "--fault needs REP:KIND"),
+        (["--exercise", "sit_to_stand", "--fault", "7:arms_used"], "fault rep indices"),
+        (["--exercise", "back_extension", "--fault", "0:arms_used"], "not one of"),
+    ],
+)
+def test_synth_command_refuses_bad_clips_in_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
+    from formcheck.cli import main
+
+    assert main(["synth", "clip", "x", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
 def test_portrait_and_oblique_choices() -> None:
     spec = random_clip("p", "trunk_flexion", seed=2, portrait=True, view="oblique")
     assert spec.height > spec.width

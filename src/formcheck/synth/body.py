@@ -21,7 +21,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ANNY_TO_WORLD", "BODY_SHAPES", "JOINTS", "Body", "PosedBody", "load_body"]
+from formcheck.errors import FormcheckError
+
+__all__ = [
+    "ANNY_TO_WORLD",
+    "BODY_SHAPES",
+    "JOINTS",
+    "SYNTH_EXTRA_HINT",
+    "Body",
+    "PosedBody",
+    "load_body",
+    "rot_between",
+    "rot_x",
+    "two_link",
+]
 
 ANNY_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 
@@ -105,11 +118,19 @@ class PosedBody:
     region: NDArray[np.int8]
 
 
+SYNTH_EXTRA_HINT = (
+    'install the synth extra: pip install -e ".[synth]" && pip install "PyOpenGL>=3.1.7" '
+    "(and apt-get install libosmesa6); see sample_videos/README.md"
+)
+
+
 @functools.cache
 def _model() -> Any:
-    import anny
-    import torch
-
+    try:
+        import anny
+        import torch
+    except ImportError as err:
+        raise FormcheckError(f"rendering needs {err.name}: {SYNTH_EXTRA_HINT}") from err
     return anny.Anny().to(dtype=torch.float32)
 
 

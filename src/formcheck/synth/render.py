@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.synth.body import PosedBody
+from formcheck.errors import FormcheckError
+from formcheck.synth.body import SYNTH_EXTRA_HINT, PosedBody
 from formcheck.synth.camera import Camera, look_at
 
 __all__ = ["SKIN", "chair_boxes", "render_frames"]
@@ -100,8 +101,11 @@ def render_frames(
     ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``.
     """
     os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
-    import pyrender
-    import trimesh
+    try:
+        import pyrender
+        import trimesh
+    except ImportError as err:
+        raise FormcheckError(f"rendering needs {err.name}: {SYNTH_EXTRA_HINT}") from err
 
     scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
     floor, wall = _room(camera)

@@ -360,6 +360,8 @@ def random_clip(
         raise ValueError(f"unknown body {body!r}; choose one of {BODIES}")
     rng = np.random.default_rng(seed)
     faults = faults or {}
+    if any(not 0 <= i < n_reps for i in faults):
+        raise ValueError(f"fault rep indices must be in 0..{n_reps - 1}, got {sorted(faults)}")
     reps = tuple(_random_rep(rng, exercise, faults.get(i)) for i in range(n_reps))
     return ClipSpec(
         name=name,
