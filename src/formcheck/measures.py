@@ -132,18 +132,19 @@ def _bounds(
 
 def _trunk_bounds(trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int) -> tuple[int, int]:
     """Sit-to-stand: the forward lean starts before the hips rise and ends after they
-    settle; widen (i0, i1) to the trunk's own onset and return when it leans > 10 deg."""
+    settle; widen (i0, i1) to the trunk's own onset and return when it leans > 10 deg
+    (lean peaks searched between hip onset and the top, and the top and seat contact)."""
     filled = np.nan_to_num(trunk, nan=-np.inf)
+    level = np.where(np.isfinite(trunk), trunk, np.inf)
     rest = _median(trunk[: i0 + 1], 0.0)
-    peak_i = int(np.argmax(filled[: i_ext + 1]))
-    if filled[peak_i] - rest < 10.0:
-        return i0, i1
-    start = _level_index(np.where(np.isfinite(trunk), trunk, np.inf), peak_i, rest, False)
-    after = int(np.argmax(filled[i_ext:])) + i_ext
+    start, end = i0, i1
+    rise_peak = i0 + int(np.argmax(filled[i0 : i_ext + 1]))
+    if filled[rise_peak] - rest >= 10.0:
+        start = _level_index(level, rise_peak, rest, False)
+    sit_peak = i_ext + int(np.argmax(filled[i_ext : i1 + 1]))
     rest_after = _median(trunk[i1:], rest)
-    end = i1
-    if filled[after] - rest_after >= 10.0:
-        end = _level_index(np.where(np.isfinite(trunk), trunk, np.inf), after, rest_after, True)
+    if filled[sit_peak] - rest_after >= 10.0:
+        end = _level_index(level, sit_peak, rest_after, True)
     return min(i0, start), max(i1, end)
 
 
@@ -203,9 +204,10 @@ def _common(
 ) -> dict[str, float]:
     """Times, phase durations, velocity and smoothness, trunk and knee extremes."""
     i_in, _, i_out = _phases(t, rel, i_ext, config, plan)
+    reached = plan.exercise == "sit_to_stand"  # standing (or the bottom) first reached
     m: dict[str, float] = {
         "start_s": float(t[0]),
-        "extreme_s": float(t[i_ext]),
+        "extreme_s": float(t[i_in] if reached else t[i_ext]),
         "end_s": float(t[-1]),
         "duration_s": float(t[-1] - t[0]),
         "out_s": float(t[i_in] - t[0]),
