@@ -82,3 +82,15 @@ def test_bad_arguments() -> None:
         Session("trunk_flexion", test="5xsts")
     with pytest.raises(ValueError, match="image_lm must have shape"):
         Session("sit_to_stand").update(0.0, np.zeros((33, 3)), None, 640, 480)
+
+
+def test_live_cues_arms_during_the_rise_and_knees_during_a_bend() -> None:
+    _, states = _live(_sts_clip(arms="thighs"), "sit_to_stand")
+    rising = [s for s in states if s.phase == "rising"]
+    assert rising and any(s.cue == "Cross your arms, push through your legs" for s in rising)
+    before_first_rise = [s for s in states if s.phase == "seated" and s.t < 1.5]
+    assert before_first_rise and all(s.cue is None for s in before_first_rise)
+    t = vfr_times(8.0, 25.0, seed=4)
+    trunk, hip, knee = flexion_curves(t, [(1.5, 3.0, 4.0, 5.5)], peak=70.0, knee=30.0)
+    _, states = _live(build_sequence(t, trunk, hip, knee), "trunk_flexion")
+    assert any(s.cue == "Keep your knees straight" and s.cue_level == "warn" for s in states)

@@ -320,6 +320,9 @@ class Session:
             knee = row[COL["knee_flexion"]] - _nz(self.calibration.baseline["knee_flexion"])
             if knee > getattr(self.config, self.plan.exercise).knee_bend_deg:
                 return "Keep your knees straight", "warn"
+        elif self._phase() == "rising" and self.plan.start_posture == "seated":
+            if row[COL["wrist_thigh"]] < self.config.sit_to_stand.arm_touch_distance:
+                return "Cross your arms, push through your legs", "warn"
         if last is not None and t - last.end_s <= _CUE_SHOW_S:
             worst = _worst(last.cues)
             return (worst.patient, worst.level) if worst else ("Good rep", "good")
