@@ -463,4 +463,5 @@ def _nz(x: float) -> float:
 
 def _worst(cues: list[Cue]) -> Cue | None:
     bad = [c for c in cues if c.level == "bad"]
-    return (bad or cues or [None])[0]
+    ordered = bad or cues
+    return ordered[0] if ordered else None
