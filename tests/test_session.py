@@ -94,3 +94,12 @@ def test_live_cues_arms_during_the_rise_and_knees_during_a_bend() -> None:
     trunk, hip, knee = flexion_curves(t, [(1.5, 3.0, 4.0, 5.5)], peak=70.0, knee=30.0)
     _, states = _live(build_sequence(t, trunk, hip, knee), "trunk_flexion")
     assert any(s.cue == "Keep your knees straight" and s.cue_level == "warn" for s in states)
+
+
+def test_repeated_or_backward_timestamps_are_ignored() -> None:
+    seq = _sts_clip()
+    session = Session("sit_to_stand")
+    for i in range(len(seq)):
+        session.update(seq.t[i], seq.image[i], seq.world[i], seq.width, seq.height)
+        session.update(seq.t[i] - 0.01, seq.image[0], seq.world[0], seq.width, seq.height)
+    assert session.finish().to_dict() == analyze(seq, "sit_to_stand").to_dict()

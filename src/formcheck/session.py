@@ -134,6 +134,7 @@ class Session:
         self._hist = _History()
         self.reps: list[RepResult] = []
         self._first_t = math.nan
+        self._last_t = -math.inf
         self._frames = 0
         self._seen = 0
 
@@ -147,10 +148,14 @@ class Session:
         height: int,
     ) -> LiveState:
         """Feed one frame: ``t`` s (increasing), ``image_lm`` (33, 4) normalised
-        x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (unused by the
-        counter), frame size in pixels. Returns the state to display."""
+        x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (gives the
+        trunk angle outside a side view), frame size in pixels. Returns the state
+        to display. A frame whose ``t`` is not later than the previous one is ignored."""
         image = _image_row(image_lm)
         world = _world_row(world_lm)
+        if float(t) <= self._last_t:  # time must increase: a repeated frame changes nothing
+            return self._live_state(self._last_t, False)
+        self._last_t = float(t)
         pts = masked_points(
             image[None], world[None], width, height, self.config.cleaning.min_visibility
         )[0]
