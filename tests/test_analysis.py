@@ -198,3 +198,14 @@ def test_no_person_raises() -> None:
     )
     with pytest.raises(NoPersonFound):
         analyze(empty, "sit_to_stand")
+
+
+def test_stop_and_go_bend_is_jerky_on_that_rep_only() -> None:
+    t = uniform_times(16.0, 30.0)
+    smooth = flexion_curves(t, [(1.5, 3.0, 4.0, 5.5)], peak=70.0)[0]
+    steps = keyframes(t, [(0, 0), (7.0, 0), (7.5, 25), (8.0, 25), (8.5, 50), (9.0, 50),
+                          (9.5, 72), (10.5, 72), (12.0, 0), (16, 0)])  # fmt: skip
+    trunk = np.where(t < 6.5, smooth, steps)
+    report = analyze(build_sequence(t, trunk, np.maximum(trunk, 0) * 0.6, 0 * t), "trunk_flexion")
+    codes = [{c.code for c in r.cues} for r in report.reps]
+    assert report.rep_count == 2 and "jerky" not in codes[0] and "jerky" in codes[1]

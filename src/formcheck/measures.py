@@ -9,7 +9,7 @@ zero-phase Butterworth low-pass applied, then:
   ``end_range_share`` of the peak excursion), ``back_s`` end range -> end;
 - peak angular velocity of the primary angle (deg/s);
 - smoothness: number of velocity peaks per phase (maxima of the angular speed
-  higher and more prominent than 30 % of the rep's peak speed; 1 per phase is
+  higher and more prominent than 30 % of the rep's peak speed and 10 deg/s; 1 per phase is
   perfectly smooth);
 - exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
   wrist-thigh contact share during the rise, rise and descent speeds,
@@ -30,6 +30,7 @@ from formcheck.signals import COL
 __all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
 
 _PEAK_SHARE = 0.3
+_MIN_PEAK_DEG_S = 10.0
 _ONSET_SHARE = 0.03
 _TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
 LOOKBACK_S = 1.0
@@ -46,12 +47,13 @@ def smooth_window(
 
 
 def velocity_peaks(speed: NDArray[np.float64], peak: float) -> int:
-    """Peaks of ``speed`` (n,) higher than ``_PEAK_SHARE`` of ``peak`` and separated
-    from the previous counted peak by a dip of at least that much."""
+    """Peaks of ``speed`` (n,) deg/s higher than ``_PEAK_SHARE`` of ``peak`` (and than
+    ``_MIN_PEAK_DEG_S``, so landmark jitter in a slow rep is no peak), separated from
+    the previous counted peak by a dip of at least that much."""
     if peak <= 0 or not np.isfinite(peak):
         return 0
     s = np.concatenate([[0.0], np.nan_to_num(speed, nan=0.0), [0.0]])
-    level = _PEAK_SHARE * peak
+    level = max(_PEAK_SHARE * peak, _MIN_PEAK_DEG_S)
     cand = np.flatnonzero((s[1:-1] > s[:-2]) & (s[1:-1] >= s[2:]) & (s[1:-1] > level)) + 1
     count, last, low = 0, -1.0, 0.0
     for i in cand.tolist():
