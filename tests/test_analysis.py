@@ -209,3 +209,12 @@ def test_stop_and_go_bend_is_jerky_on_that_rep_only() -> None:
     report = analyze(build_sequence(t, trunk, np.maximum(trunk, 0) * 0.6, 0 * t), "trunk_flexion")
     codes = [{c.code for c in r.cues} for r in report.reps]
     assert report.rep_count == 2 and "jerky" not in codes[0] and "jerky" in codes[1]
+
+
+@pytest.mark.parametrize(("yaw", "view"), [(0.0, "side"), (20.0, "side"), (45.0, "oblique"),
+                                           (80.0, "frontal")])  # fmt: skip
+def test_view_from_body_yaw(yaw: float, view: str) -> None:
+    report = analyze(_flex(70.0, yaw_deg=yaw), "trunk_flexion")
+    assert report.view == view
+    assert report.to_dict()["view_yaw_deg"] == pytest.approx(90.0 - yaw, abs=2.0)
+    assert report.rep_count == 3

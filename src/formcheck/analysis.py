@@ -113,6 +113,7 @@ def build_report(session: Session) -> Report:
         session.curves(),
     )
     report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
+    report.extras["view_yaw_deg"] = calib.view_yaw_deg
     return report
 
 

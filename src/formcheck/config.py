@@ -52,6 +52,8 @@ class SetupConfig:
     timeout_s: float = 4.0
     side_view_max_ratio: float = 0.35
     frontal_min_ratio: float = 0.65
+    side_view_min_yaw_deg: float = 60.0
+    frontal_max_yaw_deg: float = 25.0
 
 
 @dataclass(frozen=True)

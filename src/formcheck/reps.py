@@ -47,6 +47,9 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
         raise ValueError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
 
 
+_CREEP = 0.02  # share of ``onset`` a new low must undercut (the One-Euro output creeps forever)
+
+
 class RepCounter:
     """Hysteresis rep counter with minimum dwell and inline One-Euro smoothing.
 
@@ -128,7 +131,7 @@ class RepCounter:
                 y += (xi - y) / (1.0 + 1.0 / ((k + kb * abs(dx)) * dt))
                 tp = ti
             if state == RETURN:
-                if y < lo:
+                if y < lo - _CREEP * onset:  # a filter creeping to a still input is no new low
                     lo, rest_s = y, ti
                 if y >= lo + onset or ti - rest_s >= settle:
                     events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s, ti))
