@@ -48,10 +48,9 @@ def replay(
         raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
     minvis = session.config.cleaning.min_visibility
     pts = masked_points(seq.image, seq.world, seq.width, seq.height, minvis)
-    image = seq.image.astype(np.float64)
     k = 0
     while k < len(seq) and session.calibration is None:
-        session._setup_frame(float(seq.t[k]), image[k], pts[k])
+        session._setup_frame(float(seq.t[k]), seq.image[k].astype(np.float64), pts[k])
         k += 1
     if progress is not None:
         progress(0.5)
