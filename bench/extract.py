@@ -12,9 +12,9 @@ Figures for CLIP:
 - end-to-end ``extract_pose`` frames/s, wall and CPU seconds;
 - the two-core limit ``2 / (decode CPU + inference CPU per frame)`` and the
   ratio of end-to-end throughput to it;
-- peak RSS in MB of the extraction, run in a fresh child process
-  (``ru_maxrss`` of that process plus its largest child), so the frames
-  held for the inference-only figure do not count.
+- peak RSS in MB of the extraction, run first, in a fresh child process
+  (its ``VmHWM``), so the frames held for the inference-only figure do not
+  count.
 
 CPU seconds include every thread and, for children, every waited-for child
 process (``resource.getrusage``). Note the load average printed first: other
@@ -110,35 +110,46 @@ def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float
 
 
 def extract_only(args: argparse.Namespace) -> None:
-    """The child's side of :func:`extract_in_child`: one line ``frames wall cpu rss_mb``."""
+    """The child's side of :func:`extract_in_child`: one line ``frames wall cpu rss_mb``.
+
+    The peak is the kernel's ``VmHWM`` of this process (it has no children).
+    ``ru_maxrss`` would not do: Linux carries the parent's resident size at
+    fork over into the child's ``ru_maxrss`` across ``exec``.
+    """
     k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
-    own, kid = peak_rss_mb()
-    print(k, wall, cpu, own + kid)
+    print(k, wall, cpu, vm_hwm_mb())
+
+
+def vm_hwm_mb() -> float:
+    """Peak resident set size of this process in MB, from ``/proc/self/status``."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return peak_rss_mb()[0]
 
 
 def run(args: argparse.Namespace) -> None:
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    n, wall, cpu = bench_decode(args.clip, args.max_side)
-    dec_cpu = cpu / n
-    print(f"decode-only: {n / wall:.1f} frames/s ({n} frames)")
+    if not args.skip_extract:
+        k, wall, cpu, rss = extract_in_child(args)
+    n, wall_d, cpu_d = bench_decode(args.clip, args.max_side)
+    dec_cpu = cpu_d / n
+    print(f"decode-only: {n / wall_d:.1f} frames/s ({n} frames)")
     print(f"decode CPU: {1000 * dec_cpu:.2f} ms/frame")
-    m, wall, cpu = bench_inference(args.clip, args.frames, args.max_side)
-    inf_cpu = cpu / m
-    print(f"inference-only: {m / wall:.1f} frames/s ({m} pre-decoded frames)")
+    m, wall_i, cpu_i = bench_inference(args.clip, args.frames, args.max_side)
+    inf_cpu = cpu_i / m
+    print(f"inference-only: {m / wall_i:.1f} frames/s ({m} pre-decoded frames)")
     print(f"inference CPU: {1000 * inf_cpu:.2f} ms/frame")
     limit = 2.0 / (dec_cpu + inf_cpu)
     print(f"two-core limit: {limit:.1f} frames/s")
-    if args.skip_extract:
-        return
-    k, wall, cpu, rss = extract_in_child(args)
-    fps = k / wall
-    print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
-    print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
-    print(f"ratio to two-core limit: {fps / limit:.2f}")
-    print(f"peak RSS of the extraction: {rss:.0f} MB (its process + largest child)")
-    own, _ = peak_rss_mb()
-    print(f"peak RSS of this bench process (holds the pre-decoded frames): {own:.0f} MB")
+    if not args.skip_extract:
+        fps = k / wall
+        print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
+        print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
+        print(f"ratio to two-core limit: {fps / limit:.2f}")
+        print(f"peak RSS of the extraction: {rss:.0f} MB")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -79,7 +79,7 @@ MIN_SPLIT_S = 20.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
 WARMUP_S = 1.0
 """Seconds the second chunk runs before its cut, results discarded, so tracking has settled."""
-_QUEUE_FRAMES = 4  # decoded frames waiting per chunk: 4 x 6 MB at 1080p
+_QUEUE_FRAMES = 2  # decoded frames waiting per chunk: 2 x 6 MB at 1080p
 _PROGRESS_EVERY_S = 0.25
 _MANY_PEOPLE_SHARE = 0.1  # warn when 2+ people are in view in at least this share of frames
 _LOW_DETECTION = 0.5  # warn when the person is found in fewer than this share of frames
@@ -207,7 +207,10 @@ def _run_chunk(
     shared: _Shared,
 ) -> _ChunkResult:
     """Decode and estimate one chunk (runs in a worker thread)."""
-    with open_video(path, max_side=max_side) as reader:
+    # With two chunks both cores are already busy: one FFmpeg thread per decoder
+    # saves the memory of frame threading; alone, let FFmpeg use both cores.
+    threads = 1 if len(shared.covered) > 1 else None
+    with open_video(path, max_side=max_side, threads=threads) as reader:
         estimator = make_estimator()
         try:
             stream = PoseStream(estimator)

@@ -116,9 +116,14 @@ def frame_to_rgb(
     return np.ascontiguousarray(rgb)
 
 
-def open_video(path: str | os.PathLike[str], *, max_side: int | None = None) -> VideoReader:
-    """Open ``path`` for decoding; raises ``VideoUnreadable`` (one-line reason) if it cannot."""
-    return VideoReader(path, max_side=max_side)
+def open_video(
+    path: str | os.PathLike[str], *, max_side: int | None = None, threads: int | None = None
+) -> VideoReader:
+    """Open ``path`` for decoding; raises ``VideoUnreadable`` (one-line reason) if it cannot.
+
+    ``threads``: FFmpeg decoding threads (None: FFmpeg's automatic choice).
+    """
+    return VideoReader(path, max_side=max_side, threads=threads)
 
 
 class VideoReader:
@@ -130,7 +135,13 @@ class VideoReader:
     describe what happened.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, max_side: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_side: int | None = None,
+        threads: int | None = None,
+    ) -> None:
         self.path = _check_file(Path(path))
         self.name = self.path.name
         self.truncated = False
@@ -143,6 +154,8 @@ class VideoReader:
         try:
             self._stream = _video_stream(self._container, self.name)
             self._stream.codec_context.thread_type = "AUTO"
+            if threads is not None:
+                self._stream.codec_context.thread_count = max(1, int(threads))
             self._frames = self._decoded_frames()
             self._pending = _first_frames(self._frames, self.name, self._container)
         except BaseException:
