@@ -101,8 +101,8 @@ def frame_features(
     """
     pix = pts[..., :2]
     fwd = np.array([float(facing), 0.0])
-    main = angles(pix, specs_for(side), fwd)
-    other = angles(pix, specs_for(other_side(side)), fwd)
+    both = angles(pix, specs_for(side) + specs_for(other_side(side)), fwd)
+    main, other = both[:, :3], both[:, 3:]
     hip = pix[:, INDEX[f"{side}_hip"]]
     shoulder = pix[:, INDEX[f"{side}_shoulder"]]
     knee = pix[:, INDEX[f"{side}_knee"]]
