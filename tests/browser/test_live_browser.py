@@ -127,8 +127,10 @@ def live_sample() -> tuple[Path, str, int]:
 
     from formcheck.ui.samples import find_samples
 
-    usable = [s for s in find_samples(SAMPLES) if s.exercise and s.reps and not s.test]
-    usable.sort(key=lambda s: s.exercise != "sit_to_stand")  # the most webcam-like exercise
+    usable = [s for s in find_samples(SAMPLES)
+              if s.exercise and s.reps and not s.test and not s.truth.get("faults")]
+    # the most webcam-like: a sit-to-stand in a landscape frame
+    usable.sort(key=lambda s: (s.exercise != "sit_to_stand", s.truth.get("width", 0) < 640))
     if usable:
         return usable[0].path, str(usable[0].exercise), int(usable[0].reps or 0)
     pytest.skip(f"no bundled sample with a truth file in {SAMPLES}")
