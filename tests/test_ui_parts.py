@@ -182,3 +182,16 @@ def test_series_csv_leaves_nan_cells_empty() -> None:
     nan = float("nan")
     text = series_csv({"t_s": [0.0, 0.5], "rep": [nan, 1.0], "knee_flexion_deg": [90.0, nan]})
     assert text.decode().splitlines() == ["t_s,rep,knee_flexion_deg", "0.0000,,90.00", "0.5000,1,"]
+
+
+def test_warm_up_loads_the_model_before_the_first_frame() -> None:
+    seq = _sts_clip()
+    made: list[FakeEstimator] = []
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: made.append(FakeEstimator(seq))
+                         or made[-1])  # fmt: skip
+    engine.warm_up()
+    engine.warm_up()  # idempotent
+    engine.process(np.zeros((H, W, 3), np.uint8), 0.0)
+    assert len(made) == 1 and made[0].times == [0.0]
+    engine.close()
+    assert made[0].closed

@@ -101,6 +101,8 @@ class LiveEngine:
         self.results: queue.Queue[LiveUpdate] = queue.Queue(maxsize=queue_size)
         self._lock = threading.Lock()
         self._estimator: PoseEstimator | None = None
+        self._warming: threading.Thread | None = None
+        self._warm_error: Exception | None = None
         self._session: StreamingSession | None = None
         self._offset = 0.0
         self._last_raw: float | None = None
@@ -157,7 +159,31 @@ class LiveEngine:
         self._last_t = t
         return t
 
+    def warm_up(self) -> None:
+        """Load the pose model now, in a background thread, so that the first camera
+        frames are not dropped while it loads (the set-up needs them)."""
+        with self._lock:
+            if self._estimator is not None or self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self._load, name="formcheck-model", daemon=True)
+            self._warming.start()
+
+    def _load(self) -> None:
+        try:
+            self._estimator = self._estimator_factory()
+        except Exception as err:  # raised again on the first frame
+            self._warm_error = err
+
+    def _join_warm_up(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        if self._warm_error is not None:
+            err, self._warm_error = self._warm_error, None
+            raise err
+
     def _ensure_started(self) -> tuple[PoseEstimator, StreamingSession]:
+        self._join_warm_up()
         if self._estimator is None:
             self._estimator = self._estimator_factory()
         if self._session is None:
@@ -200,6 +226,9 @@ class LiveEngine:
     def close(self) -> None:
         """Release the estimator (idempotent)."""
         with self._lock:
+            if self._warming is not None:
+                self._warming.join()
+                self._warming = None
             estimator, self._estimator, self._session = self._estimator, None, None
         if estimator is not None:
             estimator.close()

@@ -64,6 +64,7 @@ def _engine_for(options: AnalysisOptions) -> LiveEngine:
     if held is not None:
         held[1].close()
     engine = make_engine(options.exercise, options.test, age=options.age, sex=options.sex)
+    engine.warm_up()
     st.session_state[_ENGINE] = (options, engine)
     return engine
 
