@@ -271,14 +271,28 @@ class Body:
         w = push[:, None]
         return (1 - w) * up + w * p_up, (1 - w) * fore + w * p_fore
 
-    def pose(self, dofs: dict[str, NDArray[np.float64]], arms: str) -> PosedBody:
-        """Pose the body for T frames of degree-of-freedom values (see ``script.DOFS``)."""
+    def pose(self, dofs: dict[str, NDArray[np.float64]], arms: str, chunk: int = 128
+             ) -> PosedBody:  # fmt: skip
+        """Pose the body for T frames of degree-of-freedom values (see ``script.DOFS``).
+
+        Frames go through anny ``chunk`` at a time (same result, bounded memory).
+        """
+        n = len(dofs["thigh"])
+        parts = [self._pose_chunk({k: v[i : i + chunk] for k, v in dofs.items()}, arms)
+                 for i in range(0, n, chunk)]  # fmt: skip
+        verts = np.concatenate([p[0] for p in parts])
+        heads = np.concatenate([p[1] for p in parts])
+        return self._anchor(verts, heads)
+
+    def _pose_chunk(
+        self, dofs: dict[str, NDArray[np.float64]], arms: str
+    ) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
         rot = self._segment_rotations(dofs, arms, None)
         verts, heads = self._pose_once(rot)
         if np.any(dofs["push"] > 0):
             rot = self._segment_rotations(dofs, arms, heads)
             verts, heads = self._pose_once(rot)
-        return self._anchor(verts, heads)
+        return verts, heads
 
     def _anchor(self, verts: NDArray[np.float32], heads: NDArray[np.float64]) -> PosedBody:
         """Translate every frame so the feet stay flat on the floor (Y = 0) at X = Z = 0."""
