@@ -76,12 +76,25 @@ def test_landing_page_reviews_the_bundled_sample(app: Any) -> None:
     assert not at.exception
     assert at.title[0].value == "Review a clip"
     assert at.radio(key="review_source").value.startswith("A bundled sample")
-    assert at.selectbox(key="sample_exercise").value == "sit_to_stand"  # from the truth file
+    assert at.selectbox(key="sample_two_reps_exercise").value == "sit_to_stand"  # truth file
     reps = {m.label: m.value for m in at.metric}
     assert reps["Reps"] == "2"
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
     assert "made with **2** reps" in _texts(at)
     assert "Privacy" in _texts(at) or any("Privacy" in i.value for i in at.info)
+
+
+def test_each_sample_opens_with_its_own_exercise_and_test(app: Any, tmp_path: Path) -> None:
+    _tiny_mp4(tmp_path / "timed.mp4")
+    (tmp_path / "timed.json").write_text(
+        '{"exercise": "sit_to_stand", "test": "5xsts", "rep_count": 5}'
+    )
+    at = app.run()
+    at.selectbox(key="review_sample").set_value("timed.mp4").run()
+    assert not at.exception
+    assert at.selectbox(key="sample_timed_exercise").value == "sit_to_stand"
+    assert at.selectbox(key="sample_timed_test").value == "5xsts"
+    assert "made with **5** reps" in _texts(at)
 
 
 def test_bad_upload_shows_one_line_and_page_survives(app: Any) -> None:
@@ -209,6 +222,6 @@ def test_sample_review_with_real_inference(
     monkeypatch.delenv("FORMCHECK_SAMPLES", raising=False)
     st.cache_data.clear()
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600).run()
-    at.selectbox(key="review_sample").set_value(samples[0]).run()
+    at.selectbox(key="review_sample").set_value(samples[0].path.name).run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Reps"] == str(samples[0].reps)

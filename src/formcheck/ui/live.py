@@ -73,7 +73,7 @@ def live_page() -> None:
     """Draw the live page."""
     st.title("Live exercise")
     st.caption("Your camera picture is processed on this computer only; nothing is recorded.")
-    options = choose_options(None, None, key="live")
+    options = choose_options(None, None, key="live", from_query=True)
     engine = _engine_for(options)
     _instructions(options)
     video_col, status_col = st.columns([3, 2])

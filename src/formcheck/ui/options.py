@@ -46,12 +46,19 @@ def exercise_title(name: str) -> str:
 
 
 def choose_options(
-    exercise: str | None, test: str | None, *, key: str, ask_patient: bool = True
+    exercise: str | None,
+    test: str | None,
+    *,
+    key: str,
+    ask_patient: bool = True,
+    from_query: bool = False,
 ) -> AnalysisOptions:
-    """Widgets for the options, preset to ``exercise``/``test``; ``key`` keeps pages apart."""
+    """Widgets for the options, preset to ``exercise``/``test`` (or, with ``from_query``, the
+    page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart."""
     names = list(EXERCISES)
-    exercise = st.query_params.get("exercise", exercise)  # deep links: ?exercise=sit_to_stand
-    test = st.query_params.get("test", test)
+    if from_query:
+        exercise = st.query_params.get("exercise", exercise)
+        test = st.query_params.get("test", test)
     cols = st.columns(4 if ask_patient else 2)
     chosen = cols[0].selectbox(
         "Exercise", names, index=names.index(exercise) if exercise in names else 0,

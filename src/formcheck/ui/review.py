@@ -42,10 +42,14 @@ def review_page(app_dir: Path) -> None:
 
 
 def _sample_flow(samples: list[Sample]) -> None:
-    sample = st.selectbox("Sample", samples, format_func=lambda s: s.title, key="review_sample")
-    if sample is None:
+    by_name = {s.path.name: s for s in samples}
+    name = st.selectbox("Sample", list(by_name), format_func=lambda n: by_name[n].title,
+                        key="review_sample")
+    if name is None:
         return
-    options = choose_options(sample.exercise, sample.test, key="sample")
+    sample = by_name[name]
+    # widgets per sample, so each opens preset to its own exercise and test
+    options = choose_options(sample.exercise, sample.test, key=f"sample_{sample.path.stem}")
     digest = _file_hash(sample.path)
     result = _with_progress(
         lambda progress: _cached_sample(str(sample.path), digest, options, progress),
