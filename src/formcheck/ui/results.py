@@ -61,12 +61,21 @@ def show_test(test: dict[str, Any]) -> None:
     else:
         value = "not completed"
     norm = test.get("norm") or {}
-    norm_text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in norm.items())
+    norm_text = "; ".join(_norm_item(k, v) for k, v in norm.items())
     text = f"**{title}: {value}**" + ("" if test.get("valid") else " (not valid)")
     (st.success if test.get("valid") else st.warning)(
         text + (f"  \n{norm_text}" if norm_text else "")
         + "".join(f"  \n{n}" for n in test.get("notes", []))
     )
+
+
+def _norm_item(key: str, value: Any) -> str:
+    """``threshold_s: 12.6`` -> ``threshold: 12.6 s``; booleans as yes/no."""
+    unit = ""
+    if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
+        key, unit = key[:-2], " s"
+    shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value}{unit}"
+    return f"{key.replace('_', ' ')}: {shown}"
 
 
 def _incomplete(report: dict[str, Any]) -> None:
