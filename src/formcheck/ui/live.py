@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import av
+import numpy as np
 import streamlit as st
 
 from formcheck.annotate import CUE_COLOURS
@@ -43,7 +44,8 @@ def make_callback(engine: LiveEngine) -> Callable[[av.VideoFrame], av.VideoFrame
         if failed:
             return frame
         try:
-            out = engine.process(frame.to_ndarray(format="rgb24"), frame.time)
+            rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+            out = engine.process(rgb, frame.time)
         except Exception as err:  # keep the stream alive; the page shows the message
             LOG.exception("live processing failed")
             failed.append(str(err))

@@ -72,9 +72,9 @@ def choose_options(
     )  # fmt: skip
     age = sex = None
     if ask_patient:
-        raw_age = cols[2].number_input("Patient age (years, optional)", min_value=0,
+        raw_age = cols[2].number_input("Patient age (years, optional)", min_value=1,
                                        max_value=120, value=None, step=1, key=f"{key}_age")
         age = int(raw_age) if raw_age is not None else None
-        sex = cols[3].selectbox("Patient sex (optional)", list(SEXES), format_func=SEXES.get,
-                                key=f"{key}_sex") or None
+        sex = cols[3].selectbox("Patient sex (optional)", list(SEXES),
+                                format_func=SEXES.__getitem__, key=f"{key}_sex") or None
     return AnalysisOptions(chosen, picked or None, age, sex)

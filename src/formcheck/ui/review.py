@@ -73,14 +73,16 @@ class _Progress:
 
 def _with_progress(work: Callable[[_Progress], ReviewResult], text: str) -> ReviewResult:
     """Run ``work`` in a thread while this script run draws its progress bar."""
-    progress, box = _Progress(), {}
+    progress = _Progress()
+    results: list[ReviewResult] = []
+    errors: list[BaseException] = []
     bar = st.progress(0.0, text=text)
 
     def target() -> None:
         try:
-            box["result"] = work(progress)
+            results.append(work(progress))
         except BaseException as err:  # re-raised in the script thread below
-            box["error"] = err
+            errors.append(err)
 
     thread = threading.Thread(target=target, name="formcheck-analysis", daemon=True)
     thread.start()
@@ -88,9 +90,9 @@ def _with_progress(work: Callable[[_Progress], ReviewResult], text: str) -> Revi
         thread.join(0.25)
         bar.progress(progress.fraction, text=progress.text)
     bar.empty()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
