@@ -205,6 +205,7 @@ def test_live_page_counts_through_the_callback_and_summarises_at_stop(
     assert not at.exception
     assert "fc-summary-reps" in _texts(at) and ">2</div>" in _texts(at)
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+    assert [b.label for b in at.get("download_button")] == ["Session summary (JSON)"]
 
 
 @pytest.mark.slow

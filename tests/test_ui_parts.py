@@ -195,3 +195,14 @@ def test_warm_up_loads_the_model_before_the_first_frame() -> None:
     assert len(made) == 1 and made[0].times == [0.0]
     engine.close()
     assert made[0].closed
+
+
+def test_chair_stand_test_shows_time_left_from_the_first_rise() -> None:
+    seq = _sts_clip()
+    engine = make_engine("sit_to_stand", "30s_cst", estimator_factory=lambda: FakeEstimator(seq))
+    _run(engine, seq.t, base=0.0)
+    update = engine.latest
+    assert update is not None and update.timer_label == "time left"
+    elapsed = update.state.test_elapsed_s
+    assert 10.0 < elapsed < 15.0  # first rise near 2 s, last frame near 16 s
+    assert update.overlay.timer_s == pytest.approx(30.0 - elapsed)

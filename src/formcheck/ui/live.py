@@ -13,6 +13,7 @@ smoothness. WebRTC runs without any STUN/TURN server unless configured
 from __future__ import annotations
 
 import html
+import json
 import logging
 import queue
 import time
@@ -211,3 +212,5 @@ def _summary() -> None:
                      hide_index=True)
     for warning in report.get("warnings", []):
         st.warning(warning)
+    st.download_button("Session summary (JSON)", json.dumps(report, indent=2).encode("utf-8"),
+                       file_name="formcheck-live-session.json", mime="application/json")
