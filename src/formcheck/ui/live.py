@@ -97,10 +97,15 @@ def _streamer(callback: Callable[[av.VideoFrame], av.VideoFrame]) -> Any:
     """The webcam widget (streamlit-webrtc, async processing: frames are dropped, not queued)."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    try:
+        rtc_configuration = rtc.rtc_configuration(secrets=_secrets())
+    except ValueError as err:  # a configuration mistake the operator can fix: say which
+        st.error(f"WebRTC configuration: {err}")
+        rtc_configuration = {"iceServers": []}
     return webrtc_streamer(
         key="formcheck-live",
         mode=WebRtcMode.SENDRECV,
-        rtc_configuration=rtc.rtc_configuration(secrets=_secrets()),
+        rtc_configuration=rtc_configuration,
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=callback,
         async_processing=True,
