@@ -132,7 +132,7 @@ def test_bad_specs_are_refused_with_the_valid_names() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--exercise", "squat"], "unknown exercise 'squat'"),
+        (["--exercise", "sit_to_stand", "--reps", "0"], "at least one rep"),
         (["--exercise", "sit_to_stand", "--fault", "1"], "--fault needs REP:KIND"),
         (["--exercise", "sit_to_stand", "--fault", "7:arms_used"], "fault rep indices"),
         (["--exercise", "back_extension", "--fault", "0:arms_used"], "not one of"),

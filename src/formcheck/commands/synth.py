@@ -28,17 +28,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     samples.add_argument("--only", nargs="*", default=None, help="render only these clip names")
     samples.set_defaults(handler=_samples)
     clip = sub.add_parser("clip", help="render one random clip")
-    clip.add_argument("name")
-    clip.add_argument("--exercise", required=True)
-    clip.add_argument("--seed", type=int, default=0)
+    from formcheck.synth.script import BODIES, EXERCISES
+
+    clip.add_argument("name", help="file stem: writes NAME.mp4 and NAME.json")
+    clip.add_argument("--exercise", required=True, choices=EXERCISES)
+    clip.add_argument("--seed", type=int, default=0, help="every free choice comes from it")
     clip.add_argument("--reps", type=int, default=3)
     clip.add_argument("--fault", action="append", default=[], metavar="REP:KIND",
                       help="label rep REP (0-based) with fault KIND; repeatable")  # fmt: skip
     clip.add_argument("--view", choices=("side", "oblique"), default="side")
-    clip.add_argument("--portrait", action="store_true")
-    clip.add_argument("--body", default=None)
+    clip.add_argument("--portrait", action="store_true", help="360x640 instead of 640x480")
+    clip.add_argument("--body", default=None, choices=BODIES, help="default: drawn from the seed")
     clip.add_argument("--fps", type=float, default=25.0)
-    clip.add_argument("--out", type=Path, default=Path("."))
+    clip.add_argument("--out", type=Path, default=Path("."), help="output folder")
     clip.set_defaults(handler=_clip)
     gate = sub.add_parser("gate", help="measure the samples with MediaPipe against their truth")
     gate.add_argument("--samples", type=Path, default=Path("sample_videos"))

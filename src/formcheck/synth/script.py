@@ -354,6 +354,10 @@ def random_clip(
     """
     if exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise!r}; choose one of {EXERCISES}")
+    if n_reps < 1:
+        raise ValueError(f"a clip needs at least one rep, got {n_reps}")
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
     if view not in ("side", "oblique"):
         raise ValueError(f"view must be 'side' or 'oblique', got {view!r}")
     if body is not None and body not in BODIES:
