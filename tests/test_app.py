@@ -19,12 +19,13 @@ import numpy as np
 import pytest
 
 from builders import build_sequence, sit_to_stand_curves, uniform_times
-from conftest import REPO, SAMPLES
 from formcheck.errors import NoPersonFound
 from formcheck.ui.boundary import APOLOGY
 from formcheck.ui.pipeline import ReviewResult
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_videos"
 TIMEOUT = 60
 
 
