@@ -139,7 +139,8 @@ def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:
     if done == 0 or t - reps[done - 1].end_s > CUE_SHOW_S:
         return {}
     rep = reps[done - 1]
-    cue = rep.cues[0].patient if rep.cues else "Good rep"
+    worst = sorted(rep.cues, key=lambda c: getattr(c, "level", "warn") != "bad")
+    cue = worst[0].patient if worst else "Good rep"
     return {"score": float(rep.score), "cue": cue, "cue_level": worst_level(rep.cues)}
 
 
