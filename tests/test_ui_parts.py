@@ -206,3 +206,22 @@ def test_chair_stand_test_shows_time_left_from_the_first_rise() -> None:
     elapsed = update.state.test_elapsed_s
     assert 10.0 < elapsed < 15.0  # first rise near 2 s, last frame near 16 s
     assert update.overlay.timer_s == pytest.approx(30.0 - elapsed)
+
+
+def test_overlays_and_series_follow_the_report_reps() -> None:
+    from formcheck.analysis import analyze
+    from formcheck.ui.reporting import frame_overlays, frame_series
+
+    seq = _sts_clip()
+    report = analyze(seq, "sit_to_stand")
+    overlays = frame_overlays(seq, report)
+    series = frame_series(seq, report)
+    assert len(overlays) == len(seq) == len(series["t_s"]) == len(series["rep"])
+    for rep in report.reps:
+        before = int(np.searchsorted(seq.t, rep.end_s)) - 1
+        after = int(np.searchsorted(seq.t, rep.end_s + 0.1))
+        assert overlays[before].reps == rep.index - 1 and overlays[after].reps == rep.index
+        assert overlays[after].score == rep.score and overlays[after].cue
+        inside = (seq.t > rep.start_s) & (seq.t < rep.end_s)
+        assert np.all(np.asarray(series["rep"])[inside] == rep.index)
+    assert overlays[-1].angle_label == "knee" and np.isfinite(overlays[-1].angle_deg)
