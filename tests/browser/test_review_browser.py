@@ -33,8 +33,13 @@ def test_bad_upload_shows_a_clear_message(
     alert.wait_for(timeout=60_000)
     screenshot(page, "review-bad-upload")
     assert page.get_by_text("Traceback").count() == 0
-    # the app keeps working: the sample choice is still there and answers
-    page.get_by_text("Upload a clip").wait_for()
+    # the app keeps working, and a second browser session does not share this one's state
+    other = page.context.browser.new_context().new_page()
+    other.goto(app_url, wait_until="domcontentloaded")
+    other.get_by_text("A bundled sample clip").first.wait_for(timeout=60_000)
+    other.wait_for_timeout(2000)
+    assert other.get_by_text("holiday.mp4").count() == 0
+    assert page.get_by_text(re.compile("holiday.mp4: not a video file")).count() == 1
 
 
 def test_sample_review_shows_true_rep_count_and_rep_table(
