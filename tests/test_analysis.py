@@ -51,6 +51,26 @@ def test_counts_and_times(exercise: str, clip, count: int, facing: int) -> None:
         assert rep.start_s < rep.extreme_s < rep.end_s
 
 
+def _worst_time_error(report, truth) -> float:  # type: ignore[no-untyped-def]
+    pairs = zip(report.reps, truth, strict=True)
+    return max(max(abs(r.start_s - s), abs(r.end_s - e)) for r, (s, _, _, e) in pairs)
+
+
+@pytest.mark.parametrize(("exercise", "peak"), [("trunk_flexion", 70.0), ("back_extension", -25.0)])
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_rep_starts_when_the_movement_begins(exercise: str, peak: float, fps: float) -> None:
+    """A smooth (eased) movement leaves rest slowly: the rep starts and ends where the
+    body starts / stops moving, not where the angle has crept past a share of the
+    excursion (0.14 s late / early here), and landmark jitter does not drag it away."""
+    t = uniform_times(16.0, fps)
+    curves = flexion_curves(t, FLEX_REPS, peak=peak)
+    clean = analyze(build_sequence(t, *curves), exercise)
+    assert _worst_time_error(clean, FLEX_REPS) < 0.08
+    for seed in (1, 2, 3):
+        noisy = analyze(build_sequence(t, *curves, noise=0.002, seed=seed), exercise)
+        assert _worst_time_error(noisy, FLEX_REPS) < 0.3
+
+
 @pytest.mark.parametrize(("exercise", "clip", "count"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_counts_robust_to_noise_and_missing_frames(

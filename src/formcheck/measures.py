@@ -4,7 +4,10 @@ The window (frames from the rep's start to its end, nothing later, so live
 and offline compute the same numbers) has short gaps interpolated and a
 zero-phase Butterworth low-pass applied, then:
 
-- times: start, extreme (peak of the filtered primary signal), end (s);
+- times: start and end (where the movement begins / ends: still for
+  0.1 s, slower than 3 % of the phase's peak speed, or back within 3 % of the
+  excursion, whichever is wider), extreme (peak of the filtered primary
+  signal; sit-to-stand: standing reached, where the rise stops) (s);
 - phases: ``out_s`` start -> end range, ``hold_s`` time at end range (within
   ``end_range_share`` of the peak excursion), ``back_s`` end range -> end;
 - peak angular velocity of the primary angle (deg/s);
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.cleaning import interpolate_gaps, zero_phase_lowpass
+from formcheck.cleaning import interpolate_gaps, nan_runs, zero_phase_lowpass
 from formcheck.config import Config
 from formcheck.exercises import Plan
 from formcheck.reps import RepEvent
@@ -32,6 +35,10 @@ __all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
 _PEAK_SHARE = 0.3
 _MIN_PEAK_DEG_S = 10.0
 _ONSET_SHARE = 0.03
+_STILL_SHARE = 0.03  # "still": slower than this share of the phase's peak speed ...
+_STILL_MIN_S = 0.1  # ... for at least this long (MediaPipe's angles move in small steps)
+_NOISE_FACTOR = 3.0  # ... and than this many times the speed of landmark jitter at rest
+_JITTER_S = 0.3  # stretch of rest whose median speed measures the jitter
 _TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
 LOOKBACK_S = 1.0
 """Seconds of history before the counter's start that a rep's measurement may use."""
@@ -118,9 +125,11 @@ def _median(x: NDArray[np.float64], fallback: float) -> float:
 
 
 def _bounds(
-    t: NDArray[np.float64], rel: NDArray[np.float64], event: RepEvent
+    t: NDArray[np.float64], rel: NDArray[np.float64], event: RepEvent, by_speed: bool
 ) -> tuple[int, int, int]:
-    """(start, extreme, end) indices refined on the zero-phase signal ``rel``."""
+    """(start, extreme, end) indices refined on the zero-phase signal ``rel``: where it
+    is back within ``_ONSET_SHARE`` of the excursion, or (``by_speed``, for angles)
+    earlier / later where the movement begins / ends (:func:`_still_index`)."""
     lo = int(np.searchsorted(t, event.start_s, side="left"))
     hi = int(np.searchsorted(t, event.end_s, side="right"))
     core = np.nan_to_num(rel[lo:hi], nan=-np.inf)
@@ -128,11 +137,61 @@ def _bounds(
     filled = np.nan_to_num(rel, nan=np.inf)
     before = _median(rel[:lo], float(filled[lo]) if lo < len(rel) else 0.0)
     after = _median(rel[hi:], float(filled[hi - 1]) if hi > 0 else 0.0)
-    return (_level_index(filled, i_ext, before, False), i_ext,
-            _level_index(filled, i_ext, after, True))  # fmt: skip
+    start = _level_index(filled, i_ext, before, False)
+    end = _level_index(filled, i_ext, after, True)
+    if by_speed:
+        jitter = _jitter_speed(t, rel, start, end)
+        start = _still_index(t, rel, i_ext, start, False, jitter)
+        end = _still_index(t, rel, i_ext, end, True, jitter)
+    return start, i_ext, end
 
 
-def _trunk_bounds(trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int) -> tuple[int, int]:
+def _still_index(t: NDArray[np.float64], x: NDArray[np.float64], i_ext: int, i_level: int,
+                 forward: bool, jitter: float) -> int:  # fmt: skip
+    """Where the movement into (backwards) or out of (forwards) the extreme ``i_ext``
+    begins / ends, from the speed of the zero-phase signal ``x`` (n,) at times ``t`` (n,) s;
+    never later (backwards) / earlier (forwards) than the level-based ``i_level``.
+
+    Backwards: from the frame of peak speed towards the extreme, the last earlier
+    frame still for ``_STILL_MIN_S`` (landmark angles start moving in small steps
+    with still frames between them): slower than ``_STILL_SHARE`` of the peak speed
+    and than ``_NOISE_FACTOR`` times ``jitter``, the speed of landmark jitter
+    (:func:`_jitter_speed`). That is "movement begins", not where the angle has crept past
+    a share of its excursion (a smooth start leaves rest slowly: 3 % of the
+    excursion is ~14 % into a minimum-jerk movement). Forwards mirrors it.
+    """
+    n = len(x)
+    if n < 3:
+        return i_level
+    v = np.nan_to_num(np.gradient(x, t), nan=0.0, posinf=0.0, neginf=0.0)
+    seg = -v[i_ext:][::-1] if forward else v[: i_ext + 1]
+    tt = t[i_ext:][::-1] if forward else t[: i_ext + 1]
+    fast = int(np.argmax(seg))
+    floor = _NOISE_FACTOR * jitter
+    runs = nan_runs(seg[: fast + 1] <= max(_STILL_SHARE * seg[fast], floor))
+    held = [stop - 1 for start, stop in runs if abs(tt[stop] - tt[start]) >= _STILL_MIN_S]
+    if seg[fast] <= 0.0 or not held:
+        return i_level
+    return max(i_level, n - 1 - held[-1]) if forward else min(i_level, held[-1])
+
+
+def _jitter_speed(t: NDArray[np.float64], x: NDArray[np.float64], lo: int, hi: int) -> float:
+    """Speed of landmark jitter in ``x`` (n,) at rest outside the movement ``[lo, hi]``:
+    the median |speed| of its quietest ``_JITTER_S`` stretch (0 if none is that long),
+    so a previous rep's motion in the window does not count."""
+    if len(t) < 3:
+        return 0.0
+    v = np.abs(np.nan_to_num(np.gradient(x, t), nan=0.0, posinf=0.0, neginf=0.0))
+    width = max(3, int(round(_JITTER_S / float(np.median(np.diff(t))))))
+    parts = [p for p in (v[:lo], v[hi + 1 :]) if len(p) >= width]
+    if not parts:
+        return 0.0
+    windows = [np.lib.stride_tricks.sliding_window_view(p, width) for p in parts]
+    return float(min(np.median(w, axis=1).min() for w in windows))
+
+
+def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int
+                  ) -> tuple[int, int]:  # fmt: skip
     """Sit-to-stand: the forward lean starts before the hips rise and ends after they
     settle; widen (i0, i1) to the trunk's own onset and return when it leans > 10 deg
     (lean peaks searched between hip onset and the top, and the top and seat contact)."""
@@ -143,6 +202,8 @@ def _trunk_bounds(trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int) -> t
     rise_peak = i0 + int(np.argmax(filled[i0 : i_ext + 1]))
     if filled[rise_peak] - rest >= 10.0:
         start = _level_index(level, rise_peak, rest, False)
+        jitter = _jitter_speed(t, trunk, start, len(t))
+        start = _still_index(t, trunk, rise_peak, start, False, jitter)
     sit_peak = i_ext + int(np.argmax(filled[i_ext : i1 + 1]))
     rest_after = _median(trunk[i1:], rest)
     if filled[sit_peak] - rest_after >= 10.0:
@@ -163,17 +224,19 @@ def measure_rep(
     (``event.emitted_s``); ``baseline`` the set-up medians of the features.
 
     Start and end are refined on the zero-phase signal: where it is back within
-    5 % of the excursion from its resting level (sit-to-stand from seated: also
-    the trunk lean before seat-off and its return after sitting).
+    3 % of the excursion from its resting level or, for angles, earlier / later
+    where the movement begins / ends by its speed (sit-to-stand from seated:
+    also the trunk lean before seat-off, by level or speed, and its return after
+    sitting); sit-to-stand "standing" is where the rise has stopped.
     """
     sm = smooth_window(t, feats, config)
     rel = plan.direction * (sm[:, COL[plan.primary]] - plan.baseline)
     if not np.isfinite(rel).any():
         rel = np.zeros(len(t))
-    i0, i_ext, i1 = _bounds(t, rel, event)
+    i0, i_ext, i1 = _bounds(t, rel, event, plan.primary != "hip_height")
     seat_i = i1
     if plan.exercise == "sit_to_stand" and plan.direction > 0:
-        i0, i1 = _trunk_bounds(sm[:, COL[plan.trunk]], i0, i_ext, i1)
+        i0, i1 = _trunk_bounds(t, sm[:, COL[plan.trunk]], i0, i_ext, i1)
     seat_s = float(t[seat_i])
     t, sm, rel = t[i0 : i1 + 1], sm[i0 : i1 + 1], rel[i0 : i1 + 1]
     m = _common(t, sm, rel, plan, config, baseline, i_ext - i0)
@@ -195,6 +258,20 @@ def _phases(
     return int(inside[0]), i_ext, int(inside[-1])
 
 
+def _arrival_index(t: NDArray[np.float64], rel: NDArray[np.float64], i_in: int, i_ext: int
+                   ) -> int:  # fmt: skip
+    """First frame in [``i_in``, ``i_ext``] where the movement out has stopped: slower
+    than ``_STILL_SHARE`` of its peak speed (``i_ext`` if never). A smooth rise reaches
+    ``end_range_share`` of its height well before it stops (90 % at 3/4 of a
+    minimum-jerk movement)."""
+    if i_ext <= i_in or len(t) < 3:
+        return i_in
+    v = np.nan_to_num(np.gradient(rel, t), nan=0.0)
+    peak = float(v[: i_in + 1].max())
+    slow = np.flatnonzero(v[i_in : i_ext + 1] <= _STILL_SHARE * peak)
+    return i_in + int(slow[0]) if len(slow) and peak > 0 else i_ext
+
+
 def _common(
     t: NDArray[np.float64],
     sm: NDArray[np.float64],
@@ -207,6 +284,8 @@ def _common(
     """Times, phase durations, velocity and smoothness, trunk and knee extremes."""
     i_in, _, i_out = _phases(t, rel, i_ext, config, plan)
     reached = plan.exercise == "sit_to_stand"  # standing (or the bottom) first reached
+    if reached:
+        i_in = _arrival_index(t, rel, i_in, i_ext)
     m: dict[str, float] = {
         "start_s": float(t[0]),
         "extreme_s": float(t[i_in] if reached else t[i_ext]),
