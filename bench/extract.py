@@ -12,6 +12,10 @@ Figures for CLIP:
 - end-to-end ``extract_pose`` frames/s, wall and CPU seconds;
 - the two-core limit ``2 / (decode CPU + inference CPU per frame)`` and the
   ratio of end-to-end throughput to it;
+- load-independent figures, since the machine is shared: the extraction's
+  core demand (mean number of its threads runnable, capped at 2, sampled
+  every 5 ms), its CPU efficiency (decode + inference CPU over its CPU a
+  frame), and their product over 2, the ratio expected on idle cores;
 - peak RSS in MB of the extraction, run first, in a fresh child process
   (its ``VmHWM``), so the frames held for the inference-only figure do not
   count.
@@ -96,8 +100,54 @@ def bench_extract(clip: Path, max_side: int | None, workers: int) -> tuple[int, 
     return len(seq), time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float]:
-    """``extract_pose`` in a fresh process (its own peak RSS): (frames, wall s, CPU s, MB)."""
+class RunnableSampler:
+    """Samples how many of this process's threads are runnable (state R) every 5 ms.
+
+    On a shared machine wall-clock throughput measures the neighbours as much
+    as the code. The number of runnable threads does not: it is how many
+    cores the process would use if they were free. ``demand()`` is the mean
+    of ``min(runnable, 2)``: 2.0 means both cores could be kept busy.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.counts: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RunnableSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import threading
+
+        me = str(threading.get_native_id())
+        while not self._stop.wait(0.005):
+            running = 0
+            for tid in os.listdir("/proc/self/task"):
+                if tid == me:
+                    continue
+                try:
+                    with open(f"/proc/self/task/{tid}/stat") as stat:
+                        state = stat.read().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    continue
+                running += state == "R"
+            self.counts.append(running)
+
+    def demand(self) -> float:
+        counts = np.minimum(np.array(self.counts or [0]), 2)
+        return float(counts.mean())
+
+
+def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float, float]:
+    """``extract_pose`` in a fresh process: (frames, wall s, CPU s, peak MB, core demand)."""
     import subprocess
 
     command = [sys.executable, __file__, str(args.clip), "--extract-only"]
@@ -105,19 +155,20 @@ def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float
     if args.max_side:
         command += ["--max-side", str(args.max_side)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    k, wall, cpu, rss = out.split()[-4:]
-    return int(k), float(wall), float(cpu), float(rss)
+    k, wall, cpu, rss, demand = out.split()[-5:]
+    return int(k), float(wall), float(cpu), float(rss), float(demand)
 
 
 def extract_only(args: argparse.Namespace) -> None:
-    """The child's side of :func:`extract_in_child`: one line ``frames wall cpu rss_mb``.
+    """The child's side of :func:`extract_in_child`: ``frames wall cpu rss_mb demand``.
 
     The peak is the kernel's ``VmHWM`` of this process (it has no children).
     ``ru_maxrss`` would not do: Linux carries the parent's resident size at
     fork over into the child's ``ru_maxrss`` across ``exec``.
     """
-    k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
-    print(k, wall, cpu, vm_hwm_mb())
+    with RunnableSampler() as sampler:
+        k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
+    print(k, wall, cpu, vm_hwm_mb(), sampler.demand())
 
 
 def vm_hwm_mb() -> float:
@@ -133,7 +184,7 @@ def run(args: argparse.Namespace) -> None:
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if not args.skip_extract:
-        k, wall, cpu, rss = extract_in_child(args)
+        k, wall, cpu, rss, demand = extract_in_child(args)
     n, wall_d, cpu_d = bench_decode(args.clip, args.max_side)
     dec_cpu = cpu_d / n
     print(f"decode-only: {n / wall_d:.1f} frames/s ({n} frames)")
@@ -149,6 +200,12 @@ def run(args: argparse.Namespace) -> None:
         print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
         print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
         print(f"ratio to two-core limit: {fps / limit:.2f}")
+        print(f"core demand (mean runnable threads, max 2): {demand:.2f}")
+        efficiency = (dec_cpu + inf_cpu) / (cpu / k)
+        print(f"CPU efficiency (decode + inference CPU / end-to-end CPU): {efficiency:.2f}")
+        print(
+            f"ratio expected on idle cores (demand / 2 x efficiency): {demand / 2 * efficiency:.2f}"
+        )
         print(f"peak RSS of the extraction: {rss:.0f} MB")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -5,34 +5,43 @@ pose estimator (MediaPipe in VIDEO mode) frame by frame, streaming: frames
 pass through bounded queues, so memory does not grow with the clip's length
 (only the landmark rows, about 1 KB a frame, are kept).
 
-How both cores are used (measured on the 2-core machine, see
-``bench/extract.py``; 1080p H.264 at about 40 Mbit/s): decoding costs about
-17 ms CPU a frame (spread over FFmpeg's own threads) and VIDEO-mode inference
-about 19 ms CPU a frame on one thread; both release the GIL. Two ways were
-compared:
+How both cores are used. Measured with ``bench/extract.py`` on this 2-core
+machine (shared with other jobs, load 4-10, so wall-clock figures are low;
+the load-independent ones are CPU seconds and "core demand", the mean number
+of the extraction's threads that are runnable, capped at 2). Per 1080p frame:
+decoding + RGB costs 17-20 ms CPU at 40 Mbit/s (4.6-6.5 ms at 1.8 Mbit/s),
+VIDEO-mode inference 18.5-22 ms CPU on one thread. PyAV decodes and scales
+with the GIL released, and MediaPipe's C API is called through ctypes, which
+releases it too: two landmarkers in two threads ran 1.77x one.
 
-1. *Overlap only*: one decode thread feeding one inference thread. Landmarks
-   are bit-identical to a plain sequential run, but inference is
-   single-threaded, so throughput is capped at ``1 / inference`` (about
-   50 frames/s): 0.9 of the two-core limit when decoding is as costly as
-   inference, but only 0.6 when decoding is cheap (small or low-bitrate
-   clips), because the second core idles.
-2. *Two chunks*: the clip is cut in two at its middle and each half runs in
-   its own thread with its own decoder and its own MediaPipe landmarker (the
-   C API is called through ctypes, which releases the GIL: two landmarkers
-   in two threads ran 1.8x faster than one). Each half also overlaps its
-   decoding with its inference. Both cores stay busy whatever the decode/
-   inference balance. The cost: VIDEO-mode tracking and smoothing restart at
-   the cut. The second half therefore starts ``WARMUP_S`` before the cut and
-   throws those frames away, so its tracker and filters have settled when the
-   kept frames begin.
+1. *Overlap only* (``workers=1``): a decode thread feeds the inference
+   thread through a 2-frame queue. Landmarks are those of a plain
+   sequential run, but inference is one thread, so throughput is at most
+   ``1 / inference``. On a light 1080p clip: core demand 1.47, i.e. at most
+   0.71 of the two-core limit ``2 / (decode + inference CPU)``.
+2. *Two chunks* (``workers=2``, the default): the clip is cut at the middle
+   of its declared duration; each half runs in its own thread with its own
+   decoder (one FFmpeg thread: the cores are busy anyway, and frame threads
+   cost memory) and its own landmarker, and overlaps its own decoding and
+   inference as above. Core demand 1.95 on the same clip. Costs: a second
+   landmarker, ``WARMUP_S`` of frames estimated twice (the second half starts
+   that early, and drops them, so stateful tracking or smoothing has settled
+   by the cut), and decoding from the keyframe before that point. On a 30 s
+   clip these fixed costs took CPU efficiency to 0.80 (0.78 of the two-core
+   limit expected on idle cores); on the 10-minute clip they vanish (see
+   the report in ``bench/extract.py``'s output).
+   Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
+   its output (it equals IMAGE mode frame for frame), so chunked landmarks
+   are identical to sequential ones; the tests allow ``0.02`` (normalised)
+   after the cut in case a future model smooths or tracks.
 
-The choice: chunks (2) for clips of at least ``MIN_SPLIT_S`` seconds in a
-seekable container (the second half must start without decoding the first);
-overlap-only (1) for short clips and GIFs, where a second landmarker would
-cost more than it saves, and whenever ``workers=1``. The figures and the
-tolerance against the sequential run (tested in ``tests/test_extract.py``)
-are in the report of the commit that introduced this module.
+So: two chunks for clips of at least ``MIN_SPLIT_S`` seconds in a container
+with a seek index; overlap only for shorter clips and GIFs (a second
+landmarker would cost more than it saves) and whenever ``workers=1``.
+``max_side`` does not pay on this machine: area-downscaling 1080p in swscale
+costs what MediaPipe's own resize saves (35.8 ms CPU a frame at full size,
+37-39 ms at 1280-480 px), and it moves landmarks by a median 1.3-2.3 px
+(1080p pixels; 95th percentile 6-8 px).
 
 The frame-by-frame path is :class:`PoseStream`: ``step(t, rgb)`` or
 ``step_frame(av_frame)`` → :class:`~formcheck.pose_backend.FramePose`,
