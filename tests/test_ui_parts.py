@@ -225,3 +225,30 @@ def test_overlays_and_series_follow_the_report_reps() -> None:
         inside = (seq.t > rep.start_s) & (seq.t < rep.end_s)
         assert np.all(np.asarray(series["rep"])[inside] == rep.index)
     assert overlays[-1].angle_label == "knee" and np.isfinite(overlays[-1].angle_deg)
+
+
+def test_review_pipeline_detects_the_exercise_and_keeps_warnings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    import json
+    import warnings
+
+    import formcheck.extract
+    from formcheck.errors import FormcheckWarning
+    from formcheck.ui.pipeline import analyse_clip
+
+    def fake_extract_pose(path, *, model_path=None, progress=None):  # no video, no inference
+        message = "clip.mp4 ended early: 15.9 of 16.0 s decoded"
+        warnings.warn(message, FormcheckWarning, stacklevel=2)
+        return _sts_clip()
+
+    monkeypatch.setattr(formcheck.extract, "extract_pose", fake_extract_pose)
+    result = analyse_clip(tmp_path / "clip.mp4", "clip.mp4", "auto", render=False)
+    assert result.exercise == "sit_to_stand" and result.extra["exercise_detected"]
+    assert result.report["rep_count"] == 3
+    assert result.warnings[0] == "clip.mp4 ended early: 15.9 of 16.0 s decoded"
+    summary = json.loads(result.summary_json())
+    assert summary["exercise_detected"] is True and summary["report"]["rep_count"] == 3
+    assert result.frames_csv().decode().startswith("t_s,rep,")
+    timed = analyse_clip(tmp_path / "clip.mp4", "clip.mp4", "auto", test="5xsts", render=False)
+    assert timed.exercise == "sit_to_stand" and timed.report["test"]["test"] == "5xsts"

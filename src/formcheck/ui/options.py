@@ -9,6 +9,7 @@ import streamlit as st
 from formcheck.exercises import EXERCISES
 
 __all__ = [
+    "AUTO",
     "AnalysisOptions",
     "SEXES",
     "TEST_TITLES",
@@ -40,7 +41,13 @@ def test_choices() -> dict[str, str]:
     return {name: TEST_TITLES.get(name, name) for name in TESTS}
 
 
+AUTO = "auto"
+"""Exercise choice meaning "detect it from the clip" (review uploads only)."""
+
+
 def exercise_title(name: str) -> str:
+    if name == AUTO:
+        return "Detect automatically"
     spec = EXERCISES.get(name)
     return spec.title if spec is not None else name.replace("_", " ")
 
@@ -52,10 +59,11 @@ def choose_options(
     key: str,
     ask_patient: bool = True,
     from_query: bool = False,
+    allow_auto: bool = False,
 ) -> AnalysisOptions:
     """Widgets for the options, preset to ``exercise``/``test`` (or, with ``from_query``, the
     page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart."""
-    names = list(EXERCISES)
+    names = ([AUTO] if allow_auto else []) + list(EXERCISES)
     if from_query:
         exercise = st.query_params.get("exercise", exercise)
         test = st.query_params.get("test", test)
@@ -64,7 +72,8 @@ def choose_options(
         "Exercise", names, index=names.index(exercise) if exercise in names else 0,
         format_func=exercise_title, key=f"{key}_exercise",
     )  # fmt: skip
-    tests = {"": "None", **test_choices()} if chosen == "sit_to_stand" else {"": "None"}
+    with_tests = chosen in ("sit_to_stand", AUTO)  # a test implies sit-to-stand
+    tests = {"": "None", **test_choices()} if with_tests else {"": "None"}
     test_names = list(tests)
     picked = cols[1].selectbox(
         "Clinical test", test_names, index=test_names.index(test) if test in test_names else 0,

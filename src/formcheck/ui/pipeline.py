@@ -49,7 +49,8 @@ class ReviewResult:
 
     def summary_json(self) -> bytes:
         """The summary download: the report plus where it came from."""
-        doc = {"source": self.name, "exercise": self.exercise, "test": self.test,
+        doc = {"source": self.name, "exercise": self.exercise,
+               "exercise_detected": bool(self.extra.get("exercise_detected")), "test": self.test,
                "warnings": list(self.warnings), "report": self.report}  # fmt: skip
         return json.dumps(doc, indent=2, default=_json_default).encode("utf-8")
 
@@ -77,8 +78,11 @@ def analyse_clip(
     progress: Progress | None = None,
     render: bool = True,
 ) -> ReviewResult:
-    """Analyse the clip at ``path`` (shown as ``name``); raises FormcheckError on bad input."""
-    from formcheck.analysis import analyze
+    """Analyse the clip at ``path`` (shown as ``name``); raises FormcheckError on bad input.
+
+    ``exercise="auto"`` detects it from the clip (a clinical test implies sit-to-stand).
+    """
+    from formcheck.analysis import analyze, detect_exercise
     from formcheck.extract import extract_pose
 
     report_progress = progress or (lambda _f, _s: None)
@@ -87,6 +91,9 @@ def analyse_clip(
         report_progress(0.0, "Finding the person in each frame...")
         seq = extract_pose(path, progress=lambda f: report_progress(0.8 * f, "Finding the pose..."))
         report_progress(0.8, "Measuring reps...")
+        detected = exercise == "auto"
+        if detected:
+            exercise = "sit_to_stand" if test else detect_exercise(seq)
         report = analyze(seq, exercise, test=test, age=age, sex=sex)
         report_dict = report.to_dict()
         video = b""
@@ -98,6 +105,7 @@ def analyse_clip(
         name=name, exercise=exercise, test=test, report=report_dict,
         series=reporting.frame_series(seq, report), video_mp4=video, warnings=messages,
         detection_rate=seq.detection_rate, duration_s=float(seq.t[-1]) if len(seq) else 0.0,
+        extra={"exercise_detected": detected},
     )  # fmt: skip
 
 

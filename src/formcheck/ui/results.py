@@ -36,7 +36,8 @@ def show(result: ReviewResult) -> None:
 
 def show_summary(result: ReviewResult) -> None:
     report, summary = result.report, result.report.get("summary", {})
-    st.subheader(f"{exercise_title(result.exercise)}: {result.name}")
+    detected = " (detected)" if result.extra.get("exercise_detected") else ""
+    st.subheader(f"{exercise_title(result.exercise)}{detected}: {result.name}")
     cols = st.columns(5)
     cols[0].metric("Reps", report.get("rep_count", 0))
     mean = summary.get("mean_score")

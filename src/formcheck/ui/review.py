@@ -18,7 +18,7 @@ import streamlit as st
 
 from formcheck.ui import results, upload
 from formcheck.ui.boundary import page_guard
-from formcheck.ui.options import AnalysisOptions, choose_options
+from formcheck.ui.options import AUTO, AnalysisOptions, choose_options
 from formcheck.ui.pipeline import ReviewResult, analyse_clip
 from formcheck.ui.samples import Sample, find_samples, samples_dir
 
@@ -118,7 +118,7 @@ def _upload_flow() -> None:
         f"Video clip (mp4, mov, webm or avi; up to {limit:.0f} MB)",
         type=list(upload.ACCEPTED_TYPES), key="review_upload",
     )  # fmt: skip
-    options = choose_options(None, None, key="upload")
+    options = choose_options(AUTO, None, key="upload", allow_auto=True)
     if file is None:
         st.info("Choose a clip filmed from the side, whole body in view, one person.")
         return
