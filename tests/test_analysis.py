@@ -71,6 +71,16 @@ def test_rep_starts_when_the_movement_begins(exercise: str, peak: float, fps: fl
         assert _worst_time_error(noisy, FLEX_REPS) < 0.3
 
 
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_standing_is_reached_when_the_rise_stops(fps: float) -> None:
+    """Sit-to-stand "standing" is where the rise ends (hips up and trunk upright), not
+    where the hips pass 90 % of their rise (0.1 s early here)."""
+    t = uniform_times(16.5, fps)
+    report = analyze(build_sequence(t, *sit_to_stand_curves(t, STS_REPS)), "sit_to_stand")
+    for rep, (_, up, _, _) in zip(report.reps, STS_REPS, strict=True):
+        assert abs(rep.extreme_s - up) < 0.06
+
+
 @pytest.mark.parametrize(("exercise", "clip", "count"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_counts_robust_to_noise_and_missing_frames(

@@ -272,6 +272,20 @@ def _arrival_index(t: NDArray[np.float64], rel: NDArray[np.float64], i_in: int, 
     return i_in + int(slow[0]) if len(slow) and peak > 0 else i_ext
 
 
+def _upright_index(t: NDArray[np.float64], trunk: NDArray[np.float64], i_in: int, i_out: int
+                   ) -> int:  # fmt: skip
+    """Sit-to-stand: first frame (up to ``i_out``) where the trunk, after its forward
+    lean before ``i_in``, has stopped straightening: standing tall, not only hips up
+    (MediaPipe's hip rises past its standing height while the trunk still straightens)."""
+    if i_out <= i_in or len(t) < 3 or not np.isfinite(trunk[: i_in + 1]).any():
+        return i_in
+    lean = int(np.nanargmax(trunk[: i_in + 1]))
+    back = -np.nan_to_num(np.gradient(trunk, t), nan=0.0)[lean : i_out + 1]
+    fast = int(np.argmax(back))
+    slow = np.flatnonzero(back[fast:] <= _STILL_SHARE * back[fast])
+    return lean + fast + int(slow[0]) if back[fast] > 0 and len(slow) else i_in
+
+
 def _common(
     t: NDArray[np.float64],
     sm: NDArray[np.float64],
@@ -286,6 +300,8 @@ def _common(
     reached = plan.exercise == "sit_to_stand"  # standing (or the bottom) first reached
     if reached:
         i_in = _arrival_index(t, rel, i_in, i_ext)
+        if plan.direction > 0:
+            i_in = max(i_in, _upright_index(t, sm[:, COL[plan.trunk]], i_in, i_out))
     m: dict[str, float] = {
         "start_s": float(t[0]),
         "extreme_s": float(t[i_in] if reached else t[i_ext]),
