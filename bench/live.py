@@ -98,7 +98,7 @@ def stats(label: str, values: list[float]) -> None:
     print(f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {a.max():6.1f} ms")
 
 
-def run(clip: Path, exercise: str, limit: int, num_poses: int) -> None:
+def run(clip: Path, exercise: str, limit: int, num_poses: int | None) -> None:
     from formcheck.ui.engine import make_engine
     from formcheck.ui.live import make_callback
 
@@ -120,7 +120,7 @@ def run(clip: Path, exercise: str, limit: int, num_poses: int) -> None:
         total.append((time.perf_counter() - start) * 1000)
     cpu_ms = (time.process_time() - cpu_start) * 1000 / len(total)
     print(f"clip {clip.name}: {len(total)} frames at {WIDTH}x{HEIGHT}, exercise {exercise}, "
-          f"num_poses {num_poses}")
+          f"num_poses {num_poses or 'default'}")
     stats("whole callback", total)
     print(f"CPU time per frame (all threads): {cpu_ms:.1f} ms")
     for label, timed in stages.items():
@@ -138,8 +138,8 @@ def main() -> None:
     parser.add_argument("clip", nargs="?", type=Path)
     parser.add_argument("--exercise")
     parser.add_argument("--frames", type=int, default=450)
-    parser.add_argument("--num-poses", type=int, default=1,
-                        help="people MediaPipe looks for (the live page uses 1)")
+    parser.add_argument("--num-poses", type=int, default=None,
+                        help="people MediaPipe looks for (default: the live page's, as offline)")
     args = parser.parse_args()
     clip, exercise = (args.clip, args.exercise) if args.clip else default_clip()
     if exercise is None:

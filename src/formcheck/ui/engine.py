@@ -278,20 +278,26 @@ def make_engine(
     age: int | None = None,
     sex: str | None = None,
     estimator_factory: Callable[[], PoseEstimator] | None = None,
-    num_poses: int = 1,
+    num_poses: int | None = None,
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
-    ``num_poses=1`` by default: MediaPipe then tracks the person it found
-    instead of searching every frame for more people, which halves the time
-    per frame (bench/live.py: p95 24 vs 43 ms at 640x480 on a loaded 2-core
-    machine); in front of a home webcam there is one person.
+    ``num_poses=None`` keeps :class:`~formcheck.pose_backend.MediaPipePose`'s
+    default, the same as offline extraction, so a motion seen live gives the
+    numbers the review page gives for the same frames: with ``num_poses=1``
+    MediaPipe's own tracker moves landmarks by 0.2-0.5 % of the frame diagonal
+    (median) against the offline run, enough to shift flexion/extension rep
+    start and end times by up to 1 s on the samples. It also keeps the
+    several-people check live. It costs about 19 ms CPU a 640x480 frame
+    instead of 12.5 (bench/live.py).
     """
     from formcheck.session import Session
 
     def real_estimator() -> PoseEstimator:
         from formcheck.pose_backend import MediaPipePose
 
+        if num_poses is None:
+            return MediaPipePose(mode="video")
         return MediaPipePose(mode="video", num_poses=num_poses)
 
     Session(exercise, test=test, age=age, sex=sex)  # bad options fail here, on the page
