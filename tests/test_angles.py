@@ -52,6 +52,25 @@ def test_trunk_sign_follows_facing(dx: float, facing: int, sign: int) -> None:
     assert trunk == pytest.approx(sign * 45.0)
 
 
+EXTENDED = {"shoulder": (-30, -95), "hip": (0, 0), "knee": (0, 50), "ankle": (0, 100)}
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("dim", [2, 3])
+def test_hip_extension_reads_negative(facing: int, dim: int) -> None:
+    """Trunk behind the thigh line (a backward bend at the hip) is hip extension:
+    negative, the goniometry convention; the same pose bent forward is flexion."""
+    for pose, sign in ((EXTENDED, -1.0), (dict(EXTENDED, shoulder=(30, -95)), 1.0)):
+        pts = _pose({k: (facing * x, y) for k, (x, y) in pose.items()})
+        if dim == 3:
+            pts = np.concatenate([pts, np.full((1, 33, 1), 0.4)], axis=-1)
+        fwd = np.array([facing, 0.0, 0.0][:dim])
+        trunk, hip, knee = angles(pts, specs_for("left"), fwd)[0]
+        expected = np.degrees(np.arctan2(30, 95))
+        assert trunk == pytest.approx(sign * expected)
+        assert hip == pytest.approx(sign * expected) and knee == pytest.approx(0.0)
+
+
 def test_kernel_in_3d_matches_2d_for_a_planar_pose() -> None:
     pts2 = _pose(SEATED)
     pts3 = np.concatenate([pts2, np.zeros((1, 33, 1))], axis=-1)

@@ -60,7 +60,9 @@ def test_fold_and_hold_says_not_returning_upright(extracted: dict[str, PoseSeque
     report = _analyse(extracted, "trunk_flexion_fold_and_hold_side.mp4", "trunk_flexion")
     assert report.incomplete is not None
     assert report.incomplete.cues[0].code == "not_returning_upright"
-    assert 0.3 <= report.incomplete.start_s <= 1.0
+    # README: folding 0.5-1.5 s (a coarse mark); the trunk angle turns forward from its
+    # rest at ~0.2 s (after a 1 deg dip) and is already 18 deg forward at 0.53 s.
+    assert 0.15 <= report.incomplete.start_s <= 1.0
 
 
 def test_one_rep_gif_timing_and_view(extracted: dict[str, PoseSequence]) -> None:

@@ -246,21 +246,23 @@ def _truth(n: int = 50) -> dict:
         "knee_flexion": list(5 + 0 * t)}}}  # fmt: skip
 
 
-def test_angle_figures_compare_hip_and_knee_as_magnitudes() -> None:
+def test_angle_figures_keep_trunk_and_hip_signs_and_compare_the_knee_as_a_magnitude() -> None:
     truth = _truth()
     t = np.arange(50) / 25.0
     measured = {"trunk_inclination": 30 * np.sin(t) + 2.0, "hip_flexion": np.full(50, 10.0),
                 "knee_flexion": np.where(t < 1.0, 5.0, np.nan)}  # fmt: skip
     figs = angle_figures(measured, t, truth)
     assert figs["trunk_inclination"] == {"mean": 2.0, "max": 2.0}
-    assert figs["hip_flexion"] == {"mean": 0.0, "max": 0.0}
+    assert figs["hip_flexion"] == {"mean": 20.0, "max": 20.0}  # +10 flexion vs -10 extension
+    measured["hip_flexion"] = np.full(50, -10.0)
+    assert angle_figures(measured, t, truth)["hip_flexion"] == {"mean": 0.0, "max": 0.0}
     assert figs["knee_flexion"]["mean"] == 0.0
 
 
 def test_compare_flags_an_angle_ten_degrees_off() -> None:
     truth = _truth()
     t = np.arange(50) / 25.0
-    good = {k: np.abs(np.asarray(v)) if k != "trunk_inclination" else np.asarray(v)
+    good = {k: np.abs(np.asarray(v)) if k == "knee_flexion" else np.asarray(v)
             for k, v in truth["angles"]["image"].items()}  # fmt: skip
     recorded = {"clip": {"detection_rate": 1.0, "angles": angle_figures(good, t, truth)}}
     assert compare({"clip": {"detection_rate": 1.0, "angles": angle_figures(good, t, truth)}},

@@ -5,7 +5,9 @@ Conventions (see ``docs/CLINICAL.md`` of the project):
 - ``trunk_inclination``: hip -> shoulder line against the vertical, projected
   on the sagittal plane; 0 deg upright, positive bending forward, negative
   leaning back. The sign needs the person's facing direction (``forward``).
-- ``hip_flexion``: 180 deg minus the shoulder-hip-knee angle; 0 standing, ~90 seated.
+- ``hip_flexion``: 180 deg minus the shoulder-hip-knee angle; 0 standing, ~90
+  seated, negative in hip extension (the thigh behind the trunk line: the
+  goniometry convention, needs ``forward`` like the trunk).
 - ``knee_flexion``: 180 deg minus the hip-knee-ankle angle; 0 straight, ~90 seated.
 
 Image landmarks are scaled to pixels (x by width, y by height) before any
@@ -48,6 +50,10 @@ class AngleSpec:
     ``c is None`` means the reference is the vertical (up), and the angle is
     signed by the forward direction (positive when ``b -> a`` leans forward).
     ``supplement`` reports ``180 - angle`` so a straight joint reads 0 deg.
+    ``flexion_sense`` signs a joint angle in the sagittal plane: +1 when
+    rotating ``b -> c`` forward (towards the facing direction) from ``b -> a``
+    straightened is flexion, so the opposite bend reads negative; 0 keeps
+    the unsigned magnitude.
     """
 
     name: str
@@ -57,6 +63,7 @@ class AngleSpec:
     b: str
     c: str | None
     supplement: bool
+    flexion_sense: int = 0
 
     def mirrored(self) -> AngleSpec:
         """The same angle on the other side of the body."""
@@ -69,6 +76,7 @@ class AngleSpec:
             b=mirror_name(self.b),
             c=None if self.c is None else mirror_name(self.c),
             supplement=self.supplement,
+            flexion_sense=self.flexion_sense,
         )
 
 
@@ -83,7 +91,7 @@ _LEFT: Final = (
         False,
     ),
     AngleSpec(
-        "hip_flexion_left", "hip_flexion", "left", "left_shoulder", "left_hip", "left_knee", True
+        "hip_flexion_left", "hip_flexion", "left", "left_shoulder", "left_hip", "left_knee", True, 1
     ),
     AngleSpec(
         "knee_flexion_left", "knee_flexion", "left", "left_hip", "left_knee", "left_ankle", True
@@ -105,7 +113,8 @@ def _indices(specs: tuple[AngleSpec, ...]) -> tuple[NDArray[np.intp], ...]:
     c = np.array([INDEX[s.b if s.c is None else s.c] for s in specs], dtype=np.intp)
     vertical = np.array([s.c is None for s in specs])
     supplement = np.array([s.supplement for s in specs])
-    return a, b, c, vertical, supplement
+    sense = np.array([float(s.flexion_sense) for s in specs])
+    return a, b, c, vertical, supplement, sense
 
 
 def angles(
@@ -118,28 +127,35 @@ def angles(
     ``points`` (T, 33, D) with D = 2 (pixels, y down) or 3 (world metres, y down);
     ``forward`` (D,) the person's facing direction (only the horizontal part
     matters), default +x. Returns (T, K). NaN where a landmark is NaN.
-    Joint angles use ``arctan2(|u x v|, u . v)``; vertical-referenced ones
-    ``arctan2(u . f, u . up)`` (the signed sagittal-plane angle).
+    Joint angles use ``arctan2(|u x v|, u . v)``, signed (``flexion_sense``) by
+    the side of ``u x v`` on the sagittal-plane normal ``forward x up``;
+    vertical-referenced ones ``arctan2(u . f, u . up)`` (the signed
+    sagittal-plane angle).
     """
     pts = np.asarray(points, dtype=np.float64)
     dim = pts.shape[-1]
-    a, b, c, vertical, supplement = _indices(specs)
+    a, b, c, vertical, supplement, sense = _indices(specs)
     u = pts[:, a] - pts[:, b]
     v = pts[:, c] - pts[:, b]
-    if dim == 2:
-        ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
-        dot = ux * vx + uy * vy
-        cross = np.abs(ux * vy - uy * vx)
-    else:
-        dot = np.einsum("tkd,tkd->tk", u, v)
-        cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    joint = np.degrees(np.arctan2(cross, dot))
     up = np.zeros(dim)
     up[1] = -1.0
     fwd = _horizontal_unit(forward, dim)
+    if dim == 2:
+        ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
+        dot = ux * vx + uy * vy
+        bend = (ux * vy - uy * vx) * fwd[0]  # (u x v) . -(forward x up), y down
+        cross = np.abs(bend)
+    else:
+        dot = np.einsum("tkd,tkd->tk", u, v)
+        uxv = np.cross(u, v)
+        cross = np.linalg.norm(uxv, axis=-1)
+        bend = -(uxv @ np.cross(fwd, up))
+    joint = np.degrees(np.arctan2(cross, dot))
     incl = np.degrees(np.arctan2(u @ fwd, u @ up))
     out = np.where(vertical[None, :], incl, joint)
-    return np.where(supplement[None, :], 180.0 - out, out)
+    out = np.where(supplement[None, :], 180.0 - out, out)
+    flip = (sense[None, :] * bend < 0.0) & ~vertical[None, :]
+    return np.where(flip, -out, out)
 
 
 def _horizontal_unit(forward: NDArray[np.floating] | None, dim: int) -> NDArray[np.float64]:

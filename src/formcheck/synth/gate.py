@@ -9,8 +9,10 @@ figure that got worse than the recorded one beyond ``MARGINS``.
 ``run_gate(..., record=True)`` re-records ``tests/gate/figures.json``: a
 deliberate act, reviewed like code.
 
-Hip and knee angles are compared as magnitudes (the core reports three-point
-angles, the truth signs extension negative); trunk inclination keeps its sign.
+Trunk inclination and hip flexion keep their sign (the core signs hip
+extension negative, as the truth does); knee flexion is compared as a
+magnitude (the core reports the unsigned three-point angle, the truth signs
+hyperextension negative).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ __all__ = [
 MARGINS = {"mean_deg": 1.0, "max_deg": 3.0, "detection": 0.02, "rep_time_s": 0.1}
 REP_TIME_TOLERANCE_S = 0.2
 FIGURES_FORMAT = 1
-_SIGNED = {"trunk_inclination"}
+_SIGNED = {"trunk_inclination", "hip_flexion"}
 
 
 def measured_angles(seq: Any, side: str) -> dict[str, NDArray[np.float64]]:
