@@ -38,7 +38,7 @@ _ONSET_SHARE = 0.03
 _STILL_SHARE = 0.03  # "still": slower than this share of the phase's peak speed ...
 _STILL_MIN_S = 0.1  # ... for at least this long (MediaPipe's angles move in small steps)
 _NOISE_FACTOR = 3.0  # ... and than this many times the speed of landmark jitter at rest
-_JITTER_S = 0.3  # stretch of rest whose median speed measures the jitter
+_JITTER_S = 0.3  # stretch of rest whose mean speed measures the jitter
 _TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
 LOOKBACK_S = 1.0
 """Seconds of history before the counter's start that a rep's measurement may use."""
@@ -140,17 +140,32 @@ def _bounds(
     start = _level_index(filled, i_ext, before, False)
     end = _level_index(filled, i_ext, after, True)
     if by_speed:
-        jitter = _jitter_speed(t, rel, start, end)
-        start = _still_index(t, rel, i_ext, start, False, jitter)
-        end = _still_index(t, rel, i_ext, end, True, jitter)
+        v = _speed(t, rel)
+        jitter = _jitter_speed(t, v, start, end)
+        start = _still_index(t, v, i_ext, start, False, jitter)
+        end = _still_index(t, v, i_ext, end, True, jitter)
     return start, i_ext, end
 
 
-def _still_index(t: NDArray[np.float64], x: NDArray[np.float64], i_ext: int, i_level: int,
+def _speed(t: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Signed rate of change (n,) per s of ``x`` (n,) at times ``t`` (n,) s: central
+    differences, one-sided at the ends, 0 where not finite (a cheap ``np.gradient``)."""
+    v = np.zeros(len(x))
+    if len(x) < 2:
+        return v
+    v[1:-1] = (x[2:] - x[:-2]) / (t[2:] - t[:-2])
+    v[0] = (x[1] - x[0]) / (t[1] - t[0])
+    v[-1] = (x[-1] - x[-2]) / (t[-1] - t[-2])
+    v[~np.isfinite(v)] = 0.0
+    return v
+
+
+def _still_index(t: NDArray[np.float64], v: NDArray[np.float64], i_ext: int, i_level: int,
                  forward: bool, jitter: float) -> int:  # fmt: skip
     """Where the movement into (backwards) or out of (forwards) the extreme ``i_ext``
-    begins / ends, from the speed of the zero-phase signal ``x`` (n,) at times ``t`` (n,) s;
-    never later (backwards) / earlier (forwards) than the level-based ``i_level``.
+    begins / ends, from the speed ``v`` (n,) (:func:`_speed`) of the zero-phase signal
+    at times ``t`` (n,) s; never later (backwards) / earlier (forwards) than the
+    level-based ``i_level``.
 
     Backwards: from the frame of peak speed towards the extreme, the last earlier
     frame still for ``_STILL_MIN_S`` (landmark angles start moving in small steps
@@ -160,10 +175,9 @@ def _still_index(t: NDArray[np.float64], x: NDArray[np.float64], i_ext: int, i_l
     a share of its excursion (a smooth start leaves rest slowly: 3 % of the
     excursion is ~14 % into a minimum-jerk movement). Forwards mirrors it.
     """
-    n = len(x)
+    n = len(v)
     if n < 3:
         return i_level
-    v = np.nan_to_num(np.gradient(x, t), nan=0.0, posinf=0.0, neginf=0.0)
     seg = -v[i_ext:][::-1] if forward else v[: i_ext + 1]
     tt = t[i_ext:][::-1] if forward else t[: i_ext + 1]
     fast = int(np.argmax(seg))
@@ -175,19 +189,19 @@ def _still_index(t: NDArray[np.float64], x: NDArray[np.float64], i_ext: int, i_l
     return max(i_level, n - 1 - held[-1]) if forward else min(i_level, held[-1])
 
 
-def _jitter_speed(t: NDArray[np.float64], x: NDArray[np.float64], lo: int, hi: int) -> float:
-    """Speed of landmark jitter in ``x`` (n,) at rest outside the movement ``[lo, hi]``:
-    the median |speed| of its quietest ``_JITTER_S`` stretch (0 if none is that long),
-    so a previous rep's motion in the window does not count."""
+def _jitter_speed(t: NDArray[np.float64], v: NDArray[np.float64], lo: int, hi: int) -> float:
+    """Speed of landmark jitter at rest outside the movement ``[lo, hi]``, from the speed
+    ``v`` (n,) at times ``t`` (n,) s: the mean |speed| of the quietest ``_JITTER_S``
+    stretch (0 if none is that long), so a previous rep's motion does not count."""
     if len(t) < 3:
         return 0.0
-    v = np.abs(np.nan_to_num(np.gradient(x, t), nan=0.0, posinf=0.0, neginf=0.0))
-    width = max(3, int(round(_JITTER_S / float(np.median(np.diff(t))))))
-    parts = [p for p in (v[:lo], v[hi + 1 :]) if len(p) >= width]
-    if not parts:
-        return 0.0
-    windows = [np.lib.stride_tricks.sliding_window_view(p, width) for p in parts]
-    return float(min(np.median(w, axis=1).min() for w in windows))
+    width = max(3, int(round(_JITTER_S * (len(t) - 1) / float(t[-1] - t[0]))))
+    best = np.inf
+    for part in (v[:lo], v[hi + 1 :]):
+        if len(part) >= width:
+            total = np.concatenate(([0.0], np.cumsum(np.abs(part))))
+            best = min(best, float((total[width:] - total[:-width]).min()) / width)
+    return best if best < np.inf else 0.0
 
 
 def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i_ext: int, i1: int
@@ -202,8 +216,8 @@ def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i
     rise_peak = i0 + int(np.argmax(filled[i0 : i_ext + 1]))
     if filled[rise_peak] - rest >= 10.0:
         start = _level_index(level, rise_peak, rest, False)
-        jitter = _jitter_speed(t, trunk, start, len(t))
-        start = _still_index(t, trunk, rise_peak, start, False, jitter)
+        v = _speed(t, trunk)
+        start = _still_index(t, v, rise_peak, start, False, _jitter_speed(t, v, start, len(t)))
     sit_peak = i_ext + int(np.argmax(filled[i_ext : i1 + 1]))
     rest_after = _median(trunk[i1:], rest)
     if filled[sit_peak] - rest_after >= 10.0:
@@ -266,7 +280,7 @@ def _arrival_index(t: NDArray[np.float64], rel: NDArray[np.float64], i_in: int, 
     minimum-jerk movement)."""
     if i_ext <= i_in or len(t) < 3:
         return i_in
-    v = np.nan_to_num(np.gradient(rel, t), nan=0.0)
+    v = _speed(t, rel)
     peak = float(v[: i_in + 1].max())
     slow = np.flatnonzero(v[i_in : i_ext + 1] <= _STILL_SHARE * peak)
     return i_in + int(slow[0]) if len(slow) and peak > 0 else i_ext
@@ -280,7 +294,7 @@ def _upright_index(t: NDArray[np.float64], trunk: NDArray[np.float64], i_in: int
     if i_out <= i_in or len(t) < 3 or not np.isfinite(trunk[: i_in + 1]).any():
         return i_in
     lean = int(np.nanargmax(trunk[: i_in + 1]))
-    back = -np.nan_to_num(np.gradient(trunk, t), nan=0.0)[lean : i_out + 1]
+    back = -_speed(t, trunk)[lean : i_out + 1]
     fast = int(np.argmax(back))
     slow = np.flatnonzero(back[fast:] <= _STILL_SHARE * back[fast])
     return lean + fast + int(slow[0]) if back[fast] > 0 and len(slow) else i_in
