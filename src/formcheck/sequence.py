@@ -67,7 +67,7 @@ class PoseSequence:
     world: NDArray[np.float32]
     width: int
     height: int
-    people: NDArray[np.int16] = field(default=None)  # type: ignore[assignment]
+    people: NDArray[np.int16] = None  # type: ignore[assignment]  # None: counted from image
     meta: SourceMeta = field(default_factory=SourceMeta)
 
     def __post_init__(self) -> None:
@@ -115,7 +115,7 @@ class PoseSequence:
     @property
     def detected(self) -> NDArray[np.bool_]:
         """(T,) True where a person was found in the frame."""
-        return ~np.isnan(self.image[:, :, 0]).all(axis=1)
+        return np.asarray(~np.isnan(self.image[:, :, 0]).all(axis=1))
 
     @property
     def detection_rate(self) -> float:
