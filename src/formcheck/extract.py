@@ -6,30 +6,31 @@ pass through bounded queues, so memory does not grow with the clip's length
 (only the landmark rows, about 1 KB a frame, are kept).
 
 How both cores are used. Measured with ``bench/extract.py`` on this 2-core
-machine (shared with other jobs, load 4-10, so wall-clock figures are low;
-the load-independent ones are CPU seconds and "core demand", the mean number
-of the extraction's threads that are runnable, capped at 2). Per 1080p frame:
-decoding + RGB costs 17-20 ms CPU at 40 Mbit/s (4.6-6.5 ms at 1.8 Mbit/s),
-VIDEO-mode inference 18.5-22 ms CPU on one thread. PyAV decodes and scales
-with the GIL released, and MediaPipe's C API is called through ctypes, which
-releases it too: two landmarkers in two threads ran 1.77x one.
+machine, which is shared (figures below at load 0.2-2; under load the
+wall-clock figures drop, while CPU seconds and "core demand", the mean number
+of the extraction's threads that are runnable, capped at 2, do not). Per
+1080p frame: decoding + RGB costs 18-20 ms CPU at 40 Mbit/s (4.6 ms at
+1.8 Mbit/s); VIDEO-mode inference 19-20 ms CPU on one thread. PyAV decodes
+and scales with the GIL released, and MediaPipe's C API is called through
+ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
 
-1. *Overlap only* (``workers=1``): a decode thread feeds the inference
-   thread through a 2-frame queue. Landmarks are those of a plain
-   sequential run, but inference is one thread, so throughput is at most
-   ``1 / inference``. On a light 1080p clip: core demand 1.47, i.e. at most
-   0.71 of the two-core limit ``2 / (decode + inference CPU)``.
+1. *Overlap only* (``workers=1``): a decode thread (FFmpeg frame threads)
+   feeds the inference thread through a 2-frame queue; landmarks are those of
+   a plain sequential run. Inference is one thread, so throughput is at most
+   ``1 / inference``. Ratio to the two-core limit
+   ``2 / (decode + inference CPU)``: 0.84 on the 40 Mbit/s 30 s clip (decoding
+   fills the second core), 0.58 on the 1.8 Mbit/s one (core demand 1.32).
 2. *Two chunks* (``workers=2``, the default): the clip is cut at the middle
    of its declared duration; each half runs in its own thread with its own
-   decoder (one FFmpeg thread: the cores are busy anyway, and frame threads
-   cost memory) and its own landmarker, and overlaps its own decoding and
-   inference as above. Core demand 1.95 on the same clip. Costs: a second
-   landmarker, ``WARMUP_S`` of frames estimated twice (the second half starts
-   that early, and drops them, so stateful tracking or smoothing has settled
-   by the cut), and decoding from the keyframe before that point. On a 30 s
-   clip these fixed costs took CPU efficiency to 0.80 (0.78 of the two-core
-   limit expected on idle cores); on the 10-minute clip they vanish (see
-   the report in ``bench/extract.py``'s output).
+   decoder (one FFmpeg thread each: the cores are busy anyway, and frame
+   threads cost memory) and its own landmarker, overlapping its own decoding
+   and inference as above. Ratio 0.91 on the 1.8 Mbit/s 30 s clip; on the
+   40 Mbit/s one 0.78, because of fixed costs that a 30 s clip does not
+   amortise: a second landmarker, ``WARMUP_S`` of frames estimated twice
+   (the second half starts that early and drops them, so any tracking or
+   smoothing has settled by the cut), and decoding from the keyframe before
+   that point (x264's default keyframe interval is 8 s). On the 10-minute
+   1080p clip: core demand 2.00, CPU efficiency 0.98, peak RSS 534 MB.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
    its output (it equals IMAGE mode frame for frame), so chunked landmarks
    are identical to sequential ones; the tests allow ``0.02`` (normalised)
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_SPLIT_S",
+    "Chunk",
     "WARMUP_S",
     "EstimatorFactory",
     "PoseStream",
@@ -191,8 +193,12 @@ class _Rows:
 
 
 @dataclass(frozen=True)
-class _Chunk:
-    """Frames with ``start <= t < stop`` kept; decoding/inference begin at ``warm_from``."""
+class Chunk:
+    """A stretch of the clip for one worker thread (seconds on the file's clock).
+
+    Frames with ``start <= t < stop`` are kept; decoding and inference begin
+    at ``warm_from`` (``<= start``), the frames before ``start`` are dropped.
+    """
 
     start: float
     stop: float
@@ -214,18 +220,18 @@ class _ChunkResult:
     decoded_s: float = 0.0
 
 
-def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[_Chunk]:
+def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
     """One chunk, or two cut at the middle of the declared duration (see the module docstring)."""
     duration = reader.duration_s
     if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
-        return [_Chunk(0.0, float("inf"), 0.0)]
+        return [Chunk(0.0, float("inf"), 0.0)]
     cut = duration / 2
-    return [_Chunk(0.0, cut, 0.0), _Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
+    return [Chunk(0.0, cut, 0.0), Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
 
 
 def _run_chunk(
     path: Path,
-    chunk: _Chunk,
+    chunk: Chunk,
     index: int,
     make_estimator: EstimatorFactory,
     max_side: int | None,
@@ -355,7 +361,7 @@ def _mediapipe_factory(model_path: str | os.PathLike[str] | None) -> EstimatorFa
 
 def _run_chunks(
     path: Path,
-    chunks: list[_Chunk],
+    chunks: list[Chunk],
     make: EstimatorFactory,
     max_side: int | None,
     duration: float,
