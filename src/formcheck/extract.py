@@ -30,7 +30,9 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
    (the second half starts that early and drops them, so any tracking or
    smoothing has settled by the cut), and decoding from the keyframe before
    that point (x264's default keyframe interval is 8 s). On the 10-minute
-   1080p clip: core demand 2.00, CPU efficiency 0.98, peak RSS 534 MB.
+   40 Mbit/s 1080p clip: 48.5 frames/s, ratio 0.99 against that run's
+   per-frame costs (0.90 against the quietest ones, 17.9 + 19.2 ms), core
+   demand 2.00, peak RSS 532 MB.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
    its output (it equals IMAGE mode frame for frame), so chunked landmarks
    are identical to sequential ones; the tests allow ``0.02`` (normalised)
