@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 import av
-import numpy as np
 import streamlit as st
 
 from formcheck.annotate import CUE_COLOURS
@@ -29,6 +28,7 @@ from formcheck.ui import reporting, rtc
 from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
 from formcheck.ui.options import AnalysisOptions, choose_options
 from formcheck.ui.results import show_test
+from formcheck.video import frame_to_rgb
 
 __all__ = ["live_page", "make_callback"]
 
@@ -45,7 +45,7 @@ def make_callback(engine: LiveEngine) -> Callable[[av.VideoFrame], av.VideoFrame
         if failed:
             return frame
         try:
-            rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+            rgb = frame_to_rgb(frame)  # the conversion files get too: same pixels, same numbers
             out = engine.process(rgb, frame.time)
         except Exception as err:  # keep the stream alive; the page shows the message
             LOG.exception("live processing failed")
