@@ -22,6 +22,7 @@ from builders import build_sequence, sit_to_stand_curves, uniform_times
 from formcheck.errors import NoPersonFound
 from formcheck.ui.boundary import APOLOGY
 from formcheck.ui.pipeline import ReviewResult
+from videos import write_clip
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 REPO = Path(__file__).resolve().parents[1]
@@ -30,13 +31,7 @@ TIMEOUT = 60
 
 
 def _tiny_mp4(path: Path) -> None:
-    with av.open(str(path), mode="w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for _ in range(3):
-            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    write_clip(path, [np.zeros((48, 64, 3), np.uint8)] * 3, fps=10)
 
 
 def fake_analysis(path: Path, name: str, exercise: str, **_: Any) -> ReviewResult:

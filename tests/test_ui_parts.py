@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -17,6 +17,7 @@ from formcheck.sequence import PoseSequence
 from formcheck.ui import rtc, upload
 from formcheck.ui.engine import LiveEngine, make_engine
 from formcheck.ui.reporting import series_csv
+from videos import write_clip
 
 H, W = 480, 640
 
@@ -123,20 +124,13 @@ def test_make_engine_rejects_bad_options_at_once() -> None:
         make_engine("jumping_jacks", estimator_factory=lambda: FakeEstimator(_sts_clip()))
 
 
-def _mp4_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for _ in range(3):
-            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return buffer.getvalue()
+def _mp4_bytes(tmp_path: Path) -> bytes:
+    clip = write_clip(tmp_path / "clip.mp4", [np.zeros((48, 64, 3), np.uint8)] * 3, fps=10)
+    return clip.read_bytes()
 
 
-def test_upload_is_checked_by_content_not_name() -> None:
-    info = upload.check_upload(_mp4_bytes(), "clip.avi", limit_mb=5)
+def test_upload_is_checked_by_content_not_name(tmp_path: Path) -> None:
+    info = upload.check_upload(_mp4_bytes(tmp_path), "clip.avi", limit_mb=5)
     assert (info.width, info.height, info.codec) == (64, 48, "h264")
     with pytest.raises(VideoUnreadable, match="holiday.mp4: not a video file"):
         upload.check_upload(os.urandom(50_000), "holiday.mp4", limit_mb=5)
