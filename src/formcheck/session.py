@@ -151,8 +151,8 @@ class Session:
         x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (gives the
         trunk angle outside a side view), frame size in pixels. Returns the state
         to display. A frame whose ``t`` is not later than the previous one is ignored."""
-        image = _image_row(image_lm)
-        world = _world_row(world_lm)
+        image = _row(image_lm, 4, "image_lm")
+        world = _row(world_lm, 3, "world_lm")
         if float(t) <= self._last_t:  # time must increase: a repeated frame changes nothing
             return self._live_state(self._last_t, False)
         self._last_t = float(t)
@@ -419,22 +419,15 @@ def _features(
         return frame_features(pts, side, facing, forward3)  # type: ignore[arg-type]
 
 
-def _world_row(world_lm: NDArray[np.floating] | None) -> NDArray[np.float64]:
-    if world_lm is None:
-        return np.full((N_LANDMARKS, 3), np.nan)
-    world = np.asarray(world_lm, dtype=np.float64)
-    if world.shape != (N_LANDMARKS, 3):
-        raise ValueError(f"world_lm must have shape ({N_LANDMARKS}, 3), got {world.shape}")
-    return world.astype(np.float32).astype(np.float64)
-
-
-def _image_row(image_lm: NDArray[np.floating] | None) -> NDArray[np.float64]:
-    if image_lm is None:
-        return np.full((N_LANDMARKS, 4), np.nan)
-    image = np.asarray(image_lm, dtype=np.float64)
-    if image.shape != (N_LANDMARKS, 4):
-        raise ValueError(f"image_lm must have shape ({N_LANDMARKS}, 4), got {image.shape}")
-    return image.astype(np.float32).astype(np.float64)
+def _row(landmarks: NDArray[np.floating] | None, columns: int, name: str) -> NDArray[np.float64]:
+    """One frame's landmarks as (33, columns) float64, NaN when absent; rounded
+    through float32 so a live row equals the same row stored in a PoseSequence."""
+    if landmarks is None:
+        return np.full((N_LANDMARKS, columns), np.nan)
+    row = np.asarray(landmarks, dtype=np.float64)
+    if row.shape != (N_LANDMARKS, columns):
+        raise ValueError(f"{name} must have shape ({N_LANDMARKS}, {columns}), got {row.shape}")
+    return row.astype(np.float32).astype(np.float64)
 
 
 def _check_test(test: str | None, exercise: str, age: int | None, sex: str | None) -> None:
