@@ -88,3 +88,31 @@ def test_slice_and_empty() -> None:
     np.testing.assert_array_equal(part.t, seq.t[2:5])
     empty = PoseSequence.empty(640, 480)
     assert len(empty) == 0 and empty.detection_rate == 0.0
+
+
+def _broken_files(tmp_path: Path) -> list[Path]:
+    good = tmp_path / "good.npz"
+    _sequence().save(good)
+    cut = tmp_path / "cut.npz"  # a zip whose end was lost
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    no_width = tmp_path / "no_width.npz"
+    np.savez(no_width, t=np.zeros(1), image=np.zeros((1, 33, 4)), world=np.zeros((1, 33, 3)),
+             people=np.zeros(1), header=np.array('{"format": 1, "meta": {}}'))  # fmt: skip
+    odd_meta = tmp_path / "odd_meta.npz"
+    header = '{"format": 1, "width": 1, "height": 1, "meta": {"colour": "red"}}'
+    np.savez(odd_meta, t=np.zeros(1), image=np.zeros((1, 33, 4)), world=np.zeros((1, 33, 3)),
+             people=np.zeros(1), header=np.array(header))  # fmt: skip
+    return [cut, no_width, odd_meta, tmp_path / "missing.npz"]
+
+
+def test_damaged_pose_files_are_one_line_errors(tmp_path: Path) -> None:
+    for path in _broken_files(tmp_path):
+        with pytest.raises(FormcheckError, match=path.name) as err:
+            PoseSequence.load(path)
+        assert "\n" not in str(err.value)
+
+
+def test_save_returns_the_path_numpy_wrote(tmp_path: Path) -> None:
+    written = _sequence().save(tmp_path / "out")
+    assert written == tmp_path / "out.npz" and written.is_file()
+    assert len(PoseSequence.load(written)) == 4

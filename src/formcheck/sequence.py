@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,8 +138,12 @@ class PoseSequence:
             people=self.people[start:stop],
         )
 
-    def save(self, path: str | Path) -> None:
-        """Write to a compressed ``.npz`` (arrays plus JSON metadata)."""
+    def save(self, path: str | Path) -> Path:
+        """Write to a compressed ``.npz`` (arrays plus JSON metadata); returns the path
+        written (``.npz`` is appended when ``path`` lacks it, as NumPy does)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
         header = {
             "format": _FORMAT_VERSION,
             "width": self.width,
@@ -146,13 +151,14 @@ class PoseSequence:
             "meta": self.meta.to_dict(),
         }
         np.savez_compressed(
-            Path(path),
+            path,
             t=self.t,
             image=self.image,
             world=self.world,
             people=self.people,
             header=np.array(json.dumps(header)),
         )
+        return path
 
     @classmethod
     def load(cls, path: str | Path) -> PoseSequence:
@@ -161,13 +167,20 @@ class PoseSequence:
             with np.load(Path(path), allow_pickle=False) as data:
                 header = json.loads(str(data["header"]))
                 arrays = {k: data[k] for k in ("t", "image", "world", "people")}
-        except (OSError, KeyError, ValueError) as err:
+            if header.get("format") != _FORMAT_VERSION:
+                raise FormcheckError(
+                    f"{path}: unsupported pose file format {header.get('format')}"
+                )
+            return cls(
+                width=header["width"],
+                height=header["height"],
+                meta=SourceMeta(**header["meta"]),
+                **arrays,
+            )
+        except FormcheckError:
+            raise
+        except FileNotFoundError as err:
+            raise FormcheckError(f"{path}: no such file") from err
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, EOFError,
+                zipfile.BadZipFile) as err:  # fmt: skip
             raise FormcheckError(f"{path}: not a formcheck pose file ({err})") from err
-        if header.get("format") != _FORMAT_VERSION:
-            raise FormcheckError(f"{path}: unsupported pose file format {header.get('format')}")
-        return cls(
-            width=header["width"],
-            height=header["height"],
-            meta=SourceMeta(**header["meta"]),
-            **arrays,
-        )

@@ -52,7 +52,7 @@ def _pose(args: argparse.Namespace) -> int:
         )
     if meter is not None:
         meter.done()
-    seq.save(args.output)
+    written = seq.save(args.output)
     for warning in caught:
         print(f"formcheck: warning: {warning.message}", file=sys.stderr)
     duration = float(seq.t[-1] - seq.t[0]) if len(seq) else 0.0
@@ -61,7 +61,7 @@ def _pose(args: argparse.Namespace) -> int:
     truncated = ", TRUNCATED file" if seq.meta.truncated else ""
     print(
         f"{args.clip.name}: {len(seq)} frames, {duration:.1f} s, "
-        f"person in {seq.detection_rate:.0%} of frames{people}{truncated} -> {args.output}"
+        f"person in {seq.detection_rate:.0%} of frames{people}{truncated} -> {written}"
     )
     return 0
 
