@@ -248,3 +248,53 @@ def test_view_from_body_yaw(yaw: float, view: str) -> None:
     assert report.view == view
     assert report.to_dict()["view_yaw_deg"] == pytest.approx(90.0 - yaw, abs=2.0)
     assert report.rep_count == 3
+
+
+def test_chair_stand_clip_shorter_than_30s_is_not_scored() -> None:
+    t = uniform_times(12.0, 30.0)
+    reps = [(1.0 + 3.0 * i, 2.0 + 3.0 * i, 2.5 + 3.0 * i, 3.8 + 3.0 * i) for i in range(3)]
+    report = analyze(build_sequence(t, *sit_to_stand_curves(t, reps)), "sit_to_stand",
+                     test="30s_cst", age=67, sex="m")  # fmt: skip
+    assert report.rep_count == 3 and report.test is not None
+    assert not report.test.valid and "below_average" not in report.test.norm
+    notes = report.test.notes
+    assert any(n.startswith("clip ended 1") and "into the 30 s test" in n for n in notes)
+
+
+def test_arm_use_after_the_test_does_not_invalidate_it() -> None:
+    t = uniform_times(24.0, 30.0)
+    reps = [(1.0 + 3.2 * i, 2.0 + 3.2 * i, 2.6 + 3.2 * i, 3.9 + 3.2 * i) for i in range(7)]
+    clean = build_sequence(t, *sit_to_stand_curves(t, reps))
+    arms = build_sequence(t, *sit_to_stand_curves(t, reps), arms="thighs")
+    mixed = PoseSequence(t=t, image=clean.image.copy(), world=clean.world.copy(),
+                         width=clean.width, height=clean.height)  # fmt: skip
+    late = t > 17.5  # the 6th and 7th stands, after the 5th
+    mixed.image[late], mixed.world[late] = arms.image[late], arms.world[late]
+    report = analyze(mixed, "sit_to_stand", test="5xsts", age=72)
+    assert report.rep_count == 7
+    assert "arms_used" in {c.code for c in report.reps[-1].cues}
+    assert report.test is not None and report.test.valid and report.test.time_s is not None
+    early = analyze(arms, "sit_to_stand", test="5xsts", age=72)
+    assert early.test is not None and not early.test.valid
+
+
+def test_chair_stand_arm_use_after_30s_does_not_invalidate() -> None:
+    t = uniform_times(40.0, 30.0)
+    reps = [(1.0 + 3.0 * i, 2.0 + 3.0 * i, 2.5 + 3.0 * i, 3.8 + 3.0 * i) for i in range(12)]
+    clean = build_sequence(t, *sit_to_stand_curves(t, reps))
+    arms = build_sequence(t, *sit_to_stand_curves(t, reps), arms="thighs")
+    late = t > 32.6  # the 12th stand (rises 34-35 s), after the 30 s window
+    clean.image[late], clean.world[late] = arms.image[late], arms.world[late]
+    report = analyze(clean, "sit_to_stand", test="30s_cst", age=67, sex="m")
+    assert "arms_used" in {c.code for c in report.reps[-1].cues}
+    assert report.test is not None and report.test.valid and report.test.stands == 10
+
+
+@pytest.mark.parametrize("test", ["5xsts", "30s_cst"])
+def test_clinical_test_from_a_standing_start_is_invalid(test: str) -> None:
+    t = uniform_times(33.0, 30.0)
+    seq = build_sequence(t, *squat_curves(t, [3.0 + 3.0 * i for i in range(9)]))
+    report = analyze(seq, "sit_to_stand", test=test, age=72, sex="f")
+    assert report.start_posture == "standing" and report.test is not None
+    assert not report.test.valid and report.test.notes == ("the test must start seated",)
+    assert report.test.time_s is None and report.test.stands is None and report.test.norm == {}

@@ -57,3 +57,19 @@ def test_chair_stand_counts_halfway_and_only_within_30s() -> None:
 
 def test_norms_need_age_and_sex() -> None:
     assert "give age" in str(chair_stand_30s([1.0], 0.0, 30.0, False, False, None, None).norm)
+
+
+def test_chair_stand_on_a_clip_shorter_than_30s_is_invalid() -> None:
+    result = chair_stand_30s([2.0, 5.0, 8.0], 0.9, 30.0, False, False, 67, "m", clip_end_s=10.7)
+    assert not result.valid and result.norm == {}
+    assert result.notes == ("clip ended 9.8 s into the 30 s test",)
+    full = chair_stand_30s([2.0, 5.0, 8.0], 0.9, 30.0, False, False, 67, "m", clip_end_s=31.0)
+    assert full.valid and full.norm["below_average"] is True
+
+
+def test_untimed_test_prints_not_timed() -> None:
+    from formcheck.clinical import TestResult
+    from formcheck.report import _test_line
+
+    line = _test_line(TestResult("5xsts", False, notes=("the test must start seated",)))
+    assert "None" not in line and "not timed" in line and "the test must start seated" in line

@@ -103,3 +103,17 @@ def test_repeated_or_backward_timestamps_are_ignored() -> None:
         session.update(seq.t[i], seq.image[i], seq.world[i], seq.width, seq.height)
         session.update(seq.t[i] - 0.01, seq.image[0], seq.world[0], seq.width, seq.height)
     assert session.finish().to_dict() == analyze(seq, "sit_to_stand").to_dict()
+
+
+def test_live_chair_stand_on_a_short_clip_is_invalid_at_finish() -> None:
+    t = vfr_times(12.0, 30.0, seed=6)
+    reps = [(1.0 + 3.0 * i, 2.0 + 3.0 * i, 2.5 + 3.0 * i, 3.8 + 3.0 * i) for i in range(3)]
+    seq = build_sequence(t, *sit_to_stand_curves(t, reps))
+    session = Session("sit_to_stand", test="30s_cst", age=67, sex="m")
+    for i in range(len(seq)):
+        state = session.update(seq.t[i], seq.image[i], seq.world[i], seq.width, seq.height)
+    assert state.test_remaining_s is not None and state.test_remaining_s > 15.0
+    result = session.finish().test
+    assert result is not None and not result.valid and result.norm == {}
+    assert "into the 30 s test" in result.notes[0]
+    assert result == analyze(seq, "sit_to_stand", test="30s_cst", age=67, sex="m").test

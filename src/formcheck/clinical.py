@@ -17,7 +17,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Final
 
-__all__ = ["TestResult", "TESTS", "five_times_sts", "chair_stand_30s", "CST_BELOW_AVERAGE"]
+__all__ = [
+    "TestResult",
+    "TESTS",
+    "five_times_sts",
+    "chair_stand_30s",
+    "not_seated",
+    "CST_BELOW_AVERAGE",
+    "NOT_SEATED",
+]
 
 TESTS: Final = ("5xsts", "30s_cst")
 
@@ -31,6 +39,11 @@ CST_BELOW_AVERAGE: Final[dict[tuple[int, int], tuple[int, int]]] = {
     (90, 94): (7, 4),
 }
 """Age band -> (men, women): fewer stands than this is below average."""
+
+_END_SLACK_S: Final = 0.05
+"""A clip may end this much (s, about a frame) before the 30 s are up."""
+
+NOT_SEATED: Final = "the test must start seated"
 
 _FIVE_BOHANNON: Final = ((60, 69, 11.4), (70, 79, 12.6), (80, 89, 14.8))
 
@@ -126,13 +139,24 @@ def chair_stand_30s(
     arms_used: bool,
     age: int | None,
     sex: str | None,
+    clip_end_s: float | None = None,
 ) -> TestResult:
     """30s CST: stands reached within ``duration_s`` of ``start_s``, plus one if more
-    than halfway up at the end; arm use scores 0."""
+    than halfway up at the end; arm use scores 0. A clip ending (``clip_end_s``, s)
+    before the ``duration_s`` are up gives an invalid result without a norm verdict."""
     end = start_s + duration_s
     count = sum(1 for s in stand_times if s <= end) + int(halfway_at_end)
+    if clip_end_s is not None and clip_end_s < end - _END_SLACK_S:
+        into = max(0.0, clip_end_s - start_s)
+        note = f"clip ended {into:.1f} s into the {duration_s:g} s test"
+        return TestResult("30s_cst", False, stands=count, notes=(note,))
     notes = ("Arms used: scores 0",) if arms_used else ()
     stands = 0 if arms_used else count
     return TestResult(
         "30s_cst", not arms_used, stands=stands, norm=_cst_norm(stands, age, sex), notes=notes
     )
+
+
+def not_seated(test: str, stop_rule: str | None = None) -> TestResult:
+    """The result of a test that did not start seated: invalid, no time, count or norm."""
+    return TestResult(test, False, stop_rule=stop_rule, notes=(NOT_SEATED,))

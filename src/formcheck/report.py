@@ -186,7 +186,12 @@ def format_text(report: Report) -> str:
 
 
 def _test_line(test: TestResult) -> str:
-    value = f"{test.time_s} s" if test.time_s is not None else f"{test.stands} stands"
+    if test.time_s is not None:
+        value = f"{test.time_s} s"
+    elif test.stands is not None:
+        value = f"{test.stands} stands"
+    else:
+        value = "not timed"
     norm = ", ".join(f"{k}={v}" for k, v in test.norm.items())
     valid = "" if test.valid else " (INVALID)"
     return f"test {test.test}: {value}{valid}  {norm}  {' '.join(test.notes)}".rstrip()

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts
+from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
 from formcheck.config import Config
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
@@ -346,26 +346,38 @@ class Session:
 
     # -- tests --------------------------------------------------------------------------
     def test_result(self) -> TestResult | None:
-        """The clinical test outcome from the reps so far (None without a test)."""
+        """The clinical test outcome from the reps so far (None without a test).
+
+        Invalid with no time/count when the start posture is not seated; only
+        the reps inside the test (the first five, or stands within the 30 s)
+        can invalidate it by arm use; a 30s CST clip ending before the 30 s
+        are up is invalid."""
         if self.test is None:
             return None
-        reps = self.reps
-        arms = any(c.code == "arms_used" for r in reps for c in r.cues)
+        five_stop = self.config.tests.five_stop
+        if self.plan is not None and self.plan.start_posture != "seated":
+            return not_seated(self.test, five_stop if self.test == "5xsts" else None)
         if self.test == "5xsts":
-            rises = [_rise(r) for r in reps]
-            return five_times_sts(rises, self.config.tests.five_stop, arms, self.age)
-        return self._chair_stand(arms)
+            rises = [_rise(r) for r in self.reps]
+            return five_times_sts(rises, five_stop, _arms(self.reps[:5]), self.age)
+        return self._chair_stand()
 
-    def _chair_stand(self, arms: bool) -> TestResult:
+    def _chair_stand(self) -> TestResult:
         assert self.counter is not None or not self.reps
-        stands = [float(r.measurements["start_s"] + r.measurements["out_s"]) for r in self.reps]
+        duration = self.config.tests.chair_stand_s
+        stands = [_stand_s(r) for r in self.reps]
         open_rep = self.open_rep()
         if open_rep is not None:
-            stands.append(open_rep.measurements["start_s"] + open_rep.measurements["out_s"])
+            stands.append(_stand_s(open_rep))
         start = self.reps[0].start_s if self.reps else (open_rep.start_s if open_rep else math.nan)
-        halfway = self._halfway_at(start + self.config.tests.chair_stand_s, stands)
+        end = start + duration
+        arms = _arms([r for r in self.reps if _stand_s(r) <= end])
+        halfway = self._halfway_at(end, stands)
+        clip_end = float(self._hist.t[-1]) if self._hist.n else None
+        if not math.isfinite(start):
+            clip_end = None
         return chair_stand_30s(
-            stands, start, self.config.tests.chair_stand_s, halfway, arms, self.age, self.sex
+            stands, start, duration, halfway, arms, self.age, self.sex, clip_end_s=clip_end
         )
 
     def _halfway_at(self, t_end: float, stands: list[float]) -> bool:
@@ -453,6 +465,15 @@ def _rise(rep: RepResult) -> tuple[float, float, float]:
     """(rise onset, standing reached, seat contact) of a sit-to-stand rep, s."""
     m = rep.measurements
     return rep.start_s, m["start_s"] + m["out_s"], m.get("primary_end_s", rep.end_s)
+
+
+def _stand_s(rep: RepResult) -> float:
+    """When standing was reached in a sit-to-stand rep, s."""
+    return float(rep.measurements["start_s"] + rep.measurements["out_s"])
+
+
+def _arms(reps: list[RepResult]) -> bool:
+    return any(c.code == "arms_used" for r in reps for c in r.cues)
 
 
 def _nz(x: float) -> float:
