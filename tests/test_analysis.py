@@ -298,3 +298,14 @@ def test_clinical_test_from_a_standing_start_is_invalid(test: str) -> None:
     assert report.start_posture == "standing" and report.test is not None
     assert not report.test.valid and report.test.notes == ("the test must start seated",)
     assert report.test.time_s is None and report.test.stands is None and report.test.norm == {}
+
+
+def test_feet_hidden_at_setup_is_warned_not_silent() -> None:
+    seq = _sts()
+    seq.image[:, 27:33, 3] = 0.1  # ankles, heels and toes not visible
+    report = analyze(seq, "sit_to_stand", test="5xsts", age=72)
+    feet = "Feet not visible at set-up: cannot count sit-to-stand reps"
+    assert report.rep_count == 0 and any(w.startswith(feet) for w in report.warnings)
+    assert report.test is not None and not report.test.valid
+    assert report.test.notes[0].startswith(feet)
+    assert not any(w.startswith(feet) for w in analyze(_sts(), "sit_to_stand").warnings)

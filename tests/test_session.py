@@ -117,3 +117,14 @@ def test_live_chair_stand_on_a_short_clip_is_invalid_at_finish() -> None:
     assert result is not None and not result.valid and result.norm == {}
     assert "into the 30 s test" in result.notes[0]
     assert result == analyze(seq, "sit_to_stand", test="30s_cst", age=67, sex="m").test
+
+
+def test_live_setup_messages_say_feet_hidden_after_lock() -> None:
+    seq = _sts_clip()
+    image = seq.image.copy()
+    image[:, 27:33, 3] = 0.1  # ankles, heels and toes not visible
+    session = Session("sit_to_stand")
+    for i in range(len(seq)):
+        state = session.update(seq.t[i], image[i], seq.world[i], seq.width, seq.height)
+    assert state.phase != "setup" and state.rep_count == 0
+    assert any(m.startswith("Feet not visible at set-up") for m in state.setup_messages)

@@ -123,6 +123,8 @@ def _warnings(session: Session, rate: float) -> list[str]:
         out.append("No still, fully visible start posture found: no reps counted")
         return out
     out += list(calib.warnings)
+    if (problem := session.setup_problem()) is not None:
+        out.append(problem)
     if calib.view != "side":
         what = (
             "angles are unreliable"

@@ -33,9 +33,13 @@ from formcheck.reps import AWAY, REST, RepCounter, RepEvent
 from formcheck.signals import COL, FEATURES, frame_features, masked_points
 from formcheck.view import Calibration, SetupFinder
 
-__all__ = ["Session", "LiveState"]
+__all__ = ["Session", "LiveState", "FEET_HIDDEN"]
 
 _CUE_SHOW_S = 3.0
+FEET_HIDDEN = (
+    "Feet not visible at set-up: cannot count sit-to-stand reps"
+    " — step back so your whole body is in view"
+)
 
 
 @dataclass(frozen=True)
@@ -296,7 +300,7 @@ class Session:
             (self.plan.primary.removesuffix("_world"), float(row[COL[self.plan.primary]])),
             cue,
             level,
-            list(calib.messages),
+            list(calib.messages) + ([problem] if (problem := self.setup_problem()) else []),
             last if new_rep else None,
             calib.view,
             calib.side,
@@ -344,6 +348,19 @@ class Session:
             return elapsed, max(0.0, self.config.tests.chair_stand_s - elapsed)
         return elapsed, None
 
+    def setup_problem(self) -> str | None:
+        """Why no rep can be counted: the primary signal was not seen at set-up
+        (its baseline is NaN; sit-to-stand hip height needs the ankles), else None."""
+        if self.plan is None or self.plan.baseline == self.plan.baseline:
+            return None
+        if self.plan.primary == "hip_height":
+            return FEET_HIDDEN
+        name = self.plan.primary.removesuffix("_world").replace("_", " ")
+        return (
+            f"{name.capitalize()} not measurable at set-up: cannot count reps"
+            " — step back so your whole body is in view"
+        )
+
     # -- tests --------------------------------------------------------------------------
     def test_result(self) -> TestResult | None:
         """The clinical test outcome from the reps so far (None without a test).
@@ -355,8 +372,11 @@ class Session:
         if self.test is None:
             return None
         five_stop = self.config.tests.five_stop
+        stop = five_stop if self.test == "5xsts" else None
+        if (problem := self.setup_problem()) is not None:
+            return TestResult(self.test, False, stop_rule=stop, notes=(problem,))
         if self.plan is not None and self.plan.start_posture != "seated":
-            return not_seated(self.test, five_stop if self.test == "5xsts" else None)
+            return not_seated(self.test, stop)
         if self.test == "5xsts":
             rises = [_rise(r) for r in self.reps]
             return five_times_sts(rises, five_stop, _arms(self.reps[:5]), self.age)
