@@ -112,16 +112,22 @@ class LiveEngine:
         self._size: tuple[int, ...] = ()
         self.rep_scores: list[float] = []
         self.latest: LiveUpdate | None = None
+        self._closed = False
 
     def process(self, rgb: NDArray[np.uint8], t_raw: float) -> NDArray[np.uint8]:
         """Estimate, update the session, draw; returns the annotated (H, W, 3) RGB frame.
 
+        The drawing goes onto ``rgb`` itself (pass a fresh array, as the
+        callback's ``frame_to_rgb`` makes).
+
         ``t_raw`` is the frame's timestamp in seconds. A frame whose time is not
-        after the previous one is returned unannotated and not counted.
+        after the previous one, or any frame once the engine is closed (a frame
+        still in flight on the old callback), is returned unannotated and not
+        counted.
         """
         start = time.perf_counter()
         with self._lock:
-            t = self._session_time(t_raw)
+            t = None if self._closed else self._session_time(t_raw)
             if t is None:
                 return rgb
             estimator, session = self._ensure_started()
@@ -138,7 +144,8 @@ class LiveEngine:
             update = replace(update, rep_scores=tuple(self.rep_scores))
             if update.overlay.score is None and self.rep_scores:  # keep the last score shown
                 update = replace(update, overlay=replace(update.overlay, score=self.rep_scores[-1]))
-            out = self.annotator.annotate(rgb, pose.image, update.overlay)
+            # the caller's array is fresh (frame_to_rgb): draw on it, no copy
+            out = self.annotator.annotate(rgb, pose.image, update.overlay, copy=False)
             self.frames += 1
             self.latest = update
         self._publish(update)
@@ -163,7 +170,7 @@ class LiveEngine:
         """Load the pose model now, in a background thread, so that the first camera
         frames are not dropped while it loads (the set-up needs them)."""
         with self._lock:
-            if self._estimator is not None or self._warming is not None:
+            if self._closed or self._estimator is not None or self._warming is not None:
                 return
             self._warming = threading.Thread(target=self._load, name="formcheck-model", daemon=True)
             self._warming.start()
@@ -183,6 +190,8 @@ class LiveEngine:
             raise err
 
     def _ensure_started(self) -> tuple[PoseEstimator, StreamingSession]:
+        if self._closed:  # never load a model nobody would close
+            raise RuntimeError("the live engine is closed")
         self._join_warm_up()
         if self._estimator is None:
             self._estimator = self._estimator_factory()
@@ -224,8 +233,9 @@ class LiveEngine:
         return session.finish()
 
     def close(self) -> None:
-        """Release the estimator (idempotent)."""
+        """Release the estimator (idempotent); the engine processes no frame afterwards."""
         with self._lock:
+            self._closed = True
             if self._warming is not None:
                 self._warming.join()
                 self._warming = None
