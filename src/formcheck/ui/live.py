@@ -135,6 +135,7 @@ class _StatusSlots:
         self.reps, self.phase = left.empty(), right.empty()
         self.timer, self.cue, self.setup = st.empty(), st.empty(), st.empty()
         self.scores, self.detail = st.empty(), st.empty()
+        self.beat = st.empty()  # redrawn empty while no update comes (see _follow)
 
     def show(self, update: LiveUpdate) -> None:
         ov = update.overlay
@@ -161,14 +162,20 @@ class _StatusSlots:
 
 
 def _follow(engine: LiveEngine, status: Any) -> None:
-    """Show the newest update until the stream stops (a rerun ends this loop)."""
+    """Show the newest update until the stream stops (a rerun ends this loop).
+
+    Streamlit stops a script run only inside an ``st.*`` call, so every pass
+    makes one, even when no frame came (STOP pressed, tab closed): otherwise the
+    old run would poll forever, holding its engine.
+    """
     with status.container():
         slots = _StatusSlots()
     slots.cue.info("Waiting for the camera picture...")
     while True:
         try:
-            update = engine.results.get(timeout=1.0)
+            update = engine.results.get(timeout=_POLL_S)
         except queue.Empty:
+            slots.beat.empty()  # a cheap st call: here a stop request ends the run
             continue
         while not engine.results.empty():  # only the newest matters
             update = engine.results.get_nowait()
