@@ -8,7 +8,8 @@ bundled sample.
 
 from __future__ import annotations
 
-import os
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from builders import build_sequence, sit_to_stand_curves, uniform_times
-from formcheck.errors import NoPersonFound
+from formcheck.errors import FormcheckError, NoPersonFound
 from formcheck.ui.boundary import APOLOGY
 from formcheck.ui.pipeline import ReviewResult
 from videos import write_clip
@@ -96,7 +97,8 @@ def test_each_sample_opens_with_its_own_exercise_and_test(app: Any, tmp_path: Pa
 def test_bad_upload_shows_one_line_and_page_survives(app: Any) -> None:
     at = app.run()
     at.radio(key="review_source").set_value("Upload a clip").run()
-    at.file_uploader(key="review_upload").upload("holiday.mp4", os.urandom(20_000), "video/mp4")
+    noise = np.random.default_rng(0).bytes(20_000)  # seeded: some random bytes probe oddly
+    at.file_uploader(key="review_upload").upload("holiday.mp4", noise, "video/mp4")
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -222,3 +224,67 @@ def test_sample_review_with_real_inference(
     at.selectbox(key="review_sample").set_value(samples[0].path.name).run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Reps"] == str(samples[0].reps)
+
+
+def test_live_polling_ends_when_streamlit_stops_a_run_that_gets_no_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import formcheck.ui.live as live
+
+    streamer = FakeStreamer()
+    streamer.playing = True  # START pressed, but no frame ever comes (or the tab is gone)
+    at, _ = _live_app(monkeypatch, streamer)
+    engines: list[Any] = []
+    make = live.make_engine
+    monkeypatch.setattr(live, "make_engine", lambda *a, **k: engines.append(make(*a, **k))
+                        or engines[-1])  # fmt: skip
+    at.query_params["exercise"] = "sit_to_stand"
+    ended = threading.Event()
+
+    def run() -> None:
+        try:
+            at.run(timeout=1.0)  # times out, then asks the run to stop and waits for it
+        except RuntimeError:
+            pass
+        finally:
+            ended.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    stopped = ended.wait(30)
+    if not stopped:  # the run ignored the stop: one update lets it see it, so the suite goes on
+        engines[0].report_error("test over")
+        ended.wait(30)
+    assert stopped, "the live page kept polling after Streamlit asked it to stop"
+
+
+def test_leaving_an_upload_analysis_cancels_it_and_deletes_the_clip(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import formcheck.ui.review as review
+
+    seen: dict[str, Any] = {}
+    done = threading.Event()
+
+    def slow_analysis(path: Path, name: str, exercise: str, **kw: Any) -> ReviewResult:
+        seen["path"], seen["exists"] = path, path.exists()
+        try:
+            seen["cancelled"] = kw["cancel"].wait(30)  # a long analysis, until cancelled
+            raise FormcheckError("analysis cancelled")
+        finally:
+            done.set()
+
+    at = app.run()  # the landing sample, with the quick fake analysis
+    clip = tmp_path / "patient.mp4"
+    _tiny_mp4(clip)
+    at.radio(key="review_source").set_value("Upload a clip").run()
+    at.file_uploader(key="review_upload").upload("patient.mp4", clip.read_bytes(), "video/mp4")
+    at.run()
+    monkeypatch.setattr(review, "analyse_clip", slow_analysis)
+    with pytest.raises(RuntimeError, match="timed out"):  # the user leaves mid-analysis
+        at.button(key="review_analyse").click().run(timeout=1.0)
+    assert done.wait(30) and seen["exists"] and seen["cancelled"]
+    for _ in range(100):  # the temporary file goes as the analysis thread unwinds
+        if not seen["path"].exists():
+            break
+        time.sleep(0.05)
+    assert not seen["path"].exists()

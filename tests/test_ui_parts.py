@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from builders import build_sequence, sit_to_stand_curves, uniform_times
-from formcheck.errors import VideoUnreadable
+from formcheck.errors import FormcheckError, VideoUnreadable
 from formcheck.pose_backend import FramePose
 from formcheck.sequence import PoseSequence
 from formcheck.ui import rtc, upload
@@ -231,7 +233,7 @@ def test_review_pipeline_detects_the_exercise_and_keeps_warnings(
     from formcheck.errors import FormcheckWarning
     from formcheck.ui.pipeline import analyse_clip
 
-    def fake_extract_pose(path, *, model_path=None, progress=None):  # no video, no inference
+    def fake_extract_pose(path, *, model_path=None, progress=None, cancel=None):  # no inference
         message = "clip.mp4 ended early: 15.9 of 16.0 s decoded"
         warnings.warn(message, FormcheckWarning, stacklevel=2)
         return _sts_clip()
@@ -246,3 +248,74 @@ def test_review_pipeline_detects_the_exercise_and_keeps_warnings(
     assert result.frames_csv().decode().startswith("t_s,rep,")
     timed = analyse_clip(tmp_path / "clip.mp4", "clip.mp4", "auto", test="5xsts", render=False)
     assert timed.exercise == "sit_to_stand" and timed.report["test"]["test"] == "5xsts"
+
+
+def test_engine_after_close_makes_no_estimator_and_draws_nothing() -> None:
+    seq = _sts_clip()
+    made: list[FakeEstimator] = []
+    engine = make_engine("sit_to_stand", estimator_factory=lambda: made.append(FakeEstimator(seq))
+                         or made[-1])  # fmt: skip
+    _run(engine, seq.t[:3])
+    engine.close()
+    assert len(made) == 1 and made[0].closed
+    frame = np.full((H, W, 3), 7, np.uint8)
+    out = engine.process(frame, 500.0)  # a frame still in flight on the old callback
+    assert len(made) == 1  # no landmarker nobody would close
+    assert out is frame and (out == 7).all() and engine.frames == 3
+
+
+class SlowFakeEstimator:
+    """A fake estimator that takes 20 ms a frame and never finds anybody (plumbing only)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+        self.times.append(t)
+        time.sleep(0.02)
+        return FramePose.nobody()
+
+    def close(self) -> None:
+        pass
+
+
+def test_cancel_stops_extraction_early_with_a_clear_error(tmp_path: Path) -> None:
+    from formcheck.extract import extract_pose
+
+    path = write_clip(tmp_path / "c.mp4", [np.full((48, 64, 3), 99, np.uint8)] * 150, fps=30)
+    cancel = threading.Event()
+    made: list[SlowFakeEstimator] = []
+    threading.Timer(0.3, cancel.set).start()
+    with pytest.raises(FormcheckError, match="^analysis cancelled$"):
+        extract_pose(path, estimator_factory=lambda: made.append(SlowFakeEstimator()) or made[-1],
+                     workers=1, cancel=cancel)  # fmt: skip
+    time.sleep(0.2)  # frames in flight when it stopped
+    assert 0 < len(made[0].times) < 150
+
+
+def test_cancel_stops_the_render(tmp_path: Path) -> None:
+    from formcheck.render import render_annotated
+
+    path = write_clip(tmp_path / "c.mp4", [np.zeros((48, 64, 3), np.uint8)] * 30, fps=30)
+    seq = build_sequence(uniform_times(1.0, 30.0), *sit_to_stand_curves(
+        uniform_times(1.0, 30.0), []), width=64, height=48)  # fmt: skip
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(FormcheckError, match="^analysis cancelled$"):
+        render_annotated(path, seq, [None] * len(seq), cancel=cancel)
+
+
+def test_uploads_live_in_a_private_dir_and_dead_servers_dirs_go(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(upload.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(upload, "_upload_dir", None)
+    stale = tmp_path / "formcheck-uploads-999999999-abc"  # no such process
+    stale.mkdir()
+    (stale / "formcheck-upload-x.mp4").write_bytes(b"left by a killed server")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))  # untouched for two hours
+    with upload.temporary_clip(b"abc", "a.mp4") as path:
+        assert path.parent == upload.upload_dir()
+        assert path.parent.name.startswith(f"formcheck-uploads-{os.getpid()}-")
+        assert (path.parent.stat().st_mode & 0o777) == 0o700
+    assert not path.exists() and not stale.exists()

@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.errors import FormcheckWarning, NoPersonFound
+from formcheck.errors import FormcheckError, FormcheckWarning, NoPersonFound
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.sequence import PoseSequence, SourceMeta
 from formcheck.video import VideoReader, frame_to_rgb, open_video
@@ -328,6 +328,7 @@ def extract_pose(
     workers: int = 2,
     estimator_factory: EstimatorFactory | None = None,
     min_split_s: float = MIN_SPLIT_S,
+    cancel: threading.Event | None = None,
 ) -> PoseSequence:
     """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
 
@@ -338,7 +339,9 @@ def extract_pose(
     VIDEO mode with the model at ``model_path``). Raises ``VideoUnreadable``
     for a bad file and ``NoPersonFound`` if no frame has a person; warns
     (``FormcheckWarning``) for a truncated file, several people in view, or a
-    person found in under half the frames.
+    person found in under half the frames. Setting ``cancel`` (from any thread)
+    stops the decoding and inference within a fraction of a second and raises
+    ``FormcheckError("analysis cancelled")``.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -347,7 +350,7 @@ def extract_pose(
     with open_video(source, max_side=max_side, threads=1) as reader:
         chunks = plan_chunks(reader, workers, min_split_s)
     # closed: only its metadata is used from here on (each chunk opens the file again)
-    results = _run_chunks(source, chunks, make, max_side, reader.duration_s, progress)
+    results = _run_chunks(source, chunks, make, max_side, reader.duration_s, progress, cancel)
     seq = _assemble(reader, results)
     _check_people(seq, source.name)
     return seq
@@ -368,6 +371,7 @@ def _run_chunks(
     max_side: int | None,
     duration: float,
     progress: Callable[[float], None] | None,
+    cancel: threading.Event | None = None,
 ) -> list[_ChunkResult]:
     shared = _Shared(covered=[0.0] * len(chunks))
     with ThreadPoolExecutor(len(chunks), thread_name_prefix="formcheck-pose") as pool:
@@ -376,7 +380,7 @@ def _run_chunks(
             for i, chunk in enumerate(chunks)
         ]
         try:
-            _wait(futures, shared, duration, progress)
+            _wait(futures, shared, duration, progress, cancel)
             return [f.result() for f in futures]
         except BaseException:
             shared.abort.set()
@@ -388,11 +392,15 @@ def _wait(
     shared: _Shared,
     duration: float,
     progress: Callable[[float], None] | None,
+    cancel: threading.Event | None = None,
 ) -> None:
-    """Block until the chunks finish, reporting progress from this thread; fail fast."""
+    """Block until the chunks finish, reporting progress from this thread; fail fast
+    (``cancel`` set: ``FormcheckError``, and the caller aborts the chunks)."""
     total = duration + WARMUP_S * (len(futures) - 1) if np.isfinite(duration) else float("nan")
     reported = -1.0
     while True:
+        if cancel is not None and cancel.is_set():
+            raise FormcheckError("analysis cancelled")
         pending = [f for f in futures if not f.done()]
         failed = [f for f in futures if f.done() and f.exception() is not None]
         if failed:

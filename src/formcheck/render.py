@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.annotate import Overlay, PoseAnnotator
+from formcheck.errors import FormcheckError
 from formcheck.sequence import PoseSequence
 from formcheck.video import open_video
 
@@ -85,6 +87,7 @@ def render_annotated(
     annotator: PoseAnnotator | None = None,
     max_side: int | None = 720,
     progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> bytes | None:
     """Decode ``video_path`` again and burn in ``seq``'s pose and each frame's overlay.
 
@@ -92,13 +95,14 @@ def render_annotated(
     a frame); ``overlay_at(i)`` (or ``overlay_at[i]``) gives the overlay of row
     ``i``. Frames are shrunk so the longer side is at most ``max_side``
     pixels. Returns the MP4 bytes when ``dest`` is None, else writes ``dest``.
+    Setting ``cancel`` stops at the next frame with ``FormcheckError("analysis cancelled")``.
     """
     annotator = annotator or PoseAnnotator()
     get = overlay_at if callable(overlay_at) else overlay_at.__getitem__
     buffer = io.BytesIO() if dest is None else None
     with open_video(video_path, max_side=max_side) as reader:
         frames = _annotated_frames(reader.frames(warn=False), seq, get, annotator,
-                                   reader.duration_s, progress)
+                                   reader.duration_s, progress, cancel)
         fps = seq.meta.fps if np.isfinite(seq.meta.fps) else 30.0
         write_mp4(frames, buffer if buffer is not None else _as_target(dest), fps=fps)
     return buffer.getvalue() if buffer is not None else None
@@ -117,9 +121,12 @@ def _annotated_frames(
     annotator: PoseAnnotator,
     duration: float,
     progress: Callable[[float], None] | None,
+    cancel: threading.Event | None = None,
 ) -> Iterable[tuple[float, NDArray[np.uint8]]]:
     tol = float(np.median(np.diff(seq.t))) / 2 if len(seq) > 1 else 0.05
     for t, rgb in reader:
+        if cancel is not None and cancel.is_set():
+            raise FormcheckError("analysis cancelled")
         i = _nearest(seq.t, t)
         if i is None or abs(seq.t[i] - t) > tol:
             yield t, rgb

@@ -10,6 +10,7 @@ several people, poor view) are collected as one-line messages.
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.errors import FormcheckWarning
+from formcheck.errors import FormcheckError, FormcheckWarning
 from formcheck.sequence import PoseSequence
 from formcheck.ui import reporting
 
@@ -77,8 +78,12 @@ def analyse_clip(
     sex: str | None = None,
     progress: Progress | None = None,
     render: bool = True,
+    cancel: threading.Event | None = None,
 ) -> ReviewResult:
     """Analyse the clip at ``path`` (shown as ``name``); raises FormcheckError on bad input.
+
+    Setting ``cancel`` (from another thread) stops the work within a fraction of a
+    second with ``FormcheckError("analysis cancelled")``.
 
     ``exercise="auto"`` detects it from the clip (a clinical test implies sit-to-stand).
     """
@@ -89,7 +94,9 @@ def analyse_clip(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FormcheckWarning)
         report_progress(0.0, "Finding the person in each frame...")
-        seq = extract_pose(path, progress=lambda f: report_progress(0.8 * f, "Finding the pose..."))
+        seq = extract_pose(path, progress=lambda f: report_progress(0.8 * f, "Finding the pose..."),
+                           cancel=cancel)
+        _check_cancel(cancel)
         report_progress(0.8, "Measuring reps...")
         detected = exercise == "auto"
         if detected:
@@ -98,7 +105,8 @@ def analyse_clip(
         report_dict = report.to_dict()
         video = b""
         if render:
-            video = _render(path, seq, report, report_progress)
+            _check_cancel(cancel)
+            video = _render(path, seq, report, report_progress, cancel)
     messages = _unique(str(w.message) for w in caught if issubclass(w.category, FormcheckWarning))
     messages += tuple(m for m in reporting.report_warnings(report_dict) if m not in messages)
     return ReviewResult(
@@ -109,13 +117,22 @@ def analyse_clip(
     )  # fmt: skip
 
 
-def _render(path: Path, seq: PoseSequence, report: Any, progress: Progress) -> bytes:
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise FormcheckError("analysis cancelled")
+
+
+def _render(
+    path: Path, seq: PoseSequence, report: Any, progress: Progress,
+    cancel: threading.Event | None = None,
+) -> bytes:
     from formcheck.render import render_annotated
 
     overlays = reporting.frame_overlays(seq, report)
     progress(0.85, "Drawing the annotated clip...")
     data = render_annotated(path, seq, overlays,
-                            progress=lambda f: progress(0.85 + 0.15 * f, "Drawing..."))
+                            progress=lambda f: progress(0.85 + 0.15 * f, "Drawing..."),
+                            cancel=cancel)
     return data or b""
 
 

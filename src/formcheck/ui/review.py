@@ -62,17 +62,25 @@ def _sample_flow(samples: list[Sample]) -> None:
 
 class _Progress:
     """Progress shared with the analysis thread: plain attributes, no Streamlit calls
-    (a cached function must not touch elements created outside it)."""
+    (a cached function must not touch elements created outside it). ``cancel`` is
+    set when the script run that started the analysis ends (rerun, stop, closed tab)."""
 
     def __init__(self) -> None:
         self.fraction, self.text = 0.0, "Starting..."
+        self.cancel = threading.Event()
 
     def __call__(self, fraction: float, text: str) -> None:
         self.fraction, self.text = min(1.0, max(0.0, fraction)), text
 
 
 def _with_progress(work: Callable[[_Progress], ReviewResult], text: str) -> ReviewResult:
-    """Run ``work`` in a thread while this script run draws its progress bar."""
+    """Run ``work`` in a thread while this script run draws its progress bar.
+
+    If the script run ends first (Streamlit stops it at a widget change, rerun or
+    closed tab by raising inside ``bar.progress``), ``progress.cancel`` tells the
+    analysis to stop, so analyses do not pile up and an upload's temporary file
+    goes at once.
+    """
     progress = _Progress()
     results: list[ReviewResult] = []
     errors: list[BaseException] = []
@@ -86,9 +94,12 @@ def _with_progress(work: Callable[[_Progress], ReviewResult], text: str) -> Revi
 
     thread = threading.Thread(target=target, name="formcheck-analysis", daemon=True)
     thread.start()
-    while thread.is_alive():
-        thread.join(0.25)
-        bar.progress(progress.fraction, text=progress.text)
+    try:
+        while thread.is_alive():
+            thread.join(0.25)
+            bar.progress(progress.fraction, text=progress.text)
+    finally:
+        progress.cancel.set()  # finished: no effect; left early: stop the analysis
     bar.empty()
     if errors:
         raise errors[0]
@@ -101,7 +112,8 @@ def _cached_sample(
 ) -> ReviewResult:
     """The sample's analysis; cached on (path, content hash, options)."""
     return analyse_clip(Path(path), Path(path).name, options.exercise, test=options.test,
-                        age=options.age, sex=options.sex, progress=_progress)
+                        age=options.age, sex=options.sex, progress=_progress,
+                        cancel=_progress.cancel)
 
 
 def _file_hash(path: Path) -> str:
@@ -140,6 +152,6 @@ def _analyse_upload(data: bytes, name: str, limit: float, options: AnalysisOptio
     def work(progress: _Progress) -> ReviewResult:
         with upload.temporary_clip(data, name) as path:
             return analyse_clip(path, name, options.exercise, test=options.test, age=options.age,
-                                sex=options.sex, progress=progress)
+                                sex=options.sex, progress=progress, cancel=progress.cancel)
 
     return _with_progress(work, "Analysing...")

@@ -3,14 +3,22 @@
 The name of an upload says nothing: its bytes are opened with PyAV from
 memory (no file written) and must hold a video stream with a decodable frame.
 Analysis needs a path, so :func:`temporary_clip` writes the bytes to a private
-temporary file that is deleted in ``finally``, whatever happens.
+temporary file that is deleted in ``finally``, whatever happens. The files live
+in one private directory per server process (mode 0700), removed when the
+process exits (``atexit``); directories left by a process that died without
+exiting (killed) are removed, once untouched for an hour, the next time a
+server writes an upload.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,10 +35,15 @@ __all__ = [
     "check_upload",
     "max_upload_mb",
     "temporary_clip",
+    "upload_dir",
 ]
 
 ACCEPTED_TYPES = ("mp4", "mov", "webm", "avi", "m4v", "mkv")
 ENV_MAX_UPLOAD_MB = "FORMCHECK_MAX_UPLOAD_MB"
+_DIR_PREFIX = "formcheck-uploads-"
+_STALE_S = 3600.0  # seconds
+_upload_dir: Path | None = None
+_dir_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,7 @@ def temporary_clip(data: bytes, name: str) -> Iterator[Path]:
     """The upload as a private temporary file (mode 0600), deleted on exit whatever happens."""
     suffix = Path(name).suffix.lower()
     suffix = suffix if suffix.lstrip(".") in ACCEPTED_TYPES else ".video"
-    fd, raw_path = tempfile.mkstemp(prefix="formcheck-upload-", suffix=suffix)
+    fd, raw_path = tempfile.mkstemp(prefix="formcheck-upload-", suffix=suffix, dir=upload_dir())
     path = Path(raw_path)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -104,3 +117,42 @@ def temporary_clip(data: bytes, name: str) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def upload_dir() -> Path:
+    """This process's private directory for uploads (made on first use, removed at exit)."""
+    global _upload_dir
+    with _dir_lock:
+        if _upload_dir is None or not _upload_dir.is_dir():
+            _remove_stale_dirs()
+            _upload_dir = Path(tempfile.mkdtemp(prefix=f"{_DIR_PREFIX}{os.getpid()}-"))
+            atexit.register(shutil.rmtree, _upload_dir, ignore_errors=True)
+        return _upload_dir
+
+
+def _remove_stale_dirs() -> None:
+    """Remove upload directories whose server process no longer runs (and untouched for
+    ``_STALE_S``, in case that pid lives in another container sharing this /tmp)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_DIR_PREFIX}*"):
+        pid = path.name[len(_DIR_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and _ours(path):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _ours(path: Path) -> bool:
+    try:
+        info = path.lstat()
+        return (path.is_dir() and not path.is_symlink() and info.st_uid == os.getuid()
+                and time.time() - info.st_mtime > _STALE_S)
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
