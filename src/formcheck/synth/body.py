@@ -26,6 +26,7 @@ from formcheck.errors import FormcheckError
 __all__ = [
     "ANNY_TO_WORLD",
     "BODY_SHAPES",
+    "CALIBRATION_SHAPES",
     "JOINTS",
     "SYNTH_EXTRA_HINT",
     "Body",
@@ -46,6 +47,20 @@ BODY_SHAPES: dict[str, dict[str, float]] = {
     "tall_young_adult": {"gender": 0.3, "age": 0.68, "muscle": 0.6, "weight": 0.4,
                          "height": 0.53, "proportions": 0.3},
 }  # fmt: skip
+
+CALIBRATION_SHAPES: dict[str, dict[str, float]] = {
+    "heavy_woman": {"gender": 1.0, "age": 0.85, "muscle": 0.4, "weight": 0.85,
+                    "height": 0.35, "proportions": 0.5},
+    "slim_older_man": {"gender": 0.0, "age": 0.9, "muscle": 0.4, "weight": 0.25,
+                       "height": 0.45, "proportions": 0.6},
+    "middle_aged_adult": {"gender": 0.6, "age": 0.8, "muscle": 0.5, "weight": 0.6,
+                          "height": 0.42, "proportions": 0.45},
+    "muscular_young_man": {"gender": 0.0, "age": 0.6, "muscle": 0.8, "weight": 0.55,
+                           "height": 0.6, "proportions": 0.4},
+}  # fmt: skip
+"""Bodies used only to fit the joint-centre estimate (``formcheck.synth.calibrate``):
+none of them appears in the sample set, so the samples test the fit on new bodies."""
+BODY_SHAPES.update(CALIBRATION_SHAPES)
 
 # Joint centres saved with each frame: name -> anny bone whose head it is.
 JOINTS: dict[str, str] = {

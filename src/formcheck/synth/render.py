@@ -23,7 +23,10 @@ from formcheck.synth.camera import Camera, look_at
 __all__ = ["SKIN", "chair_boxes", "render_frames"]
 
 SKIN = {"older_heavy_man": (0.8, 0.62, 0.52), "small_older_woman": (0.88, 0.72, 0.62),
-        "tall_young_adult": (0.55, 0.38, 0.28)}  # fmt: skip
+        "tall_young_adult": (0.55, 0.38, 0.28),
+        # calibration bodies (formcheck.synth.body.CALIBRATION_SHAPES)
+        "heavy_woman": (0.45, 0.3, 0.22), "slim_older_man": (0.85, 0.68, 0.58),
+        "middle_aged_adult": (0.7, 0.52, 0.4), "muscular_young_man": (0.38, 0.26, 0.2)}  # fmt: skip
 
 
 def _box(lo: NDArray[np.float64], hi: NDArray[np.float64]) -> tuple[NDArray, NDArray]:

@@ -311,6 +311,9 @@ _SHOES = ((0.92, 0.92, 0.9), (0.8, 0.8, 0.82), (0.55, 0.15, 0.12))
 _WALLS = ((0.82, 0.8, 0.74), (0.62, 0.7, 0.78), (0.75, 0.72, 0.66), (0.55, 0.6, 0.52))
 _FLOORS = ((0.45, 0.35, 0.25), (0.55, 0.55, 0.55), (0.35, 0.3, 0.3), (0.6, 0.5, 0.38))
 BODIES = ("older_heavy_man", "small_older_woman", "tall_young_adult")
+"""Bodies a random clip is drawn from (the sample set's)."""
+CALIBRATION_BODIES = ("heavy_woman", "slim_older_man", "middle_aged_adult", "muscular_young_man")
+"""Bodies only named explicitly, to fit estimates on people the samples do not show."""
 
 
 def _u(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
@@ -360,8 +363,8 @@ def random_clip(
         raise ValueError(f"fps must be positive, got {fps}")
     if view not in ("side", "oblique"):
         raise ValueError(f"view must be 'side' or 'oblique', got {view!r}")
-    if body is not None and body not in BODIES:
-        raise ValueError(f"unknown body {body!r}; choose one of {BODIES}")
+    if body is not None and body not in BODIES + CALIBRATION_BODIES:
+        raise ValueError(f"unknown body {body!r}; choose one of {BODIES + CALIBRATION_BODIES}")
     rng = np.random.default_rng(seed)
     faults = faults or {}
     if any(not 0 <= i < n_reps for i in faults):
