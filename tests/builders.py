@@ -12,6 +12,11 @@ Geometry (x forward, y down, metres): trunk direction ``(sin T, -cos T)``;
 thigh (hip -> knee) at ``H - T`` forward of straight down; shank (knee ->
 ankle) at ``H - T - K``. So T = H = K = 0 is standing straight and
 T = 0, H = K = 90 is sitting upright.
+
+The figure's hip landmark *is* its hip joint centre. Tests that compare
+angles with the built curves analyse it with ``JOINT_CENTRES`` (the hip
+landmark used as it is); the default estimate moves a MediaPipe hip
+landmark towards the joint centre (``formcheck.joint_centres``).
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck.config import load_config
 from formcheck.landmarks import INDEX, N_LANDMARKS
 from formcheck.sequence import PoseSequence
 
 __all__ = [
+    "JOINT_CENTRES",
     "SHANK",
     "THIGH",
     "TORSO",
@@ -38,6 +45,8 @@ __all__ = [
 ]
 
 SHANK, THIGH, TORSO = 0.45, 0.45, 0.52
+JOINT_CENTRES = load_config(overrides=["angles.joint_centres=landmark"])
+"""Configuration for built figures: their hip landmarks are the joint centres."""
 _HALF_WIDTH = 0.12
 _SHOULDER_HALF = 0.19
 

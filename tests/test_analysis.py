@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from builders import (
+    JOINT_CENTRES,
     build_sequence,
     flexion_curves,
     keyframes,
@@ -91,9 +92,9 @@ def test_counts_robust_to_noise_and_missing_frames(
 
 
 def test_rom_matches_truth() -> None:
-    flex = analyze(_flex(70.0), "trunk_flexion")
+    flex = analyze(_flex(70.0), "trunk_flexion", config=JOINT_CENTRES)
     assert [r.rom_deg for r in flex.reps] == pytest.approx([70.0] * 3, abs=1.0)
-    ext = analyze(_flex(-25.0), "back_extension")
+    ext = analyze(_flex(-25.0), "back_extension", config=JOINT_CENTRES)
     assert [r.rom_deg for r in ext.reps] == pytest.approx([25.0] * 3, abs=1.0)
 
 

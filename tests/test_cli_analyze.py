@@ -36,7 +36,8 @@ def test_json_has_the_contract_fields(clip: Path, capsys: pytest.CaptureFixture[
 def test_text_csv_and_set(clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv_path = tmp_path / "angles.csv"
     code = main(["analyze", str(clip), "--exercise", "auto", "--angles-csv", str(csv_path),
-                 "--set", "sit_to_stand.counter.enter=200"])  # fmt: skip
+                 "--set", "sit_to_stand.counter.enter=200",
+                 "--set", "angles.joint_centres=landmark"])  # fmt: skip
     assert code == 0
     assert "sit_to_stand: 0 rep(s)" in capsys.readouterr().out  # threshold out of reach
     with open(csv_path, encoding="utf-8") as fh:

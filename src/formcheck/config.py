@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from formcheck.joint_centres import JointCentreModel
+
 __all__ = [
+    "AnglesConfig",
     "CleaningConfig",
     "SetupConfig",
     "CounterConfig",
@@ -41,6 +44,33 @@ class CleaningConfig:
     one_euro_min_cutoff_hz: float = 2.0
     one_euro_beta: float = 0.02
     one_euro_d_cutoff_hz: float = 1.0
+
+
+@dataclass(frozen=True)
+class AnglesConfig:
+    """Which points the joint angles use (see ``formcheck.joint_centres``).
+
+    ``joint_centres = "estimated"`` moves MediaPipe's hip and knee landmarks
+    to the estimated joint centres in a side view: the hip by the offsets
+    below (thigh lengths, in the thigh's frame; standing and seated values,
+    interpolated by hip flexion), the knee back by ``knee_anterior`` shank
+    lengths. ``"landmark"`` uses the landmarks as they are.
+    """
+
+    joint_centres: str = "estimated"
+    hip_along_standing: float = -0.035
+    hip_along_seated: float = 0.13
+    hip_anterior_standing: float = 0.051
+    hip_anterior_seated: float = 0.074
+    knee_anterior: float = 0.015
+
+    def centre_model(self) -> JointCentreModel | None:
+        """The offsets as a model, or None for the raw landmarks."""
+        if self.joint_centres == "landmark":
+            return None
+        return JointCentreModel(self.hip_along_standing, self.hip_along_seated,
+                                self.hip_anterior_standing, self.hip_anterior_seated,
+                                self.knee_anterior)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -134,6 +164,7 @@ class Config:
     """Every tunable number of the analysis."""
 
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    angles: AnglesConfig = field(default_factory=AnglesConfig)
     setup: SetupConfig = field(default_factory=SetupConfig)
     trunk_flexion: FlexionConfig = field(default_factory=FlexionConfig)
     back_extension: ExtensionConfig = field(default_factory=ExtensionConfig)
@@ -141,6 +172,9 @@ class Config:
     tests: TestsConfig = field(default_factory=TestsConfig)
 
     def __post_init__(self) -> None:
+        if self.angles.joint_centres not in ("estimated", "landmark"):
+            raise ValueError("angles.joint_centres must be 'estimated' or 'landmark', "
+                             f"got {self.angles.joint_centres!r}")  # fmt: skip
         if self.tests.five_stop not in ("seat", "stand"):
             raise ValueError(
                 f"tests.five_stop must be 'seat' or 'stand', got {self.tests.five_stop!r}"

@@ -15,6 +15,7 @@ gives the same numbers for 1 frame or T, so live and offline agree exactly.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 
 from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
 from formcheck.config import Config
+from formcheck.joint_centres import JointCentreModel
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
 from formcheck.landmarks import N_LANDMARKS
@@ -129,7 +131,8 @@ class Session:
         _check_test(test, exercise, age, sex)
         self.test, self.age, self.sex = test, age, sex
         self.config = config or Config()
-        self._setup = SetupFinder(self.config.setup, _features)
+        self._features = functools.partial(_features, centres=self.config.angles.centre_model())
+        self._setup = SetupFinder(self.config.setup, self._features)
         self._pre_t: list[float] = []
         self._pre_pix: list[NDArray[np.float64]] = []
         self.calibration: Calibration | None = None
@@ -188,7 +191,7 @@ class Session:
         """(N, F) features of masked points (N, 33, 5) for the calibrated side and facing."""
         assert self.calibration is not None
         c = self.calibration
-        return _features(pts, c.side, c.facing, np.asarray(c.forward3))
+        return self._features(pts, c.side, c.facing, np.asarray(c.forward3), c.view)
 
     def _setup_frame(self, t: float, image: NDArray[np.float64], pts: NDArray[np.float64]) -> None:
         self._count_frame(t, pts)
@@ -445,10 +448,19 @@ class Session:
 
 
 def _features(
-    pts: NDArray[np.float64], side: str, facing: int, forward3: NDArray[np.float64] | None = None
+    pts: NDArray[np.float64],
+    side: str,
+    facing: int,
+    forward3: NDArray[np.float64] | None = None,
+    view: str = "side",
+    *,
+    centres: JointCentreModel | None = None,
 ) -> NDArray[np.float64]:
+    """Features of masked points; the joint-centre estimate was fitted on side
+    views, so other views keep MediaPipe's landmarks."""
+    estimate = centres if view == "side" else None
     with np.errstate(invalid="ignore", divide="ignore"):
-        return frame_features(pts, side, facing, forward3)  # type: ignore[arg-type]
+        return frame_features(pts, side, facing, forward3, estimate)  # type: ignore[arg-type]
 
 
 def _row(landmarks: NDArray[np.floating] | None, columns: int, name: str) -> NDArray[np.float64]:

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.angles import Side, angles, specs_for
+from formcheck.joint_centres import JointCentreModel, estimate_centres
 from formcheck.landmarks import INDEX
 
 __all__ = ["FEATURES", "COL", "masked_pixels", "masked_points", "frame_features", "other_side"]
@@ -91,17 +92,22 @@ def frame_features(
     side: Side,
     facing: int,
     forward3: NDArray[np.float64] | None = None,
+    centres: JointCentreModel | None = None,
 ) -> NDArray[np.float64]:
     """(T, F) features (columns ``FEATURES``) from masked points (T, 33, 5) of
     :func:`masked_points` (or pixels only, (T, 33, 2): world features are NaN).
 
     ``side`` is the camera-facing side the primary angles use; ``facing`` +1
     if the person faces image right, -1 if left; ``forward3`` the person's
-    facing direction in world coordinates (3,).
+    facing direction in world coordinates (3,). With ``centres`` the
+    joint angles use the estimated hip and knee joint centres
+    (:func:`formcheck.joint_centres.estimate_centres`); hip height and the
+    other features keep the landmarks.
     """
     pix = pts[..., :2]
     fwd = np.array([float(facing), 0.0])
-    both = angles(pix, specs_for(side) + specs_for(other_side(side)), fwd)
+    joint_pix = pix if centres is None else estimate_centres(pix, facing, centres)
+    both = angles(joint_pix, specs_for(side) + specs_for(other_side(side)), fwd)
     main, other = both[:, :3], both[:, 3:]
     hip = pix[:, INDEX[f"{side}_hip"]]
     shoulder = pix[:, INDEX[f"{side}_shoulder"]]

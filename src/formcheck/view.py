@@ -133,7 +133,7 @@ class SetupFinder:
 
     def __init__(self, config: SetupConfig, features: object) -> None:
         self.config = config
-        self._features = features  # callable(pts (N,33,5), side, facing, forward3) -> (N, F)
+        self._features = features  # callable(pts (N,33,5), side, facing, forward3, view) -> (N, F)
         self._t: list[float] = []
         self._img: list[NDArray[np.float64]] = []
         self._pix: list[NDArray[np.float64]] = []
@@ -212,15 +212,15 @@ class SetupFinder:
         side = choose_side(img)
         facing = facing_sign(pix)
         fwd3 = forward_vector(pts[..., 2:])
-        feats = self._features(pts, side, facing, fwd3)  # type: ignore[operator]
+        ratio = view_ratio(pix)
+        yaw = view_yaw(pts[..., 2:])
+        view = classify_view(ratio, self.config, yaw)
+        feats = self._features(pts, side, facing, fwd3, view)  # type: ignore[operator]
         from formcheck.signals import FEATURES
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(feats, axis=0) if len(feats) else np.full(len(FEATURES), np.nan)
-        ratio = view_ratio(pix)
-        yaw = view_yaw(pts[..., 2:])
-        view = classify_view(ratio, self.config, yaw)
         msgs = (VIEW_GUIDANCE[view],) if view in VIEW_GUIDANCE else ()
         return Calibration(
             side=side,

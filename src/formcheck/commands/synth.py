@@ -2,6 +2,8 @@
 
 - ``formcheck synth samples --out sample_videos``: the committed sample set;
 - ``formcheck synth clip NAME --exercise E --seed N [...]``: one clip;
+- ``formcheck synth calibrate --out DIR``: fit the joint-centre estimate
+  (``formcheck.joint_centres``) on bodies the samples do not use;
 - ``formcheck synth gate [--record]``: compare MediaPipe on the samples with their
   truth and with the recorded figures (``tests/gate/figures.json``).
 
@@ -28,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     samples.add_argument("--only", nargs="*", default=None, help="render only these clip names")
     samples.set_defaults(handler=_samples)
     clip = sub.add_parser("clip", help="render one random clip")
-    from formcheck.synth.script import BODIES, EXERCISES
+    from formcheck.synth.script import BODIES, CALIBRATION_BODIES, EXERCISES
 
     clip.add_argument("name", help="file stem: writes NAME.mp4 and NAME.json")
     clip.add_argument("--exercise", required=True, choices=EXERCISES)
@@ -38,10 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="label rep REP (0-based) with fault KIND; repeatable")  # fmt: skip
     clip.add_argument("--view", choices=("side", "oblique"), default="side")
     clip.add_argument("--portrait", action="store_true", help="360x640 instead of 640x480")
-    clip.add_argument("--body", default=None, choices=BODIES, help="default: drawn from the seed")
+    clip.add_argument("--body", default=None, choices=BODIES + CALIBRATION_BODIES,
+                      help="default: drawn from the seed (from the sample bodies)")
     clip.add_argument("--fps", type=float, default=25.0)
     clip.add_argument("--out", type=Path, default=Path("."), help="output folder")
     clip.set_defaults(handler=_clip)
+    cal = sub.add_parser("calibrate", help="fit the joint-centre estimate on rendered calibration bodies")
+    cal.add_argument("--out", type=Path, default=Path("calibration"), help="clips and poses go here")
+    cal.add_argument("--no-render", action="store_true", help="use the clips already in --out")
+    cal.set_defaults(handler=_calibrate)
     gate = sub.add_parser("gate", help="measure the samples with MediaPipe against their truth")
     gate.add_argument("--samples", type=Path, default=Path("sample_videos"))
     gate.add_argument("--figures", type=Path, default=Path("tests/gate/figures.json"))
@@ -90,6 +97,18 @@ def _clip(args: argparse.Namespace) -> int:
     video, truth = render_clip(spec, args.out, log=_log)
     print(video)
     print(truth)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from formcheck.synth.calibrate import run_calibration
+
+    model = run_calibration(args.out, render=not args.no_render, log=_log)
+    print("[angles]                      # fitted by formcheck synth calibrate")
+    print('joint_centres = "estimated"')
+    for key in ("along_standing", "along_seated", "anterior_standing", "anterior_seated"):
+        print(f"hip_{key} = {getattr(model, key)}")
+    print(f"knee_anterior = {model.knee_anterior}")
     return 0
 
 
