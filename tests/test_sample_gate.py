@@ -159,3 +159,34 @@ def test_gate_detection_is_near_complete(measured: dict) -> None:
     rates = {name: seq.detection_rate for name, seq in measured.items()}
     assert min(rates.values()) > 0.9, rates
     assert np.isfinite(list(rates.values())).all()
+
+
+SIDE_VIEW_MEAN_LIMIT_DEG = 5.0
+"""Issue #4's bound: mean angle error in side view, against the joint centres."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(n for n in SPECS if SPECS[n].camera.view == "side"))
+def test_side_view_angles_within_five_degrees_mean(name: str, measured: dict) -> None:
+    """An absolute bound beside the recorded figures: the joint-centre estimate
+    (fitted on other bodies, ``formcheck synth calibrate``) keeps every side-view
+    sample within 5 deg mean of the truth."""
+    truth = _truth(name)
+    seq = measured[name]
+    figures = angle_figures(measured_angles(seq, truth["side"]), seq.t, truth)
+    means = {angle: figures[angle]["mean"] for angle in ANGLE_NAMES}
+    assert max(means.values()) <= SIDE_VIEW_MEAN_LIMIT_DEG, means
+
+
+@pytest.mark.slow
+def test_raw_landmarks_miss_the_bound_the_estimate_meets(measured: dict) -> None:
+    """Why the estimate exists: through MediaPipe's hip landmark as it is, the
+    hip reads >5 deg off on the seated-start samples of the heavier body."""
+    from formcheck.angles import compute_angles
+
+    name = "five_times_sit_to_stand"
+    truth, seq = _truth(name), measured[name]
+    raw = angle_figures(compute_angles(seq, truth["side"], centres=None), seq.t, truth)
+    est = angle_figures(measured_angles(seq, truth["side"]), seq.t, truth)
+    assert raw["hip_flexion"]["mean"] > SIDE_VIEW_MEAN_LIMIT_DEG
+    assert est["hip_flexion"]["mean"] < raw["hip_flexion"]["mean"] - 3.0

@@ -44,11 +44,13 @@ FIGURES_FORMAT = 1
 _SIGNED = {"trunk_inclination", "hip_flexion"}
 
 
-def measured_angles(seq: Any, side: str) -> dict[str, NDArray[np.float64]]:
-    """Image angles (T,) degrees measured by the core on ``side`` of a ``PoseSequence``."""
+def measured_angles(seq: Any, side: str, view: str = "side") -> dict[str, NDArray[np.float64]]:
+    """Image angles (T,) degrees measured by the core on ``side`` of a ``PoseSequence``:
+    through the estimated joint centres in a side view, as the analysis does."""
     from formcheck.angles import compute_angles
 
-    return compute_angles(seq, side, source="image")  # type: ignore[arg-type]
+    centres = "default" if view == "side" else None
+    return compute_angles(seq, side, source="image", centres=centres)  # type: ignore[arg-type]
 
 
 def angle_figures(
@@ -134,7 +136,7 @@ def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "frames": len(seq),
         "detection_rate": round(float(seq.detection_rate), 4),
-        "angles": angle_figures(measured_angles(seq, truth["side"]), seq.t, truth),
+        "angles": angle_figures(measured_angles(seq, truth["side"], truth["view"]), seq.t, truth),
     }
     report = analyze(seq, truth["exercise"], test=truth.get("test"))
     figures["reps"] = rep_figures(report, truth)
