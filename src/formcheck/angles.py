@@ -13,7 +13,9 @@ Conventions (see ``docs/CLINICAL.md`` of the project):
 Image landmarks are scaled to pixels (x by width, y by height) before any
 angle, so a non-square frame does not skew them. World landmarks (metres,
 y down like the image) are the alternative source; both go through the same
-kernel, ``angles(points, specs, forward)``.
+kernel, ``angles(points, specs, forward)``. In a side view the image points
+of the hips and knees are first moved to the estimated joint centres
+(:mod:`formcheck.joint_centres`).
 """
 
 from __future__ import annotations
@@ -221,11 +223,14 @@ def compute_angles(
     MediaPipe's metric landmarks. ``forward`` defaults to the direction found
     from the whole clip. Image angles use the hip and knee joint centres
     estimated by ``centres`` (default: the configuration's defaults, as the
-    analysis does in a side view; None: MediaPipe's landmarks as they are). Measured on the synthetic samples (real MediaPipe,
-    mean absolute error against the truth): in side view image angles win for
-    the knee (1.4-2.2 deg vs 11-15 deg from world) and are similar for the trunk
-    (3.3-4.9 vs 3.0-4.3); in the oblique sample the world trunk wins (4.6 vs
-    6.8 deg), so the analysis uses the world trunk angle outside a side view.
+    analysis does in a side view; None: MediaPipe's landmarks as they are).
+
+    Measured on the synthetic side-view samples (real MediaPipe, mean absolute
+    error against the truth), image angles through the estimated centres win
+    for every joint: trunk 1.3-2.7 deg vs 2.4-4.7 from world, hip 1.1-4.4 vs
+    2.1-14.1, knee 1.2-4.7 vs 3.0-14.8. In the oblique sample the world trunk
+    wins (4.6 vs 6.8 deg), so the analysis uses the world trunk angle outside
+    a side view.
     """
     from formcheck.sequence import PoseSequence
 
