@@ -174,6 +174,7 @@ def test_frontal_view_is_reported_with_guidance() -> None:
     assert any("Turn side-on to the camera" in w for w in report.warnings)
     # the image trunk angle cannot see a bend towards the camera; the world one can
     assert report.to_dict()["trunk_source"] == "world"
+    assert report.to_dict()["joint_points"] == "landmarks"  # the estimate is for side views
     assert report.rep_count == 3
     assert [r.rom_deg for r in report.reps] == pytest.approx([70.0] * 3, abs=2.0)
 
@@ -310,3 +311,10 @@ def test_feet_hidden_at_setup_is_warned_not_silent() -> None:
     assert report.test is not None and not report.test.valid
     assert report.test.notes[0].startswith(feet)
     assert not any(w.startswith(feet) for w in analyze(_sts(), "sit_to_stand").warnings)
+
+
+def test_the_report_says_which_points_the_angles_use() -> None:
+    seq = _flex(70.0)
+    assert analyze(seq, "trunk_flexion").to_dict()["joint_points"] == "estimated_centres"
+    raw = analyze(seq, "trunk_flexion", config=JOINT_CENTRES)
+    assert raw.to_dict()["joint_points"] == "landmarks"

@@ -113,6 +113,8 @@ def build_report(session: Session) -> Report:
     )
     report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
     report.extras["view_yaw_deg"] = calib.view_yaw_deg
+    estimated = calib.view == "side" and session.config.angles.centre_model() is not None
+    report.extras["joint_points"] = "estimated_centres" if estimated else "landmarks"
     return report
 
 

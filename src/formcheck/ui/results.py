@@ -44,7 +44,11 @@ def show_summary(result: ReviewResult) -> None:
     cols[1].metric("Mean score", f"{mean:.0f}/100" if mean is not None else "-")
     rom = summary.get("mean_rom_deg")
     cols[2].metric("Mean range of motion", f"{rom:.0f} deg" if rom is not None else "-")
-    cols[3].metric("Camera view", str(report.get("view", "?")))
+    points = ("estimated hip and knee joint centres"
+              if report.get("joint_points") == "estimated_centres" else "MediaPipe's landmarks")
+    cols[3].metric("Camera view", str(report.get("view", "?")),
+                   help=f"Angles are measured in the image through {points}; "
+                   "2-D angles are reliable in a side view")  # fmt: skip
     cols[4].metric("Person detected", f"{100 * result.detection_rate:.0f}%",
                    help="Share of frames in which a person was found")
     counts = summary.get("cue_counts") or {}
