@@ -20,6 +20,7 @@ of the hips and knees are first moved to the estimated joint centres
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -110,10 +111,12 @@ def specs_for(side: Side) -> tuple[AngleSpec, ...]:
     return tuple(s for s in ANGLE_SPECS if s.side == side)
 
 
-def _indices(specs: tuple[AngleSpec, ...]) -> tuple[NDArray[np.intp], ...]:
-    a = np.array([INDEX[s.a] for s in specs], dtype=np.intp)
-    b = np.array([INDEX[s.b] for s in specs], dtype=np.intp)
-    c = np.array([INDEX[s.b if s.c is None else s.c] for s in specs], dtype=np.intp)
+def _indices(
+    specs: tuple[AngleSpec, ...], index: Mapping[str, int]
+) -> tuple[NDArray[np.intp], ...]:
+    a = np.array([index[s.a] for s in specs], dtype=np.intp)
+    b = np.array([index[s.b] for s in specs], dtype=np.intp)
+    c = np.array([index[s.b if s.c is None else s.c] for s in specs], dtype=np.intp)
     vertical = np.array([s.c is None for s in specs])
     supplement = np.array([s.supplement for s in specs])
     sense = np.array([float(s.flexion_sense) for s in specs])
@@ -124,12 +127,15 @@ def angles(
     points: NDArray[np.floating],
     specs: tuple[AngleSpec, ...] = ANGLE_SPECS,
     forward: NDArray[np.floating] | None = None,
+    index: Mapping[str, int] = INDEX,
 ) -> NDArray[np.float64]:
     """Every angle of ``specs`` for every frame, in degrees.
 
     ``points`` (T, 33, D) with D = 2 (pixels, y down) or 3 (world metres, y down);
     ``forward`` (D,) the person's facing direction (only the horizontal part
-    matters), default +x. Returns (T, K). NaN where a landmark is NaN.
+    matters), default +x. ``index`` maps landmark names to axis 1 of
+    ``points`` (a subset of the 33 works). Returns (T, K). NaN where a
+    landmark is NaN.
     Joint angles use ``arctan2(|u x v|, u . v)``, signed (``flexion_sense``) by
     the side of ``u x v`` on the sagittal-plane normal ``forward x up``;
     vertical-referenced ones ``arctan2(u . f, u . up)`` (the signed
@@ -137,7 +143,7 @@ def angles(
     """
     pts = np.asarray(points, dtype=np.float64)
     dim = pts.shape[-1]
-    a, b, c, vertical, supplement, sense = _indices(specs)
+    a, b, c, vertical, supplement, sense = _indices(specs, index)
     u = pts[:, a] - pts[:, b]
     v = pts[:, c] - pts[:, b]
     up = np.zeros(dim)
@@ -153,9 +159,8 @@ def angles(
         uxv = np.cross(u, v)
         cross = np.linalg.norm(uxv, axis=-1)
         bend = -(uxv @ np.cross(fwd, up))
-    joint = np.degrees(np.arctan2(cross, dot))
-    incl = np.degrees(np.arctan2(u @ fwd, u @ up))
-    out = np.where(vertical[None, :], incl, joint)
+    vert = vertical[None, :]  # one arctan2 for both kinds: inclination or joint angle
+    out = np.degrees(np.arctan2(np.where(vert, u @ fwd, cross), np.where(vert, u @ up, dot)))
     out = np.where(supplement[None, :], 180.0 - out, out)
     flip = (sense[None, :] * bend < 0.0) & ~vertical[None, :]
     return np.where(flip, -out, out)

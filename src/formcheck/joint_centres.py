@@ -29,8 +29,8 @@ on the samples' own bodies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,10 +39,15 @@ from formcheck.landmarks import INDEX
 
 __all__ = ["JointCentreModel", "estimate_centres", "hip_offset_frame", "shank_frame"]
 
-_SIDES: Final = tuple(
-    tuple(INDEX[f"{side}_{joint}"] for joint in ("hip", "knee", "shoulder", "ankle"))
-    for side in ("left", "right")
-)
+Index = int | NDArray[np.intp]
+
+
+def _pairs(index: Mapping[str, int]) -> tuple[NDArray[np.intp], ...]:
+    """(left, right) landmark positions of hips, knees, shoulders and ankles."""
+    return tuple(
+        np.array([index[f"left_{joint}"], index[f"right_{joint}"]], dtype=np.intp)
+        for joint in ("hip", "knee", "shoulder", "ankle")
+    )
 
 
 @dataclass(frozen=True)
@@ -62,61 +67,95 @@ class JointCentreModel:
 
 
 def hip_offset_frame(
-    pix: NDArray[np.float64], hip: int, knee: int, shoulder: int, facing: int
+    pix: NDArray[np.float64], hip: Index, knee: Index, shoulder: Index, facing: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """The thigh frame of one side, from landmark pixels (T, 33, 2), y down.
+    """The thigh frame from landmark pixels (T, 33, 2), y down.
 
-    Returns ``u`` (T, 2) unit hip -> knee, ``n`` (T, 2) its anterior normal
-    (``facing`` +1: the person faces image right), ``length`` (T,) hip-knee
-    distance in pixels, and ``s`` (T,) landmark hip flexion / 90 deg clipped
-    to 0..1 (NaN where a landmark is missing).
+    With landmark indices (ints) returns ``u`` (T, 2) unit hip -> knee, ``n``
+    (T, 2) its anterior normal (``facing`` +1: the person faces image right),
+    ``length`` (T,) hip-knee distance in pixels, and ``s`` (T,) landmark hip
+    flexion / 90 deg clipped to 0..1 (NaN where a landmark is missing). With
+    index arrays (S,) every result gains a side axis after T.
     """
-    h, k, sh = pix[:, hip], pix[:, knee], pix[:, shoulder]
-    thigh = k - h
-    length = np.hypot(thigh[:, 0], thigh[:, 1])
-    u = thigh / length[:, None]
-    n = np.stack([u[:, 1] * facing, -u[:, 0] * facing], axis=1)
-    trunk = sh - h
-    cross = trunk[:, 0] * u[:, 1] - trunk[:, 1] * u[:, 0]
-    straight = np.degrees(np.arctan2(np.abs(cross), trunk[:, 0] * u[:, 0] + trunk[:, 1] * u[:, 1]))
-    flexion = (180.0 - straight) * np.sign(cross * facing)  # signed as formcheck.angles does
-    return u, n, length, np.clip(flexion / 90.0, 0.0, 1.0)
+    ux, uy, length, s = _thigh(pix, hip, knee, shoulder, facing)
+    u = np.stack([ux, uy], axis=-1)
+    return u, np.stack([uy * facing, -ux * facing], axis=-1), length, s
+
+
+def _thigh(
+    pix: NDArray[np.float64], hip: Index, knee: Index, shoulder: Index, facing: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Components ``ux``, ``uy`` of the unit thigh, its ``length`` and ``s``
+    (see :func:`hip_offset_frame`), each (T,) or (T, S): x and y kept apart so
+    every step runs on contiguous arrays."""
+    hx, hy = pix[:, hip, 0], pix[:, hip, 1]
+    tx, ty = pix[:, knee, 0] - hx, pix[:, knee, 1] - hy
+    length = np.hypot(tx, ty)
+    ux, uy = tx / length, ty / length
+    bx, by = pix[:, shoulder, 0] - hx, pix[:, shoulder, 1] - hy
+    cross = bx * uy - by * ux
+    straight = np.arctan2(np.abs(cross), bx * ux + by * uy)
+    flexion = (np.pi - straight) * np.sign(cross * facing)  # signed as formcheck.angles does
+    return ux, uy, length, np.clip(flexion * (2.0 / np.pi), 0.0, 1.0)
 
 
 def shank_frame(
-    pix: NDArray[np.float64], knee: int, ankle: int, facing: int
+    pix: NDArray[np.float64], knee: Index, ankle: Index, facing: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``n`` (T, 2) the shank's anterior normal and ``length`` (T,) knee-ankle
-    distance in pixels, from landmark pixels (T, 33, 2), y down."""
-    shank = pix[:, ankle] - pix[:, knee]
-    length = np.hypot(shank[:, 0], shank[:, 1])
-    u = shank / length[:, None]
-    return np.stack([u[:, 1] * facing, -u[:, 0] * facing], axis=1), length
+    distance in pixels, from landmark pixels (T, 33, 2), y down (index arrays
+    (S,) add a side axis after T, as in :func:`hip_offset_frame`)."""
+    nx, ny, length = _shank_normal(pix, knee, ankle, facing)
+    return np.stack([nx, ny], axis=-1), length
+
+
+def _shank_normal(
+    pix: NDArray[np.float64], knee: Index, ankle: Index, facing: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    sx = pix[:, ankle, 0] - pix[:, knee, 0]
+    sy = pix[:, ankle, 1] - pix[:, knee, 1]
+    length = np.hypot(sx, sy)
+    return sy * (facing / length), -sx * (facing / length), length
 
 
 def estimate_centres(
-    pix: NDArray[np.floating], facing: int, model: JointCentreModel
+    pix: NDArray[np.floating],
+    facing: int,
+    model: JointCentreModel,
+    index: Mapping[str, int] = INDEX,
 ) -> NDArray[np.float64]:
-    """(T, 33, 2) pixels with both hips and knees moved to the estimated joint centres.
+    """(T, N, 2) pixels with both hips and knees moved to the estimated joint centres.
 
-    ``pix`` (T, 33, 2) landmark pixels (y down, NaN where missing); ``facing``
-    +1 if the person faces image right, -1 if left. Both offsets are measured
-    on the landmarks as given. Where the knee is unseen the hip landmark stays
-    as it is (the trunk angle still needs it), where the ankle is unseen the
-    knee does; where the shoulder is unseen the standing hip offset is used.
-    Per frame, no state: the live path (T = 1) and the offline path give the
-    same points.
+    ``pix`` (T, N, 2) landmark pixels (y down, NaN where missing): the 33
+    landmarks, or any subset holding shoulders, hips, knees and ankles with
+    ``index`` mapping their names to axis 1; ``facing`` +1 if the person faces
+    image right, -1 if left. Both offsets are measured on the landmarks as
+    given. Where the knee is unseen the hip landmark stays as it is (the trunk
+    angle still needs it), where the ankle is unseen the knee does; where the
+    shoulder is unseen the standing hip offset is used. Per frame, no state:
+    the live path (T = 1) and the offline path give the same points.
     """
+    hips, knees, shoulders, ankles = _pairs(index)
     src = np.asarray(pix, dtype=np.float64)
     out = src.copy()
-    for hip, knee, shoulder, ankle in _SIDES:
-        u, n, length, s = hip_offset_frame(src, hip, knee, shoulder, facing)
-        s = np.nan_to_num(s, nan=0.0)  # shoulder unseen: the standing offset
-        along = model.along_standing + s * (model.along_seated - model.along_standing)
-        ant = model.anterior_standing + s * (model.anterior_seated - model.anterior_standing)
-        shift = length[:, None] * (along[:, None] * u + ant[:, None] * n)
-        out[:, hip] -= np.where(np.isfinite(shift), shift, 0.0)  # knee unseen: keep the landmark
-        normal, shank = shank_frame(src, knee, ankle, facing)
-        shift = (model.knee_anterior * shank)[:, None] * normal
-        out[:, knee] -= np.where(np.isfinite(shift), shift, 0.0)  # ankle unseen: keep it
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ux, uy, length, s = _thigh(src, hips, knees, shoulders, facing)
+        s[np.isnan(s)] = 0.0  # shoulder unseen: the standing offset
+        along = (model.along_standing + s * (model.along_seated - model.along_standing)) * length
+        ant = (model.anterior_standing + s * (model.anterior_seated - model.anterior_standing))
+        ant *= length * facing
+        _subtract(out, hips, along * ux + ant * uy, along * uy - ant * ux)  # knee unseen: keep
+        nx, ny, shank = _shank_normal(src, knees, ankles, facing)
+        shank *= model.knee_anterior
+        _subtract(out, knees, shank * nx, shank * ny)  # ankle unseen: keep the knee
     return out
+
+
+def _subtract(
+    out: NDArray[np.float64], where: NDArray[np.intp], dx: NDArray[np.float64],
+    dy: NDArray[np.float64]
+) -> None:  # fmt: skip
+    """``out[:, where] -= (dx, dy)`` where both are finite, in place."""
+    ok = np.isfinite(dx) & np.isfinite(dy)
+    out[:, where, 0] -= np.where(ok, dx, 0.0)
+    out[:, where, 1] -= np.where(ok, dy, 0.0)

@@ -40,6 +40,11 @@ COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 _LS, _RS = INDEX["left_shoulder"], INDEX["right_shoulder"]
 _LH, _RH = INDEX["left_hip"], INDEX["right_hip"]
 _WRISTS: Final = np.array([INDEX["left_wrist"], INDEX["right_wrist"]])
+_JOINT_NAMES: Final = tuple(
+    f"{side}_{joint}" for side in ("left", "right") for joint in ("shoulder", "hip", "knee", "ankle")
+)
+_JOINT_LANDMARKS: Final = np.array([INDEX[name] for name in _JOINT_NAMES])
+_JOINT_INDEX: Final = {name: i for i, name in enumerate(_JOINT_NAMES)}
 _ANKLES: Final = np.array([INDEX["left_ankle"], INDEX["right_ankle"]])
 
 
@@ -106,8 +111,10 @@ def frame_features(
     """
     pix = pts[..., :2]
     fwd = np.array([float(facing), 0.0])
-    joint_pix = pix if centres is None else estimate_centres(pix, facing, centres)
-    both = angles(joint_pix, specs_for(side) + specs_for(other_side(side)), fwd)
+    joint_pix = pix[:, _JOINT_LANDMARKS]  # (T, 8, 2): only what the angles use
+    if centres is not None:
+        joint_pix = estimate_centres(joint_pix, facing, centres, _JOINT_INDEX)
+    both = angles(joint_pix, specs_for(side) + specs_for(other_side(side)), fwd, _JOINT_INDEX)
     main, other = both[:, :3], both[:, 3:]
     hip = pix[:, INDEX[f"{side}_hip"]]
     shoulder = pix[:, INDEX[f"{side}_shoulder"]]
