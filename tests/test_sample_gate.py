@@ -190,3 +190,22 @@ def test_raw_landmarks_miss_the_bound_the_estimate_meets(measured: dict) -> None
     est = angle_figures(measured_angles(seq, truth["side"]), seq.t, truth)
     assert raw["hip_flexion"]["mean"] > SIDE_VIEW_MEAN_LIMIT_DEG
     assert est["hip_flexion"]["mean"] < raw["hip_flexion"]["mean"] - 3.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_frame_by_frame_replay_equals_offline(name: str, measured: dict) -> None:
+    """Issue #4: on every sample's real landmarks, feeding the session one frame
+    at a time (as the live page does) gives the offline report, exactly."""
+    from formcheck.analysis import analyze
+    from formcheck.session import Session
+
+    truth, seq = _truth(name), measured[name]
+    offline = analyze(seq, truth["exercise"], test=truth.get("test"))
+    session = Session(truth["exercise"], test=truth.get("test"))
+    for i in range(len(seq)):
+        image = None if np.isnan(seq.image[i]).all() else seq.image[i]
+        session.update(seq.t[i], image, seq.world[i], seq.width, seq.height)
+    live = session.finish()
+    assert live.rep_count == offline.rep_count == truth["rep_count"]
+    assert [r.to_dict() for r in live.reps] == [r.to_dict() for r in offline.reps]
