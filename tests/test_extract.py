@@ -16,7 +16,7 @@ from formcheck.landmarks import INDEX
 from formcheck.pose_backend import FramePose
 from formcheck.sequence import PoseSequence
 from formcheck.video import open_video
-from videos import pattern_frame, real_frames, rewrite_clip, truncate, write_clip
+from videos import corrupt, pattern_frame, real_frames, rewrite_clip, truncate, write_clip
 
 SQUAT = "squat_3reps_side_960x544.mp4"
 
@@ -165,6 +165,21 @@ def test_truncated_clip_is_flagged_and_warned(tmp_path: Path, fakes: list) -> No
     with pytest.warns(FormcheckWarning, match=r"truncated .* first \d\.\d s of 2\.0 s"):
         seq = extract_pose(cut, estimator_factory=FakeEstimator)
     assert seq.meta.truncated and 10 < len(seq) < 60
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_damaged_packets_are_warned_once(tmp_path: Path, fakes: list, workers: int) -> None:
+    rng = np.random.default_rng(4)
+    noisy = [rng.integers(30, 256, (64, 96, 3), np.uint8) for _ in range(120)]
+    whole = write_clip(tmp_path / "w.mp4", noisy, fps=30)
+    bad = corrupt(whole, tmp_path / "bad.mp4", at=0.45, size=len(whole.read_bytes()) // 20)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seq = extract_pose(bad, estimator_factory=FakeEstimator, workers=workers, min_split_s=2)
+    damage = [str(w.message) for w in caught if "damaged" in str(w.message)]
+    assert len(damage) == 1, damage
+    assert damage[0].startswith("bad.mp4: ") and not seq.meta.truncated
+    assert 60 < len(seq) < 120 and seq.t[-1] > 3.5
 
 
 def test_bad_file_is_unreadable_before_any_model_work(tmp_path: Path, fakes: list) -> None:

@@ -14,6 +14,7 @@ from formcheck.errors import FormcheckWarning, VideoUnreadable
 from formcheck.video import _Clock, open_video, output_size
 from videos import (
     pattern_frame,
+    corrupt,
     truncate,
     write_audio_only,
     write_clip,
@@ -214,3 +215,24 @@ def test_reader_iterates_once(tmp_path: Path) -> None:
         list(reader)
         with pytest.raises(RuntimeError, match="only once"):
             list(reader)
+
+
+def test_damaged_packets_mid_file_are_warned_with_their_times(tmp_path: Path) -> None:
+    whole = write_clip(tmp_path / "whole.mp4", _noisy(90), fps=30)
+    bad = corrupt(whole, tmp_path / "bad.mp4", at=0.5, size=len(whole.read_bytes()) // 20)
+    with open_video(bad) as reader, pytest.warns(FormcheckWarning, match="damaged") as rec:
+        times = [t for t, _ in reader]
+    assert reader.decode_errors > 0 and not reader.truncated
+    assert len(times) < 90 and times[-1] > 2.5  # frames after the damage still come
+    message = str(rec[0].message)
+    assert message.startswith("bad.mp4: ") and "\n" not in message
+    lo = min(reader.damaged_s)
+    assert 0.5 < lo < 2.5 and f"near {lo:.1f}" in message
+
+
+def test_a_whole_file_has_no_damage_warning(tmp_path: Path) -> None:
+    whole = write_clip(tmp_path / "whole.mp4", _noisy(30), fps=30)
+    with open_video(whole) as reader, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(reader)
+    assert reader.decode_errors == 0 and reader.damage_message == ""

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "corrupt",
     "pattern_frame",
     "real_frames",
     "rewrite_clip",
@@ -124,6 +125,18 @@ def truncate(source: Path, dest: Path, fraction: float = 0.5) -> Path:
     """Copy the first ``fraction`` of ``source``'s bytes to ``dest``."""
     data = source.read_bytes()
     dest.write_bytes(data[: int(len(data) * fraction)])
+    return dest
+
+
+def corrupt(source: Path, dest: Path, at: float = 0.5, size: int = 4000, seed: int = 0) -> Path:
+    """Copy ``source`` to ``dest`` with ``size`` random bytes written over the
+    middle of the file (from ``at`` of its length): damaged packets inside an
+    otherwise whole file."""
+    data = bytearray(source.read_bytes())
+    start = int(len(data) * at)
+    noise = np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
+    data[start : start + size] = noise[: len(data) - start]
+    dest.write_bytes(bytes(data))
     return dest
 
 

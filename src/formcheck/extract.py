@@ -73,7 +73,7 @@ from numpy.typing import NDArray
 from formcheck.errors import FormcheckError, FormcheckWarning, NoPersonFound
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.sequence import PoseSequence, SourceMeta
-from formcheck.video import VideoReader, frame_to_rgb, open_video
+from formcheck.video import VideoReader, damage_message, frame_to_rgb, open_video
 
 if TYPE_CHECKING:
     from formcheck.pose_backend import FramePose, PoseEstimator
@@ -220,6 +220,8 @@ class _ChunkResult:
     arrays: dict[str, NDArray[Any]]
     truncated: bool = False
     decoded_s: float = 0.0
+    untimed_errors: int = 0
+    damaged_s: tuple[float, ...] = ()
 
 
 def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
@@ -253,7 +255,9 @@ def _run_chunk(
                 shared.covered[index] = t - chunk.warm_from
         finally:
             estimator.close()
-        return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s)
+        damaged = reader.damaged_s
+        return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
+                            reader.decode_errors - len(damaged), tuple(damaged))  # fmt: skip
 
 
 _END = object()
@@ -431,7 +435,17 @@ def _assemble(reader: VideoReader, results: list[_ChunkResult]) -> PoseSequence:
         reader.truncated = True
         reader.decoded_s = float(arrays["t"][-1]) + step if len(arrays["t"]) else 0.0
         warnings.warn(reader.truncation_message, FormcheckWarning, stacklevel=3)
+    _warn_damage(reader.name, results)
     return PoseSequence(width=reader.width, height=reader.height, meta=meta, **arrays)
+
+
+def _warn_damage(name: str, results: list[_ChunkResult]) -> None:
+    """One warning for packets that could not be decoded; a packet in the
+    stretch both chunks decode (the second one's warm-up) counts once."""
+    times = sorted({round(t, 3) for r in results for t in r.damaged_s})
+    errors = len(times) + sum(r.untimed_errors for r in results)
+    if errors:
+        warnings.warn(damage_message(name, errors, times), FormcheckWarning, stacklevel=4)
 
 
 def _check_people(seq: PoseSequence, name: str) -> None:

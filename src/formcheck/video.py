@@ -46,7 +46,14 @@ from numpy.typing import NDArray
 
 from formcheck.errors import FormcheckWarning, VideoUnreadable
 
-__all__ = ["VideoInfo", "VideoReader", "frame_to_rgb", "open_video", "output_size"]
+__all__ = [
+    "VideoInfo",
+    "VideoReader",
+    "damage_message",
+    "frame_to_rgb",
+    "open_video",
+    "output_size",
+]
 
 _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -147,6 +154,7 @@ class VideoReader:
         self.truncated = False
         self.decoded_s = 0.0
         self.decode_errors = 0
+        self._damaged_pts: list[int] = []
         self.dropped_frames = 0
         self._read_error = False
         self._used = False
@@ -161,6 +169,7 @@ class VideoReader:
         except BaseException:
             self._container.close()
             raise
+        self._pts0 = self._pending[0].pts
         self.info = _info(self.path, self._container, self._stream, self._pending[0])
         self.frame_width, self.frame_height = output_size(
             self.info.width, self.info.height, max_side
@@ -214,6 +223,19 @@ class VideoReader:
             f"{self.decoded_s:.1f} s of {total}"
         )
 
+    @property
+    def damaged_s(self) -> list[float]:
+        """Times (s, on the frames' clock) of packets that could not be decoded."""
+        if not self._damaged_pts:
+            return []
+        base = float(self._stream.time_base or 1)
+        return sorted((p - (self._pts0 or 0)) * base for p in self._damaged_pts)
+
+    @property
+    def damage_message(self) -> str:
+        """One line on damaged packets inside the file ('' if none)."""
+        return damage_message(self.name, self.decode_errors, self.damaged_s)
+
     # -- frames ----------------------------------------------------------
     def __iter__(self) -> Iterator[tuple[float, NDArray[np.uint8]]]:
         return self.frames()
@@ -253,6 +275,8 @@ class VideoReader:
         self._finish(start_s if last_t is None else last_t + clock.step)
         if warn and self.truncated:
             warnings.warn(self.truncation_message, FormcheckWarning, stacklevel=2)
+        if warn and self.decode_errors:
+            warnings.warn(self.damage_message, FormcheckWarning, stacklevel=2)
 
     @property
     def frame_size(self) -> tuple[int, int]:
@@ -287,6 +311,8 @@ class VideoReader:
                     yield from stream.decode(packet)
                 except av.error.FFmpegError:
                     self.decode_errors += 1
+                    if packet.pts is not None:
+                        self._damaged_pts.append(int(packet.pts))
         except av.error.FFmpegError:
             self._read_error = True  # the demuxer's final flush packet was never sent
             try:
@@ -300,6 +326,19 @@ class VideoReader:
         slack = max(_TRUNCATION_SLACK_S, 3.0 / self.info.fps if self.info.fps > 0 else 0.0)
         short = bool(np.isfinite(declared)) and end_s < declared - slack
         self.truncated = short or (self._read_error and not np.isfinite(declared))
+
+
+def damage_message(name: str, errors: int, times_s: list[float]) -> str:
+    """``NAME: 3 damaged packets could not be decoded (near 7.5-8.8 s): ...`` or ''."""
+    if errors <= 0:
+        return ""
+    near = ""
+    if times_s:
+        lo, hi = min(times_s), max(times_s)
+        near = f" (near {lo:.1f} s)" if hi - lo < 0.05 else f" (near {lo:.1f}-{hi:.1f} s)"
+    noun = "packet" if errors == 1 else "packets"
+    return (f"{name}: {errors} damaged {noun} could not be decoded{near}; the frames there "
+            "are missing from the analysis")  # fmt: skip
 
 
 class _Clock:
