@@ -15,7 +15,7 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonFound
 from formcheck.report import Report
 from formcheck.sequence import PoseSequence
-from formcheck.session import Session
+from formcheck.session import Session, frames_with_person
 from formcheck.signals import masked_points
 
 __all__ = ["analyze", "replay", "build_report", "detect_exercise"]
@@ -56,7 +56,7 @@ def replay(
         progress(0.5)
     if session.calibration is not None and k < len(seq):
         feats = session.features(pts[k:])
-        session._run(seq.t[k:], feats)
+        session._run(seq.t[k:], feats, frames_with_person(pts[k:]))
     if progress is not None:
         progress(1.0)
     return session

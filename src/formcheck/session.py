@@ -35,7 +35,7 @@ from formcheck.reps import AWAY, REST, RepCounter, RepEvent
 from formcheck.signals import COL, FEATURES, frame_features, masked_points
 from formcheck.view import Calibration, SetupFinder
 
-__all__ = ["Session", "LiveState", "FEET_HIDDEN"]
+__all__ = ["Session", "LiveState", "FEET_HIDDEN", "frames_with_person"]
 
 _CUE_SHOW_S = 3.0
 FEET_HIDDEN = (
@@ -170,7 +170,8 @@ class Session:
         if self.calibration is None:
             self._setup_frame(float(t), image, pts)
         else:
-            self._run(np.array([float(t)]), self.features(pts[None]))
+            row = pts[None]
+            self._run(np.array([float(t)]), self.features(row), frames_with_person(row))
         return self._live_state(float(t), len(self.reps) > before)
 
     def finish(self) -> Report:
@@ -205,7 +206,7 @@ class Session:
         if self._first_t != self._first_t:
             self._first_t = t
         self._frames += 1
-        self._seen += int(np.isfinite(pix).any())
+        self._seen += frames_with_person(pix[None])
 
     def _lock(self, calib: Calibration) -> None:
         self.calibration = calib
@@ -225,11 +226,12 @@ class Session:
         self._hist.extend(np.asarray(self._pre_t), self.features(pts))
         self._pre_t, self._pre_pix = [], []
 
-    def _run(self, t: NDArray[np.float64], feats: NDArray[np.float64]) -> None:
-        """Counter + rep results over frames ``t`` (N,) with features (N, F)."""
+    def _run(self, t: NDArray[np.float64], feats: NDArray[np.float64], seen: int) -> None:
+        """Counter + rep results over frames ``t`` (N,) with features (N, F), of
+        which ``seen`` show the person (see :func:`frames_with_person`)."""
         assert self.plan is not None and self.counter is not None
         self._frames += len(t)
-        self._seen += int(np.isfinite(feats[:, COL["trunk_inclination"]]).sum())
+        self._seen += seen
         self._hist.extend(t, feats)
         x = self.plan.direction * (feats[:, COL[self.plan.primary]] - self.plan.baseline)
         for event in self.counter.feed(t, x):
@@ -445,6 +447,12 @@ class Session:
         return (duration if math.isfinite(duration) else 0.0), (
             self._seen / self._frames if self._frames else 0.0
         )
+
+
+def frames_with_person(pts: NDArray[np.float64]) -> int:
+    """How many frames of masked points (N, 33, C) show the person: any landmark
+    visible enough. The one definition of "detected" before and after set-up."""
+    return int(np.isfinite(pts).any(axis=(1, 2)).sum())
 
 
 def _features(
