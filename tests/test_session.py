@@ -128,3 +128,18 @@ def test_live_setup_messages_say_feet_hidden_after_lock() -> None:
         state = session.update(seq.t[i], image[i], seq.world[i], seq.width, seq.height)
     assert state.phase != "setup" and state.rep_count == 0
     assert any(m.startswith("Feet not visible at set-up") for m in state.setup_messages)
+
+
+def test_detection_share_means_the_same_before_and_after_set_up() -> None:
+    """A person whose shoulders leave the frame after set-up is still in view:
+    the share of frames with the person does not drop because the trunk angle
+    cannot be measured (it did, when "detected" meant two things)."""
+    from formcheck.landmarks import INDEX
+
+    seq = _sts_clip()
+    half = len(seq) // 2
+    for name in ("left_shoulder", "right_shoulder"):
+        seq.image[half:, INDEX[name], 3] = 0.0  # not visible
+    live = _live(seq, "sit_to_stand")[0].finish()
+    assert live.detection_rate == 1.0
+    assert analyze(seq, "sit_to_stand").detection_rate == 1.0

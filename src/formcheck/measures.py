@@ -111,7 +111,8 @@ def _angle_speed(t: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[
 def _level_index(rel: NDArray[np.float64], i_ext: int, rest: float, forward: bool) -> int:
     """Nearest index from the extreme, backwards (or forwards), where ``rel`` is back
     within ``_ONSET_SHARE`` of the excursion above ``rest``; the window edge if never."""
-    level = rest + _ONSET_SHARE * (rel[i_ext] - rest)
+    with np.errstate(invalid="ignore"):  # an unseen signal (inf - inf): no level, the edge
+        level = rest + _ONSET_SHARE * (rel[i_ext] - rest)
     if forward:
         hits = np.flatnonzero(rel[i_ext:] <= level)
         return i_ext + int(hits[0]) if len(hits) else len(rel) - 1
