@@ -241,6 +241,8 @@ def test_stop_and_go_bend_is_jerky_on_that_rep_only() -> None:
     report = analyze(build_sequence(t, trunk, np.maximum(trunk, 0) * 0.6, 0 * t), "trunk_flexion")
     codes = [{c.code for c in r.cues} for r in report.reps]
     assert report.rep_count == 2 and "jerky" not in codes[0] and "jerky" in codes[1]
+    smooth_rep, jerky_rep = (r.measurements for r in report.reps)
+    assert jerky_rep["sparc_out"] < smooth_rep["sparc_out"] - 0.3  # the stop-and-go bend
 
 
 @pytest.mark.parametrize(("yaw", "view"), [(0.0, "side"), (20.0, "side"), (45.0, "oblique"),

@@ -63,3 +63,17 @@ def test_one_euro_is_causal_and_skips_nan() -> None:
     assert f(0.2, float("nan")) == y1
     with pytest.raises(ValueError, match="cut-offs must be > 0"):
         OneEuro(0.0, 0.1)
+
+
+@pytest.mark.parametrize("shape", [(16,), (40,), (240, 11), (100, 1)])
+@pytest.mark.parametrize("order", [2, 4])
+def test_cached_filtfilt_is_scipys_to_the_bit(shape: tuple[int, ...], order: int) -> None:
+    from scipy.signal import filtfilt
+
+    from formcheck.cleaning import _butter, _filtfilt
+
+    x = np.random.default_rng(order).normal(size=shape).cumsum(axis=0)
+    coeffs = _butter(order, 0.4)
+    if shape[0] <= 3 * (order + 1):
+        pytest.skip("shorter than filtfilt's padding")
+    np.testing.assert_array_equal(_filtfilt(coeffs, x), filtfilt(coeffs[0], coeffs[1], x, axis=0))

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import butter, filtfilt
+from scipy.signal import butter, lfilter, lfilter_zi
 
 __all__ = ["mask_low_visibility", "interpolate_gaps", "zero_phase_lowpass", "OneEuro", "nan_runs"]
 
@@ -91,9 +91,23 @@ def zero_phase_lowpass(
 
 
 @lru_cache(maxsize=64)
-def _butter(order: int, wn: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _butter(order: int, wn: float) -> tuple[NDArray[np.float64], ...]:
+    """Butterworth ``b``, ``a`` and the step-response state ``zi`` (cached)."""
     b, a = butter(order, wn)
-    return b, a
+    return b, a, lfilter_zi(b, a)
+
+
+def _filtfilt(coeffs: tuple[NDArray[np.float64], ...], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``scipy.signal.filtfilt(b, a, x, axis=0)`` with its defaults (odd extension
+    of 3 x the taps, steady-state start), the same operations in the same order
+    so the numbers are identical, without recomputing ``zi`` for every window."""
+    b, a, zi = coeffs
+    edge = 3 * max(len(a), len(b))
+    ext = np.concatenate([2 * x[:1] - x[edge:0:-1], x, 2 * x[-1:] - x[-2 : -(edge + 2) : -1]])
+    state = zi.reshape((-1,) + (1,) * (x.ndim - 1))
+    y, _ = lfilter(b, a, ext, axis=0, zi=state * ext[:1])
+    y, _ = lfilter(b, a, y[::-1], axis=0, zi=state * y[-1:])
+    return y[::-1][edge:-edge]
 
 
 def _filter_run(
@@ -108,15 +122,15 @@ def _filter_run(
     nyquist = 0.5 / dt
     if cutoff_hz >= nyquist:
         return x
-    b, a = _butter(order, round(cutoff_hz / nyquist, 4))
+    coeffs = _butter(order, round(cutoff_hz / nyquist, 4))
     if np.abs(steps - dt).max() <= 1e-3 * dt:
-        return filtfilt(b, a, x, axis=0)
+        return _filtfilt(coeffs, x)
     grid = np.arange(t[0], t[-1] + dt * 0.5, dt)
     if len(grid) <= pad:
         return x
     if x.ndim == 1:
-        return np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, x)))
-    cols = [np.interp(t, grid, filtfilt(b, a, np.interp(grid, t, c))) for c in x.T]
+        return np.interp(t, grid, _filtfilt(coeffs, np.interp(grid, t, x)))
+    cols = [np.interp(t, grid, _filtfilt(coeffs, np.interp(grid, t, c))) for c in x.T]
     return np.stack(cols, axis=1)
 
 

@@ -13,7 +13,9 @@ zero-phase Butterworth low-pass applied, then:
 - peak angular velocity of the primary angle (deg/s);
 - smoothness: number of velocity peaks per phase (maxima of the angular speed
   higher and more prominent than 30 % of the rep's peak speed and 10 deg/s; 1 per phase is
-  perfectly smooth);
+  perfectly smooth; the "jerky" cue counts these), and the spectral arc length
+  (``sparc_out``, ``sparc_back``: :mod:`formcheck.smoothness`; -1.4 is one
+  smooth bell, lower is less smooth; NaN for a phase shorter than 8 frames);
 - exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
   wrist-thigh contact share during the rise, rise and descent speeds,
   left-right knee difference, frontal-plane lean.
@@ -29,6 +31,7 @@ from formcheck.config import Config
 from formcheck.exercises import Plan
 from formcheck.reps import RepEvent
 from formcheck.signals import COL
+from formcheck.smoothness import sparc
 
 __all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
 
@@ -332,6 +335,8 @@ def _common(
     m["peak_velocity_deg_s"] = peak
     m["velocity_peaks_out"] = float(velocity_peaks(speed[: i_in + 1], peak))
     m["velocity_peaks_back"] = float(velocity_peaks(speed[i_out:], peak))
+    m["sparc_out"] = sparc(t[: i_in + 1], speed[: i_in + 1])  # smoothness, -1.4 = one smooth bell
+    m["sparc_back"] = sparc(t[i_out:], speed[i_out:])
     knee, trunk = sm[:, COL["knee_flexion"]], sm[:, COL[plan.trunk]]
     knee_base = baseline.get("knee_flexion", float("nan"))
     m["knee_bend_deg"] = _max(knee) - (knee_base if knee_base == knee_base else 0.0)
