@@ -17,8 +17,8 @@ RH, RK, RS, RA = (INDEX[f"right_{j}"] for j in ("hip", "knee", "shoulder", "ankl
 
 
 def _posture(hip_deg: float, facing: int = 1, thigh_px: float = 100.0) -> np.ndarray:
-    """(1, 33, 2) pixels of a side view: trunk vertical, thigh flexed ``hip_deg``
-    forward (towards ``facing``), both sides on top of each other; others NaN."""
+    """(1, 33, 2) pixels of a side view: trunk vertical, thigh ``hip_deg`` forward
+    of vertical (towards ``facing``), both sides on top of each other; others NaN."""
     pix = np.full((1, 33, 2), np.nan)
     hip = np.array([300.0, 300.0])
     a = np.radians(hip_deg)
@@ -31,8 +31,8 @@ def _posture(hip_deg: float, facing: int = 1, thigh_px: float = 100.0) -> np.nda
 def _displace(pix: np.ndarray, along: float, anterior: float, facing: int) -> np.ndarray:
     """Move both hips by (along, anterior) thigh lengths in their thigh frame."""
     out = pix.copy()
-    for h, k, s in ((LH, LK, LS), (RH, RK, RS)):
-        u, n, length, _s = hip_offset_frame(pix, h, k, s, facing)
+    for h, k in ((LH, LK), (RH, RK)):
+        u, n, length, _s = hip_offset_frame(pix, h, k, facing)
         out[:, h] += length[:, None] * (along * u + anterior * n)
     return out
 
@@ -53,10 +53,10 @@ def test_a_constant_offset_is_removed_exactly(facing: int, hip_deg: float) -> No
 
 def test_the_anterior_normal_points_the_way_the_person_faces() -> None:
     standing = _posture(0.0, facing=1)
-    _u, n, _l, s = hip_offset_frame(standing, LH, LK, LS, 1)
+    _u, n, _l, s = hip_offset_frame(standing, LH, LK, 1)
     np.testing.assert_allclose(n[0], [1.0, 0.0], atol=1e-12)  # forward = +x
     seated = _posture(90.0, facing=-1)
-    _u, n, _l, s = hip_offset_frame(seated, LH, LK, LS, -1)
+    _u, n, _l, s = hip_offset_frame(seated, LH, LK, -1)
     np.testing.assert_allclose(n[0], [0.0, -1.0], atol=1e-12)  # a level thigh: up (y down)
     assert s[0] == pytest.approx(1.0)
 
@@ -87,7 +87,7 @@ def test_live_rows_equal_the_whole_clip() -> None:
     np.testing.assert_array_equal(whole, rows)
 
 
-def test_unseen_knee_keeps_the_landmark_and_unseen_shoulder_uses_standing() -> None:
+def test_unseen_knee_keeps_the_landmark_and_the_shoulder_is_not_needed() -> None:
     model = JointCentreModel(0.0, 0.2, 0.05, 0.3)
     pix = _posture(90.0)
     no_knee = pix.copy()
@@ -96,8 +96,20 @@ def test_unseen_knee_keeps_the_landmark_and_unseen_shoulder_uses_standing() -> N
     no_shoulder = pix.copy()
     no_shoulder[0, LS] = np.nan
     est = estimate_centres(no_shoulder, 1, model)[0, LH]
-    # standing offsets: along 0, anterior 0.05 * 100 px; the seated thigh's front is up (-y)
-    np.testing.assert_allclose(est, pix[0, LH] + np.array([0.0, 5.0]))
+    # seated offsets: along 0.2 * 100 px (towards the knee, +x), anterior 0.3 * 100 px
+    # (the front of a level thigh is up, -y): the centre is behind and below
+    np.testing.assert_allclose(est, pix[0, LH] - np.array([20.0, -30.0]))
+
+
+def test_a_standing_forward_bend_keeps_the_standing_offsets() -> None:
+    """What the offsets follow is the thigh, not the hip angle: bending the trunk
+    forward over straight legs is not sitting (hip flexion ~90 deg either way)."""
+    model = JointCentreModel(0.0, 0.2, 0.05, 0.3)
+    bend = _posture(0.0)
+    for s in (LS, RS):
+        bend[0, s] = bend[0, LH] + np.array([150.0, 0.0])  # trunk level, legs vertical
+    est = estimate_centres(bend, 1, model)[0, LH]
+    np.testing.assert_allclose(est, bend[0, LH] - np.array([5.0, 0.0]))  # standing: 0.05 back
 
 
 def test_the_estimate_makes_a_seated_hip_read_more_flexed() -> None:
@@ -169,3 +181,42 @@ def test_an_unseen_ankle_keeps_the_knee() -> None:
     model = JointCentreModel(0.0, 0.0, 0.0, 0.0, knee_anterior=0.02)
     pix = _posture(90.0)
     np.testing.assert_array_equal(estimate_centres(pix, 1, model), pix)
+
+
+def _displaced_clip(offsets: JointCentreModel):
+    """A built sit-to-stand whose hip landmarks sit ``offsets`` away from the
+    joint centres (the built figure's hips), with the truth object a rendered
+    clip would carry: (truth, PoseSequence)."""
+    from builders import build_sequence, sit_to_stand_curves, uniform_times
+
+    fps = 30.0
+    t = uniform_times(8.0, fps)
+    trunk, hip, knee = sit_to_stand_curves(t, [(1.0, 2.0, 3.5, 4.5), (5.0, 5.8, 6.5, 7.5)])
+    seq = build_sequence(t, trunk, hip, knee, facing=1, near="left")
+    pix = seq.pixels()
+    centres = {name: pix[:, INDEX[name]].tolist() for name in ("left_hip", "left_knee")}
+    for h, k in ((LH, LK), (RH, RK)):
+        u, n, length, s = hip_offset_frame(pix, h, k, 1)
+        along = offsets.along_standing + s * (offsets.along_seated - offsets.along_standing)
+        ant = offsets.anterior_standing + s * (offsets.anterior_seated - offsets.anterior_standing)
+        pix[:, h] += length[:, None] * (along[:, None] * u + ant[:, None] * n)
+    seq.image[..., 0] = pix[..., 0] / seq.width
+    seq.image[..., 1] = pix[..., 1] / seq.height
+    truth = {"side": "left", "fps": fps, "frames": len(t), "joints_px": centres,
+             "angles": {"image": {"trunk_inclination": trunk.tolist(),
+                                  "hip_flexion": hip.tolist(), "knee_flexion": knee.tolist()}}}
+    return truth, seq
+
+
+def test_calibration_recovers_offsets_and_removes_the_angle_error() -> None:
+    from formcheck.synth.calibrate import angle_cost, fit_centres, point_fit
+
+    true = JointCentreModel(-0.03, 0.12, 0.06, 0.09)
+    clips = [_displaced_clip(true)]
+    assert angle_cost(None, clips) > 3.0  # the displaced landmarks read the angles wrong
+    start = point_fit(clips)
+    # measured in the displaced landmark's own frame, which the offset tilts: near, not equal
+    assert start.anterior_standing == pytest.approx(0.06, abs=0.01)
+    assert start.anterior_seated == pytest.approx(0.09, abs=0.035)
+    fitted = fit_centres(clips)
+    assert angle_cost(fitted, clips) <= angle_cost(start, clips) < 0.3

@@ -227,15 +227,18 @@ def compute_angles(
     Keys are ``JOINTS``. ``source="image"`` uses pixel coordinates, ``"world"``
     MediaPipe's metric landmarks. ``forward`` defaults to the direction found
     from the whole clip. Image angles use the hip and knee joint centres
-    estimated by ``centres`` (default: the configuration's defaults, as the
-    analysis does in a side view; None: MediaPipe's landmarks as they are).
+    estimated by ``centres``: by default the built-in defaults of
+    :class:`~formcheck.config.AnglesConfig` (not a loaded configuration file),
+    which fit a side view only (the analysis itself skips them in other views:
+    pass ``centres=None`` there); None uses MediaPipe's landmarks as they are.
 
     Measured on the synthetic side-view samples (real MediaPipe, mean absolute
-    error against the truth), image angles through the estimated centres win
-    for every joint: trunk 1.3-2.7 deg vs 2.4-4.7 from world, hip 1.1-4.4 vs
-    2.1-14.1, knee 1.2-4.7 vs 3.0-14.8. In the oblique sample the world trunk
-    wins (4.6 vs 6.8 deg), so the analysis uses the world trunk angle outside
-    a side view.
+    error against the truth), image angles through the estimated centres beat
+    the world landmarks on 26 of 27 clip-angle pairs: trunk 0.4-1.6 deg vs
+    2.4-4.7, hip 1.3-5.0 vs 2.1-14.1 (world wins only on back_extension_side,
+    2.1 vs 2.3), knee 1.3-4.4 vs 3.0-14.8. In the oblique sample the world
+    trunk wins (4.6 vs 6.8 deg), so the analysis uses the world trunk angle
+    outside a side view.
     """
     from formcheck.sequence import PoseSequence
 

@@ -53,16 +53,17 @@ class AnglesConfig:
     ``joint_centres = "estimated"`` moves MediaPipe's hip and knee landmarks
     to the estimated joint centres in a side view: the hip by the offsets
     below (thigh lengths, in the thigh's frame; standing and seated values,
-    interpolated by hip flexion), the knee back by ``knee_anterior`` shank
-    lengths. ``"landmark"`` uses the landmarks as they are.
+    interpolated by the thigh's forward inclination), the knee back by
+    ``knee_anterior`` shank lengths. ``"landmark"`` uses the landmarks as
+    they are.
     """
 
     joint_centres: str = "estimated"
-    hip_along_standing: float = -0.035
-    hip_along_seated: float = 0.13
-    hip_anterior_standing: float = 0.051
-    hip_anterior_seated: float = 0.074
-    knee_anterior: float = 0.015
+    hip_along_standing: float = -0.039
+    hip_along_seated: float = 0.138
+    hip_anterior_standing: float = 0.072
+    hip_anterior_seated: float = 0.105
+    knee_anterior: float = 0.039
 
     def centre_model(self) -> JointCentreModel | None:
         """The offsets as a model, or None for the raw landmarks."""

@@ -5,8 +5,8 @@ trained on hips labelled by eye on the body's outline, and land centimetres
 from the anatomical centre (Needham et al. 2021, Sci Rep 11:20673: 30-50 mm
 systematic differences at the hip for 2D detectors against marker-based joint
 centres). On formcheck's rendered bodies the landmark sits in front of the
-joint centre along the thigh's anterior face, by 2-13 % of a thigh length,
-and slides towards the knee as the hip flexes. Angles through the raw
+joint centre along the thigh's anterior face, by 1-13 % of a thigh length,
+and slides towards the knee as the thigh comes up. Angles through the raw
 landmark read the hip 3-12 deg less flexed and the trunk 2-7 deg further
 back than the joint centres do.
 
@@ -16,15 +16,18 @@ in the thigh's own frame, so it turns with the thigh::
     hip centre = hip - L * (along(s) * u + anterior(s) * n)
 
 with ``u`` the unit vector hip -> knee, ``n`` its normal towards the front
-of the body, ``L`` the hip-knee distance (pixels) and ``s`` the landmark hip
-flexion scaled to 0 (standing) .. 1 (90 deg, seated), clipped; ``along`` and
+of the body, ``L`` the hip-knee distance (pixels) and ``s`` the thigh's
+forward inclination scaled to 0 (vertical: standing, or bending forward
+over straight legs) .. 1 (level: seated), clipped; ``along`` and
 ``anterior`` interpolate linearly between their standing and seated values.
-The knee landmark sits slightly in front of the knee's centre; it moves back
-along the shank's anterior normal by ``knee_anterior`` shank lengths (an
-offset along the shank was tried and made the calibration errors worse).
-The defaults were fitted by ``formcheck synth calibrate`` on rendered bodies
-that the sample clips do not use; the sample gate then measures the estimate
-on the samples' own bodies.
+(Interpolating by hip flexion instead treated a standing forward bend as
+seated and read trunk-flexion range of motion 2-7 deg too large.) The knee
+landmark sits slightly in front of the knee's centre; it moves back along
+the shank's anterior normal by ``knee_anterior`` shank lengths (an offset
+along the shank, or one varying with knee flexion, did no better on the
+calibration clips). The defaults were fitted by ``formcheck synth
+calibrate`` on rendered bodies that the sample clips do not use; the sample
+gate then measures the estimate on the samples' own bodies.
 """
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ Index = int | NDArray[np.intp]
 
 
 def _pairs(index: Mapping[str, int]) -> tuple[NDArray[np.intp], ...]:
-    """(left, right) landmark positions of hips, knees, shoulders and ankles."""
+    """(left, right) landmark positions of hips, knees and ankles."""
     return tuple(
         np.array([index[f"left_{joint}"], index[f"right_{joint}"]], dtype=np.intp)
-        for joint in ("hip", "knee", "shoulder", "ankle")
+        for joint in ("hip", "knee", "ankle")
     )
 
 
@@ -67,36 +70,34 @@ class JointCentreModel:
 
 
 def hip_offset_frame(
-    pix: NDArray[np.float64], hip: Index, knee: Index, shoulder: Index, facing: int
+    pix: NDArray[np.float64], hip: Index, knee: Index, facing: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """The thigh frame from landmark pixels (T, 33, 2), y down.
 
     With landmark indices (ints) returns ``u`` (T, 2) unit hip -> knee, ``n``
     (T, 2) its anterior normal (``facing`` +1: the person faces image right),
-    ``length`` (T,) hip-knee distance in pixels, and ``s`` (T,) landmark hip
-    flexion / 90 deg clipped to 0..1 (NaN where a landmark is missing). With
-    index arrays (S,) every result gains a side axis after T.
+    ``length`` (T,) hip-knee distance in pixels, and ``s`` (T,) the thigh's
+    forward inclination from straight down / 90 deg, clipped to 0..1 (0 thigh
+    vertical or behind, 1 level; NaN where a landmark is missing). With index
+    arrays (S,) every result gains a side axis after T.
     """
-    ux, uy, length, s = _thigh(pix, hip, knee, shoulder, facing)
+    ux, uy, length, s = _thigh(pix, hip, knee, facing)
     u = np.stack([ux, uy], axis=-1)
     return u, np.stack([uy * facing, -ux * facing], axis=-1), length, s
 
 
 def _thigh(
-    pix: NDArray[np.float64], hip: Index, knee: Index, shoulder: Index, facing: int
+    pix: NDArray[np.float64], hip: Index, knee: Index, facing: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Components ``ux``, ``uy`` of the unit thigh, its ``length`` and ``s``
     (see :func:`hip_offset_frame`), each (T,) or (T, S): x and y kept apart so
     every step runs on contiguous arrays."""
-    hx, hy = pix[:, hip, 0], pix[:, hip, 1]
-    tx, ty = pix[:, knee, 0] - hx, pix[:, knee, 1] - hy
+    tx = pix[:, knee, 0] - pix[:, hip, 0]
+    ty = pix[:, knee, 1] - pix[:, hip, 1]
     length = np.hypot(tx, ty)
     ux, uy = tx / length, ty / length
-    bx, by = pix[:, shoulder, 0] - hx, pix[:, shoulder, 1] - hy
-    cross = bx * uy - by * ux
-    straight = np.arctan2(np.abs(cross), bx * ux + by * uy)
-    flexion = (np.pi - straight) * np.sign(cross * facing)  # signed as formcheck.angles does
-    return ux, uy, length, np.clip(flexion * (2.0 / np.pi), 0.0, 1.0)
+    forward = np.arctan2(ux * facing, uy)  # from straight down (+y), towards the front
+    return ux, uy, length, np.clip(forward * (2.0 / np.pi), 0.0, 1.0)
 
 
 def shank_frame(
@@ -127,20 +128,18 @@ def estimate_centres(
     """(T, N, 2) pixels with both hips and knees moved to the estimated joint centres.
 
     ``pix`` (T, N, 2) landmark pixels (y down, NaN where missing): the 33
-    landmarks, or any subset holding shoulders, hips, knees and ankles with
+    landmarks, or any subset holding hips, knees and ankles with
     ``index`` mapping their names to axis 1; ``facing`` +1 if the person faces
     image right, -1 if left. Both offsets are measured on the landmarks as
     given. Where the knee is unseen the hip landmark stays as it is (the trunk
-    angle still needs it), where the ankle is unseen the knee does; where the
-    shoulder is unseen the standing hip offset is used. Per frame, no state:
-    the live path (T = 1) and the offline path give the same points.
+    angle still needs it), where the ankle is unseen the knee does. Per frame,
+    no state: the live path (T = 1) and the offline path give the same points.
     """
-    hips, knees, shoulders, ankles = _pairs(index)
+    hips, knees, ankles = _pairs(index)
     src = np.asarray(pix, dtype=np.float64)
     out = src.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        ux, uy, length, s = _thigh(src, hips, knees, shoulders, facing)
-        s[np.isnan(s)] = 0.0  # shoulder unseen: the standing offset
+        ux, uy, length, s = _thigh(src, hips, knees, facing)
         along = (model.along_standing + s * (model.along_seated - model.along_standing)) * length
         ant = (model.anterior_standing + s * (model.anterior_seated - model.anterior_standing))
         ant *= length * facing

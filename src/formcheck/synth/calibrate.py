@@ -6,8 +6,10 @@ the sample set uses) into ``DIR`` where missing, runs MediaPipe on each clip,
 measures where the hip landmark sits against the body's hip joint centre in
 the thigh's frame (:func:`hip_residuals`) and the knee landmark against the
 knee's centre across the shank (:func:`knee_residuals`), and fits the offsets
-of :class:`~formcheck.joint_centres.JointCentreModel` by least squares with
-every clip weighted equally (:func:`fit_centres`). The fitted values are the
+of :class:`~formcheck.joint_centres.JointCentreModel`: first by least
+squares on those residuals, every clip weighted equally (:func:`point_fit`),
+then refined to the offsets that minimise the clips' mean angle errors
+(:func:`fit_centres`). The fitted values are the
 defaults of ``[angles]`` in ``default_config.toml``; the sample gate then
 tests them on the samples' own bodies.
 """
@@ -31,6 +33,8 @@ __all__ = [
     "hip_residuals",
     "knee_residuals",
     "fit_hip_offsets",
+    "point_fit",
+    "angle_cost",
     "fit_centres",
     "run_calibration",
 ]
@@ -60,7 +64,8 @@ def hip_residuals(truth: dict[str, Any], seq: Any) -> Residuals:
     """Where the camera-side hip landmark sits against the true hip joint centre.
 
     ``truth`` a clip's truth object, ``seq`` its measured ``PoseSequence``.
-    Returns (T,) arrays: ``s`` (landmark hip flexion / 90 deg, 0..1), and the
+    Returns (T,) arrays: ``s`` (the thigh's forward inclination / 90 deg,
+    0..1, as :func:`~formcheck.joint_centres.hip_offset_frame`), and the
     landmark minus the joint centre along the thigh (towards the knee) and
     along its anterior normal, both in thigh lengths; NaN where not measured.
     """
@@ -69,8 +74,8 @@ def hip_residuals(truth: dict[str, Any], seq: Any) -> Residuals:
     side = truth["side"]
     pix = seq.pixels()
     centre = np.asarray(truth["joints_px"][f"{side}_hip"], dtype=np.float64)[_frames(truth, seq)]
-    hip, knee, shoulder = (INDEX[f"{side}_{j}"] for j in ("hip", "knee", "shoulder"))
-    u, n, length, s = hip_offset_frame(pix, hip, knee, shoulder, facing_sign(pix))
+    hip, knee = INDEX[f"{side}_hip"], INDEX[f"{side}_knee"]
+    u, n, length, s = hip_offset_frame(pix, hip, knee, facing_sign(pix))
     r = pix[:, hip] - centre
     return s, np.einsum("td,td->t", r, u) / length, np.einsum("td,td->t", r, n) / length
 
@@ -105,7 +110,7 @@ def fit_hip_offsets(residuals: Iterable[Residuals]) -> tuple[float, float, float
         ant.append(b[ok])
         weight.append(np.full(int(ok.sum()), 1.0 / np.sqrt(ok.sum())))
     if not rows:
-        raise ValueError("no frame with a measured hip, knee and shoulder to fit")
+        raise ValueError("no frame with a measured hip and knee to fit")
     w = np.concatenate(weight)[:, None]
     design = np.concatenate(rows) * w
     fa = np.linalg.lstsq(design, np.concatenate(along) * w[:, 0], rcond=None)[0]
@@ -114,15 +119,45 @@ def fit_hip_offsets(residuals: Iterable[Residuals]) -> tuple[float, float, float
     return a0, a1, b0, b1
 
 
-def fit_centres(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel:
-    """The model fitted on ``(truth, PoseSequence)`` pairs: hip offsets by
-    :func:`fit_hip_offsets`, the knee offset as the mean of the clips' mean
+def point_fit(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel:
+    """Offsets that best move the landmarks onto the joint centres: hip offsets
+    by :func:`fit_hip_offsets`, the knee offset as the mean of the clips' mean
     knee residuals (every clip weighs the same), rounded to 0.001."""
     pairs = list(clips)
     hips = fit_hip_offsets(hip_residuals(truth, seq) for truth, seq in pairs)
     knees = [np.nanmean(r) for r in (knee_residuals(t, q) for t, q in pairs) if np.isfinite(r).any()]
     knee = round(float(np.mean(knees)), 3) if knees else 0.0
     return JointCentreModel(*hips, knee_anterior=knee)
+
+
+def angle_cost(model: JointCentreModel | None, clips: list[tuple[dict[str, Any], Any]]) -> float:
+    """Mean over clips of the summed mean absolute trunk, hip and knee errors (deg)."""
+    from formcheck.angles import compute_angles
+    from formcheck.synth.gate import angle_errors
+
+    total = 0.0
+    for truth, seq in clips:
+        errors = angle_errors(compute_angles(seq, truth["side"], centres=model), seq.t, truth)
+        total += sum(float(e.mean()) for e in errors.values() if e.size)
+    return total / len(clips)
+
+
+def fit_centres(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel:
+    """The model for ``(truth, PoseSequence)`` pairs: :func:`point_fit`, then
+    refined (Nelder-Mead) to the offsets that minimise :func:`angle_cost`, the
+    angle errors a physio reads (moving each point closest to its centre is not
+    quite the same: the knee angle depends on where the hip and knee sit
+    relative to each other). Rounded to 0.001."""
+    from scipy.optimize import minimize
+
+    pairs = list(clips)
+    start = point_fit(pairs)
+    keys = ("along_standing", "along_seated", "anterior_standing", "anterior_seated",
+            "knee_anterior")  # fmt: skip
+    x0 = np.array([getattr(start, k) for k in keys])
+    best = minimize(lambda x: angle_cost(JointCentreModel(*x), pairs), x0, method="Nelder-Mead",
+                    options={"xatol": 1e-4, "fatol": 1e-4, "maxfev": 4000})  # fmt: skip
+    return JointCentreModel(*(round(float(v), 3) for v in best.x))
 
 
 def _clip_errors(truth: dict[str, Any], seq: Any, model: JointCentreModel | None) -> str:
@@ -157,8 +192,12 @@ def run_calibration(
         if not poses.exists():
             seq.save(poses)
         clips.append((spec.name, json.loads(truth_path.read_text()), seq))
-    model = fit_centres((truth, seq) for _n, truth, seq in clips)
+    pairs = [(truth, seq) for _n, truth, seq in clips]
+    model = fit_centres(pairs)
     for name, truth, seq in clips:
         say(f"{name}: landmark {_clip_errors(truth, seq, None)} | "
             f"estimate {_clip_errors(truth, seq, model)}")  # fmt: skip
+    say(f"angle cost (deg, trunk + hip + knee): landmarks {angle_cost(None, pairs):.2f}, "
+        f"point fit {angle_cost(point_fit(pairs), pairs):.2f}, "
+        f"estimate {angle_cost(model, pairs):.2f}")  # fmt: skip
     return model

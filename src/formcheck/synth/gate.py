@@ -53,13 +53,11 @@ def measured_angles(seq: Any, side: str, view: str = "side") -> dict[str, NDArra
     return compute_angles(seq, side, source="image", centres=centres)  # type: ignore[arg-type]
 
 
-def angle_figures(
+def angle_errors(
     measured: dict[str, NDArray[np.float64]], t: NDArray[np.float64], truth: dict[str, Any]
-) -> dict[str, dict[str, float]]:
-    """Mean and max absolute error (deg) of each angle over frames where it was measured.
-
-    ``measured`` name -> (T,) at times ``t`` (T,) seconds; truth frame i is at i / fps.
-    """
+) -> dict[str, NDArray[np.float64]]:
+    """Absolute error (deg) of each angle on the frames where it was measured
+    (trunk and hip signed against the truth, the knee as a magnitude)."""
     idx = np.rint(np.asarray(t) * truth["fps"]).astype(int)
     ok = (idx >= 0) & (idx < truth["frames"])
     out = {}
@@ -69,7 +67,19 @@ def angle_figures(
         if name not in _SIGNED:
             true = np.abs(true)
         err = np.abs(got - true)
-        err = err[np.isfinite(err)]
+        out[name] = err[np.isfinite(err)]
+    return out
+
+
+def angle_figures(
+    measured: dict[str, NDArray[np.float64]], t: NDArray[np.float64], truth: dict[str, Any]
+) -> dict[str, dict[str, float]]:
+    """Mean and max absolute error (deg) of each angle over frames where it was measured.
+
+    ``measured`` name -> (T,) at times ``t`` (T,) seconds; truth frame i is at i / fps.
+    """
+    out = {}
+    for name, err in angle_errors(measured, t, truth).items():
         out[name] = {
             "mean": round(float(err.mean()), 2) if err.size else float("nan"),
             "max": round(float(err.max()), 2) if err.size else float("nan"),
