@@ -70,6 +70,35 @@ def test_angle_label_sits_next_to_its_joint() -> None:
     assert np.median(xs) > 0.3 * W
 
 
+def test_measured_points_are_drawn_and_carry_the_label() -> None:
+    """The lines an angle was measured through (estimated joint centres) are drawn
+    in the angle colour, the label at their vertex, even away from the landmarks."""
+    gold = (255, 230, 0)
+    knee = Overlay(angle_deg=90.0, angle_label="knee", angle_at=INDEX["left_knee"],
+                   angle_points=((0.2, 0.5), (0.5, 0.5), (0.5, 0.9)))  # fmt: skip
+    out = PoseAnnotator(angle_colour=gold).annotate(_blank(), None, knee)
+    is_gold = (out == np.array(gold, np.uint8)).all(axis=2)
+    assert is_gold[H // 2, int(0.35 * W)] and is_gold[int(0.7 * H), W // 2]  # both segments
+    assert out[H // 2 - 20 : H // 2 + 20, W // 2 + 5 :].any()  # label right of the vertex
+
+
+def test_a_vertical_angle_gets_a_plumb_line_from_its_first_point() -> None:
+    trunk = Overlay(angle_deg=30.0, angle_label="trunk", angle_vertical=True,
+                    angle_points=((0.3, 0.7), (0.45, 0.45)))  # fmt: skip
+    out = PoseAnnotator(angle_colour=(255, 230, 0)).annotate(_blank(), None, trunk)
+    column = out[: int(0.7 * H) - 10, int(0.3 * W)]
+    assert column.any(axis=1).sum() > 0.2 * H  # the vertical line above the hip
+
+
+def test_missing_measured_points_fall_back_to_the_landmark() -> None:
+    lm = _pose_with_bone("left_hip", "left_knee", (0.2, 0.8), (0.3, 0.8))
+    ov = Overlay(angle_deg=92.0, angle_at=INDEX["left_knee"], angle_label="knee",
+                 angle_points=((0.2, 0.5), (float("nan"), 0.5)))  # fmt: skip
+    out = PoseAnnotator(bone_colour=(0, 0, 0), joint_colour=(0, 0, 0)).annotate(_blank(), lm, ov)
+    ys, _xs = np.nonzero(out.any(axis=2))
+    assert abs(np.median(ys) - 0.8 * H) < 30
+
+
 def test_bad_inputs_raise_value_error() -> None:
     with pytest.raises(ValueError, match="uint8"):
         PoseAnnotator().annotate(np.zeros((H, W, 3), np.float32))

@@ -143,3 +143,32 @@ def test_detection_share_means_the_same_before_and_after_set_up() -> None:
     live = _live(seq, "sit_to_stand")[0].finish()
     assert live.detection_rate == 1.0
     assert analyze(seq, "sit_to_stand").detection_rate == 1.0
+
+
+def test_live_points_are_the_measured_ones_and_match_offline() -> None:
+    """Each live frame carries the points its angles were measured through: the
+    estimated hip in a side view (not the landmark), the same as the offline overlay."""
+    from builders import JOINT_CENTRES
+    from formcheck.landmarks import INDEX
+    from formcheck.ui.reporting import frame_overlays
+
+    seq = _sts_clip()
+    session, states = _live(seq, "sit_to_stand")
+    later = [s for s in states if s.points]
+    assert len(later) > 0.8 * len(states)
+    last = states[-1].points
+    assert set(last) == {"shoulder", "hip", "knee", "ankle"}
+    side = states[-1].side
+    landmark_hip = seq.image[-1, INDEX[f"{side}_hip"], :2]
+    assert np.abs(np.array(last["hip"]) - landmark_hip).max() > 1e-3  # moved to the centre
+    raw_session, raw_states = _live_with(seq, "sit_to_stand", JOINT_CENTRES)
+    np.testing.assert_allclose(raw_states[-1].points["hip"], landmark_hip, atol=1e-6)
+    offline = frame_overlays(seq, session.finish())[-1].angle_points
+    np.testing.assert_allclose(offline, [last["hip"], last["knee"], last["ankle"]], atol=1e-9)
+
+
+def _live_with(seq: PoseSequence, exercise: str, config) -> tuple[Session, list]:
+    session = Session(exercise, config=config)
+    states = [session.update(seq.t[i], seq.image[i], seq.world[i], seq.width, seq.height)
+              for i in range(len(seq))]  # fmt: skip
+    return session, states

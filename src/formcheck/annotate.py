@@ -43,6 +43,11 @@ class Overlay:
     ``angle_deg`` is drawn next to landmark ``angle_at`` (a landmark index)
     labelled ``angle_label``; ``score`` is 0..100 (the last finished rep);
     ``timer_s`` is seconds shown as a clock (for timed tests).
+    ``angle_points``: the points the angle was measured through, x and y
+    normalised (0..1), drawn as lines in the angle colour (they may differ
+    from the landmarks: estimated joint centres); the label then sits at the
+    vertex, the first point when ``angle_vertical`` (an angle against the
+    vertical, drawn as a plumb line from it), else the second.
     """
 
     reps: int | None = None
@@ -54,6 +59,8 @@ class Overlay:
     angle_deg: float | None = None
     angle_at: int | None = None
     angle_label: str = ""
+    angle_points: tuple[tuple[float, float], ...] = ()
+    angle_vertical: bool = False
 
 
 class PoseAnnotator:
@@ -141,13 +148,36 @@ class PoseAnnotator:
         if ov.angle_deg is None or not np.isfinite(ov.angle_deg):
             return
         text = f"{ov.angle_label} {ov.angle_deg:.0f} deg".strip()
-        anchor = None
+        anchor = self._draw_measured(out, ov, unit)
+        if anchor is not None:
+            _label(out, text, anchor, 0.8 * unit, self.angle_colour, _BLACK)
+            return
         if xy is not None and ov.angle_at is not None and np.isfinite(xy[ov.angle_at]).all():
             anchor = (int(xy[ov.angle_at][0] + 12 * unit), int(xy[ov.angle_at][1]))
             cv2.circle(out, anchor[:2], max(4, round(9 * unit)), self.angle_colour, 2, cv2.LINE_AA)
         if anchor is None:
             return
         _label(out, text, anchor, 0.8 * unit, self.angle_colour, _BLACK)
+
+    def _draw_measured(
+        self, out: NDArray[np.uint8], ov: Overlay, unit: float
+    ) -> tuple[int, int] | None:
+        """Lines through ``ov.angle_points``; returns the label anchor, or None
+        when there are fewer than two finite points."""
+        pts = np.asarray(ov.angle_points, dtype=np.float64).reshape(-1, 2)
+        if len(pts) < 2 or not np.isfinite(pts).all():
+            return None
+        px = pts * np.array([out.shape[1], out.shape[0]], dtype=np.float64)
+        if ov.angle_vertical:
+            reach = float(np.linalg.norm(px[1] - px[0]))
+            px = np.array([[px[0][0], px[0][1] - reach], px[0], px[1]])
+        width = max(1, round(2 * unit))
+        line = np.round(px).astype(np.int32)
+        cv2.polylines(out, [line], False, self.angle_colour, width, cv2.LINE_AA)
+        for x, y in line:
+            cv2.circle(out, (int(x), int(y)), max(3, round(5 * unit)), self.angle_colour, -1, cv2.LINE_AA)
+        vertex = line[1]
+        return int(vertex[0] + 12 * unit), int(vertex[1])
 
     def _draw_hud(self, out: NDArray[np.uint8], ov: Overlay, unit: float) -> None:
         lines: list[str] = []

@@ -32,7 +32,14 @@ from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
 from formcheck.reps import AWAY, REST, RepCounter, RepEvent
-from formcheck.signals import COL, FEATURES, frame_features, masked_points
+from formcheck.signals import (
+    COL,
+    FEATURES,
+    MEASURED_JOINTS,
+    frame_features,
+    masked_points,
+    measured_points,
+)
 from formcheck.view import Calibration, SetupFinder
 
 __all__ = ["Session", "LiveState", "FEET_HIDDEN", "frames_with_person"]
@@ -62,7 +69,10 @@ class LiveState:
       camera", "Step back so your feet are in view", "Hold still for a moment");
     - ``last_rep``: the :class:`RepResult` completed at this frame, else None;
     - ``view`` ("side" | "oblique" | "frontal" | "unknown"), ``side`` used;
-    - ``test_elapsed_s`` / ``test_remaining_s``: for a clinical test (from rise onset).
+    - ``test_elapsed_s`` / ``test_remaining_s``: for a clinical test (from rise onset);
+    - ``points``: this frame's shoulder, hip, knee and ankle on the side used, as
+      the angles measure them (estimated joint centres in side view), x and y
+      normalised to the frame (0..1); empty during set-up or without a person.
     """
 
     t: float
@@ -79,6 +89,7 @@ class LiveState:
     test_elapsed_s: float | None = None
     test_remaining_s: float | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 class _History:
@@ -144,6 +155,7 @@ class Session:
         self._last_t = -math.inf
         self._frames = 0
         self._seen = 0
+        self._points: dict[str, tuple[float, float]] = {}
 
     # -- live ---------------------------------------------------------------------------
     def update(
@@ -172,7 +184,19 @@ class Session:
         else:
             row = pts[None]
             self._run(np.array([float(t)]), self.features(row), frames_with_person(row))
+            self._points = self._measured(pts[:, :2], width, height)
         return self._live_state(float(t), len(self.reps) > before)
+
+    def _measured(
+        self, pix: NDArray[np.float64], width: int, height: int
+    ) -> dict[str, tuple[float, float]]:
+        """Normalised measured points of one frame's pixels (33, 2) (see ``LiveState``)."""
+        assert self.calibration is not None
+        c = self.calibration
+        centres = self.config.angles.centre_model() if c.view == "side" else None
+        xy = measured_points(pix[None], c.side, c.facing, centres)[0] / np.array([width, height])
+        return {j: (float(x), float(y)) for j, (x, y) in zip(MEASURED_JOINTS, xy, strict=True)
+                if np.isfinite(x) and np.isfinite(y)}  # fmt: skip
 
     def finish(self) -> Report:
         """The report of everything fed so far (a rep back at rest but not yet
@@ -311,6 +335,7 @@ class Session:
             calib.side,
             elapsed,
             remaining,
+            points=dict(self._points),
         )
 
     def _phase(self) -> str:

@@ -20,7 +20,16 @@ from formcheck.angles import Side, angles, specs_for
 from formcheck.joint_centres import JointCentreModel, estimate_centres
 from formcheck.landmarks import INDEX
 
-__all__ = ["FEATURES", "COL", "masked_pixels", "masked_points", "frame_features", "other_side"]
+__all__ = [
+    "FEATURES",
+    "COL",
+    "MEASURED_JOINTS",
+    "masked_pixels",
+    "masked_points",
+    "frame_features",
+    "measured_points",
+    "other_side",
+]
 
 FEATURES: Final[tuple[str, ...]] = (
     "trunk_inclination",
@@ -90,6 +99,21 @@ def _segment_distance(
     s = np.clip(np.einsum("twd,td->tw", ap, ab) / length2[:, None], 0.0, 1.0)
     closest = a[:, None, :] + s[..., None] * ab[:, None, :]
     return np.linalg.norm(p - closest, axis=-1) / np.sqrt(length2)[:, None]
+
+
+MEASURED_JOINTS: Final = ("shoulder", "hip", "knee", "ankle")
+
+
+def measured_points(
+    pix: NDArray[np.float64], side: Side, facing: int, centres: JointCentreModel | None
+) -> NDArray[np.float64]:
+    """(T, 4, 2) pixels of ``side``'s ``MEASURED_JOINTS`` as the joint angles use
+    them (the estimated hip and knee centres with ``centres``), from landmark
+    pixels (T, 33, 2); for drawing what was measured."""
+    joint_pix = pix[:, _JOINT_LANDMARKS]
+    if centres is not None:
+        joint_pix = estimate_centres(joint_pix, facing, centres, _JOINT_INDEX)
+    return joint_pix[:, [_JOINT_INDEX[f"{side}_{j}"] for j in MEASURED_JOINTS]]
 
 
 def frame_features(

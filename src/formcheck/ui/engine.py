@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from formcheck.annotate import Overlay, PoseAnnotator
 from formcheck.landmarks import INDEX
 from formcheck.pose_backend import FramePose, PoseEstimator
-from formcheck.ui.reporting import ANGLE_JOINT, display_angle
+from formcheck.ui.reporting import ANGLE_JOINT, angle_points, display_angle
 
 __all__ = ["LiveEngine", "LiveUpdate", "StreamingSession", "make_engine", "state_to_update"]
 
@@ -273,6 +273,8 @@ def state_to_update(
         cue=cue, cue_level=level if level in ("good", "warn", "bad", "info") else "warn",
         score=float(last.score) if last is not None else None, timer_s=timer,
         angle_deg=angle, angle_at=joint, angle_label=angle_name.split("_")[0],
+        angle_points=angle_points(getattr(state, "points", {}) or {}, angle_name),
+        angle_vertical=angle_name == "trunk_inclination",
     )  # fmt: skip
     return LiveUpdate(
         t=state.t, overlay=overlay, setup=setup, frame_ms=frame_ms,

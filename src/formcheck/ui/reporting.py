@@ -21,11 +21,15 @@ from typing import Any
 import numpy as np
 
 from formcheck.annotate import Overlay
+from formcheck.config import AnglesConfig, CleaningConfig
 from formcheck.landmarks import INDEX
 from formcheck.sequence import PoseSequence
+from formcheck.signals import MEASURED_JOINTS, masked_pixels, measured_points
 
 __all__ = [
     "ANGLE_JOINT",
+    "ANGLE_POINTS",
+    "angle_points",
     "CUE_SHOW_S",
     "display_angle",
     "frame_overlays",
@@ -41,6 +45,19 @@ CUE_SHOW_S = 3.0
 
 ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee"}
 """Landmark (without side) where each angle is drawn."""
+
+ANGLE_POINTS = {"trunk_inclination": ("hip", "shoulder"), "hip_flexion": ("shoulder", "hip", "knee"),
+                "knee_flexion": ("hip", "knee", "ankle")}  # fmt: skip
+"""The measured points each angle goes through (the trunk: from the hip, against the vertical)."""
+
+
+def angle_points(
+    points: Mapping[str, tuple[float, float]], name: str
+) -> tuple[tuple[float, float], ...]:
+    """The points of angle ``name`` from ``LiveState.points``-like ``points`` (joint ->
+    normalised x, y); empty when one is missing."""
+    wanted = ANGLE_POINTS[name]
+    return tuple(points[j] for j in wanted) if all(j in points for j in wanted) else ()
 
 _UNITS = {"hip_height": "pct_torso"}
 
@@ -108,14 +125,33 @@ def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
     label = name.split("_")[0]
     reps = list(report.reps)
     ends = np.array([r.end_s for r in reps], dtype=np.float64)
+    measured = _measured_points(seq, report)
     overlays = []
     for i, t in enumerate(seq.t.tolist()):
         done = int(np.searchsorted(ends, t, side="right"))
         overlays.append(Overlay(
             reps=done, phase=_phase(reps, t), **_recent_cue(reps, done, t),
             angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
+            angle_points=angle_points(measured[i], name),
+            angle_vertical=name == "trunk_inclination",
         ))  # fmt: skip
     return overlays
+
+
+def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[float, float]]]:
+    """Per frame, the measured points of the report's side (as ``LiveState.points``),
+    through the estimated joint centres when the report used them (default offsets)."""
+    if report.side not in ("left", "right"):
+        return [{} for _ in range(len(seq))]
+    extras = getattr(report, "extras", {}) or {}
+    estimated = extras.get("joint_points") == "estimated_centres"
+    centres = AnglesConfig().centre_model() if estimated else None
+    pix = masked_pixels(seq.image, seq.width, seq.height, CleaningConfig().min_visibility)
+    facing = 1 if report.facing == "right" else -1
+    xy = measured_points(pix, report.side, facing, centres) / np.array([seq.width, seq.height])
+    ok = np.isfinite(xy).all(axis=-1)
+    return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
+             if ok[i, k]} for i in range(len(xy))]  # fmt: skip
 
 
 def _curve_at(curves: Any, name: str, t: np.ndarray) -> np.ndarray:
