@@ -126,8 +126,8 @@ def test_features_follow_the_configured_hip_point() -> None:
     pts = np.concatenate([pix, np.full(pix.shape[:-1] + (3,), np.nan)], axis=-1)
     raw = frame_features(pts, "left", 1, None, None)
     est = frame_features(pts, "left", 1, None, load_config().angles.centre_model())
-    off = frame_features(pts, "left", 1, None,
-                         load_config(overrides=["angles.joint_centres=landmark"]).angles.centre_model())  # fmt: skip
+    landmark = load_config(overrides=["angles.joint_centres=landmark"]).angles.centre_model()
+    off = frame_features(pts, "left", 1, None, landmark)
     np.testing.assert_array_equal(raw, off)
     assert not np.allclose(raw[:, :3], est[:, :3])
     np.testing.assert_array_equal(raw[:, 6:8], est[:, 6:8])  # hip height, wrist-thigh: landmarks
@@ -149,7 +149,8 @@ def test_the_fit_recovers_known_offsets() -> None:
     rng = np.random.default_rng(0)
     true = JointCentreModel(-0.02, 0.09, 0.05, 0.07)
     fitted = fit_hip_offsets(_residuals(rng, 300, true, 0.01) for _ in range(5))
-    expected = (true.along_standing, true.along_seated, true.anterior_standing, true.anterior_seated)
+    expected = (true.along_standing, true.along_seated,
+                true.anterior_standing, true.anterior_seated)  # fmt: skip
     assert fitted == pytest.approx(expected, abs=0.005)
 
 

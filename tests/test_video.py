@@ -13,8 +13,8 @@ import pytest
 from formcheck.errors import FormcheckWarning, VideoUnreadable
 from formcheck.video import _Clock, open_video, output_size
 from videos import (
-    pattern_frame,
     corrupt,
+    pattern_frame,
     truncate,
     write_audio_only,
     write_clip,

@@ -175,7 +175,8 @@ class PoseAnnotator:
         line = np.round(px).astype(np.int32)
         cv2.polylines(out, [line], False, self.angle_colour, width, cv2.LINE_AA)
         for x, y in line:
-            cv2.circle(out, (int(x), int(y)), max(3, round(5 * unit)), self.angle_colour, -1, cv2.LINE_AA)
+            centre = (int(x), int(y))
+            cv2.circle(out, centre, max(3, round(5 * unit)), self.angle_colour, -1, cv2.LINE_AA)
         vertex = line[1]
         return int(vertex[0] + 12 * unit), int(vertex[1])
 

@@ -97,7 +97,9 @@ def _butter(order: int, wn: float) -> tuple[NDArray[np.float64], ...]:
     return b, a, lfilter_zi(b, a)
 
 
-def _filtfilt(coeffs: tuple[NDArray[np.float64], ...], x: NDArray[np.float64]) -> NDArray[np.float64]:
+def _filtfilt(
+    coeffs: tuple[NDArray[np.float64], ...], x: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``scipy.signal.filtfilt(b, a, x, axis=0)`` with its defaults (odd extension
     of 3 x the taps, steady-state start), the same operations in the same order
     so the numbers are identical, without recomputing ``zi`` for every window."""

@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
 from formcheck.config import Config
-from formcheck.joint_centres import JointCentreModel
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
+from formcheck.joint_centres import JointCentreModel
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult

@@ -50,7 +50,9 @@ _LS, _RS = INDEX["left_shoulder"], INDEX["right_shoulder"]
 _LH, _RH = INDEX["left_hip"], INDEX["right_hip"]
 _WRISTS: Final = np.array([INDEX["left_wrist"], INDEX["right_wrist"]])
 _JOINT_NAMES: Final = tuple(
-    f"{side}_{joint}" for side in ("left", "right") for joint in ("shoulder", "hip", "knee", "ankle")
+    f"{side}_{joint}"
+    for side in ("left", "right")
+    for joint in ("shoulder", "hip", "knee", "ankle")
 )
 _JOINT_LANDMARKS: Final = np.array([INDEX[name] for name in _JOINT_NAMES])
 _JOINT_INDEX: Final = {name: i for i, name in enumerate(_JOINT_NAMES)}

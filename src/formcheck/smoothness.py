@@ -4,8 +4,9 @@ SPARC (Balasubramanian et al. 2015, J NeuroEng Rehabil 12:112) is the length
 of the curve of the speed profile's normalised Fourier magnitude spectrum,
 taken up to an adaptive cut-off and negated: a single smooth bell (minimum
 jerk) scores -1.40 with the settings below, and every extra stop-and-go
-sub-movement or tremor makes it more negative (two bells in a row: -2.3). It does not depend on the movement's amplitude or, for the
-same shape, its duration, so reps of different depth and tempo compare.
+sub-movement or tremor makes it more negative (two bells in a row: -2.3).
+It does not depend on the movement's amplitude or, for the same shape, its
+duration, so reps of different depth and tempo compare.
 """
 
 from __future__ import annotations

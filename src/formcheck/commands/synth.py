@@ -45,8 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     clip.add_argument("--fps", type=float, default=25.0)
     clip.add_argument("--out", type=Path, default=Path("."), help="output folder")
     clip.set_defaults(handler=_clip)
-    cal = sub.add_parser("calibrate", help="fit the joint-centre estimate on rendered calibration bodies")
-    cal.add_argument("--out", type=Path, default=Path("calibration"), help="clips and poses go here")
+    cal = sub.add_parser(
+        "calibrate", help="fit the joint-centre estimate on rendered calibration bodies"
+    )
+    cal.add_argument(
+        "--out", type=Path, default=Path("calibration"), help="clips and poses go here"
+    )
     cal.add_argument("--no-render", action="store_true", help="use the clips already in --out")
     cal.set_defaults(handler=_calibrate)
     gate = sub.add_parser("gate", help="measure the samples with MediaPipe against their truth")

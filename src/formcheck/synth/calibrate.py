@@ -125,7 +125,8 @@ def point_fit(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel:
     knee residuals (every clip weighs the same), rounded to 0.001."""
     pairs = list(clips)
     hips = fit_hip_offsets(hip_residuals(truth, seq) for truth, seq in pairs)
-    knees = [np.nanmean(r) for r in (knee_residuals(t, q) for t, q in pairs) if np.isfinite(r).any()]
+    residuals = (knee_residuals(t, q) for t, q in pairs)
+    knees = [np.nanmean(r) for r in residuals if np.isfinite(r).any()]
     knee = round(float(np.mean(knees)), 3) if knees else 0.0
     return JointCentreModel(*hips, knee_anterior=knee)
 

@@ -46,8 +46,11 @@ CUE_SHOW_S = 3.0
 ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee"}
 """Landmark (without side) where each angle is drawn."""
 
-ANGLE_POINTS = {"trunk_inclination": ("hip", "shoulder"), "hip_flexion": ("shoulder", "hip", "knee"),
-                "knee_flexion": ("hip", "knee", "ankle")}  # fmt: skip
+ANGLE_POINTS = {
+    "trunk_inclination": ("hip", "shoulder"),
+    "hip_flexion": ("shoulder", "hip", "knee"),
+    "knee_flexion": ("hip", "knee", "ankle"),
+}
 """The measured points each angle goes through (the trunk: from the hip, against the vertical)."""
 
 
