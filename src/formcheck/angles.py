@@ -234,9 +234,9 @@ def compute_angles(
 
     Measured on the synthetic side-view samples (real MediaPipe, mean absolute
     error against the truth), image angles through the estimated centres beat
-    the world landmarks on 26 of 27 clip-angle pairs: trunk 0.4-1.6 deg vs
-    2.4-4.7, hip 1.3-5.0 vs 2.1-14.1 (world wins only on back_extension_side,
-    2.1 vs 2.3), knee 1.3-4.4 vs 3.0-14.8. In the oblique sample the world
+    the world landmarks on 27 of 27 clip-angle pairs (one tie within 0.1 deg,
+    the hip of back_extension_side): trunk 0.3-1.7 deg vs 2.4-4.7, hip
+    1.2-5.0 vs 2.1-14.1, knee 1.5-4.7 vs 3.0-14.8. In the oblique sample the world
     trunk wins (4.6 vs 6.8 deg), so the analysis uses the world trunk angle
     outside a side view.
     """

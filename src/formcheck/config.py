@@ -59,11 +59,11 @@ class AnglesConfig:
     """
 
     joint_centres: str = "estimated"
-    hip_along_standing: float = -0.039
-    hip_along_seated: float = 0.138
-    hip_anterior_standing: float = 0.072
-    hip_anterior_seated: float = 0.105
-    knee_anterior: float = 0.039
+    hip_along_standing: float = -0.06
+    hip_along_seated: float = 0.136
+    hip_anterior_standing: float = 0.07
+    hip_anterior_seated: float = 0.108
+    knee_anterior: float = 0.035
 
     def centre_model(self) -> JointCentreModel | None:
         """The offsets as a model, or None for the raw landmarks."""

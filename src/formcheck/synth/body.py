@@ -57,6 +57,14 @@ CALIBRATION_SHAPES: dict[str, dict[str, float]] = {
                           "height": 0.42, "proportions": 0.45},
     "muscular_young_man": {"gender": 0.0, "age": 0.6, "muscle": 0.8, "weight": 0.55,
                            "height": 0.6, "proportions": 0.4},
+    "young_slim_woman": {"gender": 0.85, "age": 0.6, "muscle": 0.45, "weight": 0.3,
+                         "height": 0.45, "proportions": 0.5},
+    "older_stout_man": {"gender": 0.15, "age": 0.95, "muscle": 0.35, "weight": 0.75,
+                        "height": 0.35, "proportions": 0.5},
+    "tall_woman": {"gender": 0.85, "age": 0.75, "muscle": 0.5, "weight": 0.55,
+                   "height": 0.62, "proportions": 0.45},
+    "short_young_man": {"gender": 0.15, "age": 0.55, "muscle": 0.55, "weight": 0.4,
+                        "height": 0.25, "proportions": 0.55},
 }  # fmt: skip
 """Bodies used only to fit the joint-centre estimate (``formcheck.synth.calibrate``):
 none of them appears in the sample set, so the samples test the fit on new bodies."""

@@ -45,7 +45,7 @@ Residuals = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
 def calibration_specs() -> list[ClipSpec]:
     """Every calibration clip: each calibration body does each exercise (2 reps,
-    side view; back extension in a portrait frame). Seeds 7101..7112."""
+    side view; back extension in a portrait frame). Seeds 7101..7124."""
     specs = []
     for b, body in enumerate(CALIBRATION_BODIES):
         for e, exercise in enumerate(_ORDER):

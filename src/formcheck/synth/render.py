@@ -26,7 +26,9 @@ SKIN = {"older_heavy_man": (0.8, 0.62, 0.52), "small_older_woman": (0.88, 0.72, 
         "tall_young_adult": (0.55, 0.38, 0.28),
         # calibration bodies (formcheck.synth.body.CALIBRATION_SHAPES)
         "heavy_woman": (0.45, 0.3, 0.22), "slim_older_man": (0.85, 0.68, 0.58),
-        "middle_aged_adult": (0.7, 0.52, 0.4), "muscular_young_man": (0.38, 0.26, 0.2)}  # fmt: skip
+        "middle_aged_adult": (0.7, 0.52, 0.4), "muscular_young_man": (0.38, 0.26, 0.2),
+        "young_slim_woman": (0.62, 0.45, 0.34), "older_stout_man": (0.86, 0.7, 0.6),
+        "tall_woman": (0.42, 0.29, 0.22), "short_young_man": (0.76, 0.58, 0.46)}  # fmt: skip
 
 
 def _box(lo: NDArray[np.float64], hi: NDArray[np.float64]) -> tuple[NDArray, NDArray]:

@@ -312,7 +312,8 @@ _WALLS = ((0.82, 0.8, 0.74), (0.62, 0.7, 0.78), (0.75, 0.72, 0.66), (0.55, 0.6, 
 _FLOORS = ((0.45, 0.35, 0.25), (0.55, 0.55, 0.55), (0.35, 0.3, 0.3), (0.6, 0.5, 0.38))
 BODIES = ("older_heavy_man", "small_older_woman", "tall_young_adult")
 """Bodies a random clip is drawn from (the sample set's)."""
-CALIBRATION_BODIES = ("heavy_woman", "slim_older_man", "middle_aged_adult", "muscular_young_man")
+CALIBRATION_BODIES = ("heavy_woman", "slim_older_man", "middle_aged_adult", "muscular_young_man",
+                      "young_slim_woman", "older_stout_man", "tall_woman", "short_young_man")
 """Bodies only named explicitly, to fit estimates on people the samples do not show."""
 
 
