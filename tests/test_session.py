@@ -172,3 +172,37 @@ def _live_with(seq: PoseSequence, exercise: str, config) -> tuple[Session, list]
     states = [session.update(seq.t[i], seq.image[i], seq.world[i], seq.width, seq.height)
               for i in range(len(seq))]  # fmt: skip
     return session, states
+
+
+def test_offline_overlay_uses_the_analysis_settings() -> None:
+    """Configured offsets and visibility threshold reach the annotated clip too:
+    the offline overlay points equal the live ones."""
+    from formcheck.config import load_config
+    from formcheck.ui.reporting import frame_overlays
+
+    config = load_config(overrides=["angles.hip_anterior_standing=0.2",
+                                    "angles.hip_anterior_seated=0.25",
+                                    "cleaning.min_visibility=0.9"])  # fmt: skip
+    seq = _sts_clip(noise=0.005, seed=2)
+    session, states = _live_with(seq, "sit_to_stand", config)
+    overlays = frame_overlays(seq, session.finish())
+    compared = 0
+    for state, overlay in zip(states, overlays, strict=True):
+        live = tuple(state.points[j] for j in ("hip", "knee", "ankle")) if state.points else ()
+        if live and overlay.angle_points:
+            np.testing.assert_allclose(overlay.angle_points, live, atol=1e-9)
+            compared += 1
+    assert compared > 0.5 * len(seq)  # after set-up, where both have all three points
+
+
+def test_no_trunk_line_is_drawn_when_the_trunk_angle_is_from_world_landmarks() -> None:
+    from formcheck.ui.reporting import frame_overlays
+
+    t = vfr_times(12.0, 30.0, seed=1)
+    reps = [(1.5, 3.0, 4.0, 5.5), (7.0, 8.0, 9.0, 10.5)]
+    seq = build_sequence(t, *flexion_curves(t, reps, peak=60.0), yaw_deg=45.0)
+    session, states = _live(seq, "trunk_flexion")
+    report = session.finish()
+    assert report.to_dict()["trunk_source"] == "world"
+    assert all("shoulder" not in s.points for s in states)
+    assert all(o.angle_points == () for o in frame_overlays(seq, report))

@@ -7,6 +7,8 @@ features come from one vectorised call and go through one
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 
 import numpy as np
@@ -113,8 +115,10 @@ def build_report(session: Session) -> Report:
     )
     report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
     report.extras["view_yaw_deg"] = calib.view_yaw_deg
-    estimated = calib.view == "side" and session.config.angles.centre_model() is not None
-    report.extras["joint_points"] = "estimated_centres" if estimated else "landmarks"
+    model = session.config.angles.centre_model() if calib.view == "side" else None
+    report.extras["joint_points"] = "landmarks" if model is None else "estimated_centres"
+    report.extras["joint_centre_offsets"] = None if model is None else dataclasses.asdict(model)
+    report.extras["min_visibility"] = session.config.cleaning.min_visibility
     return report
 
 

@@ -72,7 +72,9 @@ class LiveState:
     - ``test_elapsed_s`` / ``test_remaining_s``: for a clinical test (from rise onset);
     - ``points``: this frame's shoulder, hip, knee and ankle on the side used, as
       the angles measure them (estimated joint centres in side view), x and y
-      normalised to the frame (0..1); empty during set-up or without a person.
+      normalised to the frame (0..1); empty during set-up or without a person;
+      no shoulder when the trunk angle comes from world landmarks (outside a
+      side view), as no image line measures it then.
     """
 
     t: float
@@ -195,8 +197,9 @@ class Session:
         c = self.calibration
         centres = self.config.angles.centre_model() if c.view == "side" else None
         xy = measured_points(pix[None], c.side, c.facing, centres)[0] / np.array([width, height])
+        skip = "shoulder" if self.plan is not None and self.plan.trunk.endswith("_world") else ""
         return {j: (float(x), float(y)) for j, (x, y) in zip(MEASURED_JOINTS, xy, strict=True)
-                if np.isfinite(x) and np.isfinite(y)}  # fmt: skip
+                if j != skip and np.isfinite(x) and np.isfinite(y)}  # fmt: skip
 
     def finish(self) -> Report:
         """The report of everything fed so far (a rep back at rest but not yet

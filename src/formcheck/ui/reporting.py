@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.annotate import Overlay
-from formcheck.config import AnglesConfig, CleaningConfig
+from formcheck.config import CleaningConfig
+from formcheck.joint_centres import JointCentreModel
 from formcheck.landmarks import INDEX
 from formcheck.sequence import PoseSequence
 from formcheck.signals import MEASURED_JOINTS, masked_pixels, measured_points
@@ -143,16 +144,19 @@ def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
 
 def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[float, float]]]:
     """Per frame, the measured points of the report's side (as ``LiveState.points``),
-    through the estimated joint centres when the report used them (default offsets)."""
+    with the joint-centre offsets and visibility threshold the analysis recorded."""
     if report.side not in ("left", "right"):
         return [{} for _ in range(len(seq))]
     extras = getattr(report, "extras", {}) or {}
-    estimated = extras.get("joint_points") == "estimated_centres"
-    centres = AnglesConfig().centre_model() if estimated else None
-    pix = masked_pixels(seq.image, seq.width, seq.height, CleaningConfig().min_visibility)
+    offsets = extras.get("joint_centre_offsets")
+    centres = JointCentreModel(**offsets) if offsets else None
+    minvis = float(extras.get("min_visibility", CleaningConfig().min_visibility))
+    pix = masked_pixels(seq.image, seq.width, seq.height, minvis)
     facing = 1 if report.facing == "right" else -1
     xy = measured_points(pix, report.side, facing, centres) / np.array([seq.width, seq.height])
     ok = np.isfinite(xy).all(axis=-1)
+    if extras.get("trunk_source") == "world":  # no image line measures the trunk then
+        ok[:, MEASURED_JOINTS.index("shoulder")] = False
     return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
              if ok[i, k]} for i in range(len(xy))]  # fmt: skip
 
