@@ -8,7 +8,6 @@ features come from one vectorised call and go through one
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Callable
 
 import numpy as np
