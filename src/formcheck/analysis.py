@@ -114,7 +114,7 @@ def build_report(session: Session) -> Report:
     )
     report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
     report.extras["view_yaw_deg"] = calib.view_yaw_deg
-    model = session.config.angles.centre_model() if calib.view == "side" else None
+    model = session.config.angles.centres_for(calib.view)
     report.extras["joint_points"] = "landmarks" if model is None else "estimated_centres"
     report.extras["joint_centre_offsets"] = None if model is None else dataclasses.asdict(model)
     report.extras["min_visibility"] = session.config.cleaning.min_visibility

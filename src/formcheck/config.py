@@ -65,6 +65,10 @@ class AnglesConfig:
     hip_anterior_seated: float = 0.108
     knee_anterior: float = 0.035
 
+    def centres_for(self, view: str) -> JointCentreModel | None:
+        """The model for a camera ``view``: fitted on side views, so None elsewhere."""
+        return self.centre_model() if view == "side" else None
+
     def centre_model(self) -> JointCentreModel | None:
         """The offsets as a model, or None for the raw landmarks."""
         if self.joint_centres == "landmark":

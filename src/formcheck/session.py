@@ -24,10 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
-from formcheck.config import Config
+from formcheck.config import AnglesConfig, Config
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
-from formcheck.joint_centres import JointCentreModel
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
@@ -144,7 +143,7 @@ class Session:
         _check_test(test, exercise, age, sex)
         self.test, self.age, self.sex = test, age, sex
         self.config = config or Config()
-        self._features = functools.partial(_features, centres=self.config.angles.centre_model())
+        self._features = functools.partial(_features, angles=self.config.angles)
         self._setup = SetupFinder(self.config.setup, self._features)
         self._pre_t: list[float] = []
         self._pre_pix: list[NDArray[np.float64]] = []
@@ -195,11 +194,11 @@ class Session:
         """Normalised measured points of one frame's pixels (33, 2) (see ``LiveState``)."""
         assert self.calibration is not None
         c = self.calibration
-        centres = self.config.angles.centre_model() if c.view == "side" else None
-        xy = measured_points(pix[None], c.side, c.facing, centres)[0] / np.array([width, height])
-        skip = "shoulder" if self.plan is not None and self.plan.trunk.endswith("_world") else ""
+        world = self.plan is not None and self.plan.trunk.endswith("_world")
+        xy = measured_points(pix[None], c.side, c.facing, self.config.angles.centres_for(c.view),
+                             trunk_world=world)[0] / np.array([width, height])  # fmt: skip
         return {j: (float(x), float(y)) for j, (x, y) in zip(MEASURED_JOINTS, xy, strict=True)
-                if j != skip and np.isfinite(x) and np.isfinite(y)}  # fmt: skip
+                if np.isfinite(x) and np.isfinite(y)}  # fmt: skip
 
     def finish(self) -> Report:
         """The report of everything fed so far (a rep back at rest but not yet
@@ -490,13 +489,11 @@ def _features(
     forward3: NDArray[np.float64] | None = None,
     view: str = "side",
     *,
-    centres: JointCentreModel | None = None,
+    angles: AnglesConfig,
 ) -> NDArray[np.float64]:
-    """Features of masked points; the joint-centre estimate was fitted on side
-    views, so other views keep MediaPipe's landmarks."""
-    estimate = centres if view == "side" else None
+    """Features of masked points, through the joint-centre estimate for ``view``."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return frame_features(pts, side, facing, forward3, estimate)  # type: ignore[arg-type]
+        return frame_features(pts, side, facing, forward3, angles.centres_for(view))  # type: ignore[arg-type]
 
 
 def _row(landmarks: NDArray[np.floating] | None, columns: int, name: str) -> NDArray[np.float64]:

@@ -107,15 +107,25 @@ MEASURED_JOINTS: Final = ("shoulder", "hip", "knee", "ankle")
 
 
 def measured_points(
-    pix: NDArray[np.float64], side: Side, facing: int, centres: JointCentreModel | None
+    pix: NDArray[np.float64],
+    side: Side,
+    facing: int,
+    centres: JointCentreModel | None,
+    *,
+    trunk_world: bool = False,
 ) -> NDArray[np.float64]:
     """(T, 4, 2) pixels of ``side``'s ``MEASURED_JOINTS`` as the joint angles use
     them (the estimated hip and knee centres with ``centres``), from landmark
-    pixels (T, 33, 2); for drawing what was measured."""
+    pixels (T, 33, 2); for drawing what was measured. With ``trunk_world`` (the
+    trunk angle from world landmarks) the shoulder is NaN: no image line
+    measures the trunk then."""
     joint_pix = pix[:, _JOINT_LANDMARKS]
     if centres is not None:
         joint_pix = estimate_centres(joint_pix, facing, centres, _JOINT_INDEX)
-    return joint_pix[:, [_JOINT_INDEX[f"{side}_{j}"] for j in MEASURED_JOINTS]]
+    out = joint_pix[:, [_JOINT_INDEX[f"{side}_{j}"] for j in MEASURED_JOINTS]]
+    if trunk_world:
+        out[:, MEASURED_JOINTS.index("shoulder")] = np.nan
+    return out
 
 
 def frame_features(

@@ -48,8 +48,9 @@ def measured_angles(seq: Any, side: str, view: str = "side") -> dict[str, NDArra
     """Image angles (T,) degrees measured by the core on ``side`` of a ``PoseSequence``:
     through the estimated joint centres in a side view, as the analysis does."""
     from formcheck.angles import compute_angles
+    from formcheck.config import AnglesConfig
 
-    centres = "default" if view == "side" else None
+    centres = AnglesConfig().centres_for(view)
     return compute_angles(seq, side, source="image", centres=centres)  # type: ignore[arg-type]
 
 

@@ -153,10 +153,10 @@ def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[flo
     minvis = float(extras.get("min_visibility", CleaningConfig().min_visibility))
     pix = masked_pixels(seq.image, seq.width, seq.height, minvis)
     facing = 1 if report.facing == "right" else -1
-    xy = measured_points(pix, report.side, facing, centres) / np.array([seq.width, seq.height])
+    world = extras.get("trunk_source") == "world"
+    xy = measured_points(pix, report.side, facing, centres, trunk_world=world)
+    xy /= np.array([seq.width, seq.height])
     ok = np.isfinite(xy).all(axis=-1)
-    if extras.get("trunk_source") == "world":  # no image line measures the trunk then
-        ok[:, MEASURED_JOINTS.index("shoulder")] = False
     return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
              if ok[i, k]} for i in range(len(xy))]  # fmt: skip
 
