@@ -308,7 +308,7 @@ def test_feet_hidden_at_setup_is_warned_not_silent() -> None:
     seq = _sts()
     seq.image[:, 27:33, 3] = 0.1  # ankles, heels and toes not visible
     report = analyze(seq, "sit_to_stand", test="5xsts", age=72)
-    feet = "Feet not visible at set-up: cannot count sit-to-stand reps"
+    feet = "Feet not visible: cannot count reps"
     assert report.rep_count == 0 and any(w.startswith(feet) for w in report.warnings)
     assert report.test is not None and not report.test.valid
     assert report.test.notes[0].startswith(feet)

@@ -61,7 +61,7 @@ def test_live_state_fields() -> None:
     late = states[-1]
     assert late.view == "side" and late.side == "left"
     assert set(late.angles) >= {"trunk_inclination", "hip_flexion", "knee_flexion"}
-    assert late.primary[0] == "hip_height"
+    assert late.primary[0] == "hip_height_leg"
     assert {s.phase for s in states} >= {"setup", "seated", "rising", "standing", "sitting"}
     assert late.cue_level in ("good", "warn", "bad")
 
@@ -76,8 +76,8 @@ def test_setup_messages_ask_for_feet() -> None:
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="valid: back_extension, sit_to_stand, trunk_flexion"):
-        Session("squat")
+    with pytest.raises(ValueError, match="valid: back_extension, sit_to_stand, squat, trunk_flexion"):
+        Session("jumping_jacks")
     with pytest.raises(ValueError, match="needs exercise 'sit_to_stand'"):
         Session("trunk_flexion", test="5xsts")
     with pytest.raises(ValueError, match="image_lm must have shape"):
@@ -119,15 +119,20 @@ def test_live_chair_stand_on_a_short_clip_is_invalid_at_finish() -> None:
     assert result == analyze(seq, "sit_to_stand", test="30s_cst", age=67, sex="m").test
 
 
-def test_live_setup_messages_say_feet_hidden_after_lock() -> None:
+def test_live_setup_asks_to_step_back_while_the_feet_are_hidden() -> None:
+    """Set-up waits for the joints the count needs and says so on every frame (during
+    the session, not after STOP); once the feet come into view it locks and counts."""
     seq = _sts_clip()
     image = seq.image.copy()
-    image[:, 27:33, 3] = 0.1  # ankles, heels and toes not visible
+    hidden = seq.t < 1.0
+    image[hidden, 27:33, 3] = 0.1  # ankles, heels and toes not visible for the first second
     session = Session("sit_to_stand")
-    for i in range(len(seq)):
-        state = session.update(seq.t[i], image[i], seq.world[i], seq.width, seq.height)
-    assert state.phase != "setup" and state.rep_count == 0
-    assert any(m.startswith("Feet not visible at set-up") for m in state.setup_messages)
+    states = [session.update(seq.t[i], image[i], seq.world[i], seq.width, seq.height)
+              for i in range(len(seq))]  # fmt: skip
+    early = [s for s, h in zip(states, hidden, strict=True) if h]
+    assert early and all(s.phase == "setup" for s in early)
+    assert all(s.setup_messages == ["Step back so your feet are in view"] for s in early)
+    assert states[-1].phase != "setup" and states[-1].rep_count == 3
 
 
 def test_detection_share_means_the_same_before_and_after_set_up() -> None:

@@ -16,7 +16,7 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonFound
 from formcheck.report import Report
 from formcheck.sequence import PoseSequence
-from formcheck.session import Session, frames_with_person
+from formcheck.session import PARTIAL_REPS, Session, frames_with_person
 from formcheck.signals import masked_points
 
 __all__ = ["analyze", "replay", "build_report", "detect_exercise"]
@@ -125,40 +125,54 @@ def _warnings(session: Session, rate: float) -> list[str]:
     out: list[str] = []
     calib = session.calibration
     if calib is None:
-        out.append("No still, fully visible start posture found: no reps counted")
+        out.append(session.setup_waiting())
         return out
     out += list(calib.warnings)
     if (problem := session.setup_problem()) is not None:
         out.append(problem)
+    if session.partial_reps:
+        out.append(PARTIAL_REPS)
     if calib.view != "side":
-        what = (
-            "angles are unreliable"
-            if session.spec.needs_side_view
-            else ("hip and knee angles are unreliable; reps are counted from hip height")
-        )
-        out.append(f"Camera view looks {calib.view}: {what}. Turn side-on to the camera")
+        out.append(_view_warning(session, calib.view))
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out
 
 
-def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
-    """Which of the three exercises a clip shows (``--exercise auto``).
+def _view_warning(session: Session, view: str) -> str:
+    """What a non-side view means for the numbers (counting goes on in every view)."""
+    if session.spec.needs_side_view:
+        what = "trunk angles are approximate (from 3-D landmarks)"
+    elif session.plan is not None and session.plan.knee.endswith("_world"):
+        what = ("reps are counted; knee angles come from 3-D landmarks (coarser) and hip"
+                " angles are not measured")  # fmt: skip
+    else:
+        what = "reps are counted; hip and knee angles are approximate"
+    return f"Camera view looks {view}: {what}. Turn side-on to the camera for measured angles"
 
-    Hip height moving by more than the sit-to-stand ``enter`` threshold (or a
-    seated start) means sit_to_stand; else the trunk's largest excursion from
-    its start decides: forward -> trunk_flexion, backward -> back_extension.
+
+def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
+    """Which exercise a clip shows (``--exercise auto``).
+
+    A seated start means sit_to_stand; legs that bend and straighten from a
+    standing start (squat reps counted) mean squat; else the trunk's largest
+    excursion from its start decides: forward -> trunk_flexion, backward ->
+    back_extension.
     """
-    report = analyze(seq, "sit_to_stand", config=config)
-    curves = report.angle_curves
-    if curves is None or not report.baseline:
+    squat = analyze(seq, "squat", config=config)
+    if squat.start_posture is None:
         return "sit_to_stand"
-    cfg = config or Config()
-    height = curves.filtered["hip_height"] - report.baseline["hip_height"]
-    trunk = curves.filtered["trunk_inclination"] - report.baseline["trunk_inclination"]
-    moved = np.nanmax(np.abs(height)) if np.isfinite(height).any() else 0.0
-    if report.start_posture == "seated" or moved >= cfg.sit_to_stand.squat_counter.enter:
+    session = replay(seq, Session("sit_to_stand", config=config))
+    if session.plan is not None and session.plan.start_posture == "seated":
         return "sit_to_stand"
+    if squat.rep_count or squat.incomplete is not None:
+        return "squat"
+    curves = squat.angle_curves
+    if curves is None:
+        return "trunk_flexion"
+    world = squat.extras.get("trunk_source") == "world"
+    base = squat.baseline["trunk_inclination_world" if world else "trunk_inclination"]
+    trunk = curves.filtered["trunk_inclination"] - base
     forward = np.nanmax(trunk) if np.isfinite(trunk).any() else 0.0
     backward = -np.nanmin(trunk) if np.isfinite(trunk).any() else 0.0
     return "trunk_flexion" if forward >= 2.0 * backward else "back_extension"

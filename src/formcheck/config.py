@@ -25,6 +25,7 @@ __all__ = [
     "FlexionConfig",
     "ExtensionConfig",
     "SitToStandConfig",
+    "SquatConfig",
     "TestsConfig",
     "Config",
     "load_config",
@@ -82,9 +83,9 @@ class AnglesConfig:
 class SetupConfig:
     """The set-up step that finds the person's own baseline posture."""
 
-    still_s: float = 0.4
+    window_s: float = 0.3
+    max_gap_s: float = 0.25
     still_tolerance: float = 0.05
-    timeout_s: float = 4.0
     side_view_max_ratio: float = 0.35
     frontal_min_ratio: float = 0.65
     side_view_min_yaw_deg: float = 60.0
@@ -93,11 +94,16 @@ class SetupConfig:
 
 @dataclass(frozen=True)
 class CounterConfig:
-    """Rep detection on the primary signal, relative to the baseline.
+    """Rep detection on the primary signal; the thresholds adapt to the person.
 
-    A rep goes ``enter`` beyond the baseline for at least ``min_dwell_s`` and
-    comes back within ``rest`` of it; it starts and ends where the signal sits
-    within ``onset`` of its resting level (see ``formcheck.reps.RepCounter``).
+    A rep goes at least ``enter`` beyond the resting level (a floor against
+    noise) and at least ``enter_share`` of this person's typical excursion
+    (median of the last reps), stays there ``min_dwell_s``, and comes back
+    within ``rest`` (at most ``rest_share`` of its own excursion) of its resting
+    level; it starts and ends where the signal sits within ``onset`` of that
+    level. A rep that started more than ``partial_share`` of its excursion above
+    the level it returned to began mid-movement and is not counted (see
+    ``formcheck.reps.RepCounter``).
     """
 
     enter: float
@@ -105,13 +111,20 @@ class CounterConfig:
     onset: float
     min_dwell_s: float = 0.15
     settle_s: float = 0.5
+    enter_share: float = 0.5
+    rest_share: float = 0.35
+    partial_share: float = 0.35
+
+    def counter_kwargs(self) -> dict[str, float]:
+        """Keyword arguments of :class:`formcheck.reps.RepCounter` (thresholds only)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
 class FlexionConfig:
     """Standing trunk flexion: counting and cue thresholds."""
 
-    counter: CounterConfig = field(default_factory=lambda: CounterConfig(30.0, 12.0, 3.0, 0.2))
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(20.0, 12.0, 3.0, 0.2))
     knee_bend_deg: float = 15.0
     max_velocity_deg_s: float = 120.0
     max_velocity_peaks: int = 2
@@ -134,15 +147,23 @@ class ExtensionConfig:
 class SitToStandConfig:
     """Sit-to-stand (and squats analysed as such): counting and cue thresholds.
 
-    The primary signal is hip height above the ankles in percent of torso
-    length. ``seated_max_height`` separates a seated from a standing start.
+    The primary signal is hip height above the lower ankle in percent of the
+    leg's projected length (``counter`` from seated, ``squat_counter`` from
+    standing); in a frontal view, the 3-D knee flexion in degrees
+    (``frontal_counter``, ``frontal_squat_counter``). ``seated_min_knee_deg``
+    separates a seated from a standing start.
     """
 
-    counter: CounterConfig = field(default_factory=lambda: CounterConfig(45.0, 20.0, 5.0, 0.15))
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15))
     squat_counter: CounterConfig = field(
-        default_factory=lambda: CounterConfig(30.0, 12.0, 4.0, 0.15)
+        default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15)
     )
-    seated_max_height: float = 130.0
+    frontal_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+    )
+    frontal_squat_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+    )
     seated_min_knee_deg: float = 50.0
     stand_max_hip_deg: float = 25.0
     stand_max_knee_deg: float = 20.0
@@ -152,6 +173,26 @@ class SitToStandConfig:
     max_trunk_lean_deg: float = 60.0
     max_asymmetry_deg: float = 15.0
     max_lateral_lean_deg: float = 10.0
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class SquatConfig:
+    """Squats (standing -> bottom -> standing, no chair): counting and cue thresholds.
+
+    The primary signal is hip height above the lower ankle (% of the leg's projected
+    length), lowering away; in a frontal view the 3-D knee flexion (deg,
+    ``frontal_counter``).
+    """
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15))
+    frontal_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+    )
+    min_depth_knee_deg: float = 60.0
+    max_valgus_deg: float = 10.0
+    max_heel_rise: float = 0.1
+    max_trunk_lean_deg: float = 60.0
     end_range_share: float = 0.9
 
 
@@ -174,6 +215,7 @@ class Config:
     trunk_flexion: FlexionConfig = field(default_factory=FlexionConfig)
     back_extension: ExtensionConfig = field(default_factory=ExtensionConfig)
     sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
+    squat: SquatConfig = field(default_factory=SquatConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
 
     def __post_init__(self) -> None:
@@ -190,8 +232,8 @@ class Config:
         for name in ("max_gap_s", "lowpass_hz", "one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz"):
             if getattr(c, name) < 0 or (name != "max_gap_s" and getattr(c, name) == 0):
                 raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
-        if self.setup.still_s <= 0 or self.setup.timeout_s < self.setup.still_s:
-            raise ValueError("setup.still_s must be > 0 and setup.timeout_s >= setup.still_s")
+        if self.setup.window_s < 0 or self.setup.max_gap_s < 0:
+            raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
         self._check_counters()
 
     def _check_counters(self) -> None:
@@ -203,10 +245,14 @@ class Config:
             "back_extension.counter": self.back_extension.counter,
             "sit_to_stand.counter": self.sit_to_stand.counter,
             "sit_to_stand.squat_counter": self.sit_to_stand.squat_counter,
+            "sit_to_stand.frontal_counter": self.sit_to_stand.frontal_counter,
+            "sit_to_stand.frontal_squat_counter": self.sit_to_stand.frontal_squat_counter,
+            "squat.counter": self.squat.counter,
+            "squat.frontal_counter": self.squat.frontal_counter,
         }
         for key, c in counters.items():
             try:
-                RepCounter(c.enter, c.rest, c.min_dwell_s, onset=c.onset, settle_s=c.settle_s)
+                RepCounter(**c.counter_kwargs())
             except ValueError as err:
                 raise ValueError(f"{key}: {err}") from None
 

@@ -58,6 +58,9 @@ DEDUCTIONS: Final[dict[str, int]] = {
     "dropping": 20,
     "excessive_trunk_lean": 10,
     "asymmetric_lean": 10,
+    "depth_not_reached": 15,
+    "knees_caving": 20,
+    "heels_lifting": 10,
 }
 
 _Rule = Callable[[dict[str, float], Config, Plan, str], "Cue | None"]
@@ -182,7 +185,7 @@ def _lean(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
         "excessive_trunk_lean",
         "warn",
         m["peak_trunk_deg"],
-        c.sit_to_stand.max_trunk_lean_deg,
+        getattr(c, p.exercise).max_trunk_lean_deg,
         "deg",
         "Excessive forward trunk lean",
         "Keep your chest up",
@@ -204,7 +207,38 @@ def _asym(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     return None
 
 
+def _depth(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    limit, knee = c.squat.min_depth_knee_deg, m["knee_bottom_deg"]
+    if knee != knee or knee >= limit:
+        return None
+    text = f"Depth not reached: knee flexion at the bottom {knee:.0f} deg; target {limit:g} deg"
+    return Cue("depth_not_reached", "warn", text, "Squat a little deeper",
+               round(knee, 2), limit, "deg")  # fmt: skip
+
+
+def _caving(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    if view != "frontal":  # only a frontal view shows the knee moving towards the midline
+        return None
+    return _over("knees_caving", "bad", m["knee_valgus"], c.squat.max_valgus_deg, "deg",
+                 "Knees caving in (dynamic valgus, frontal-plane projection angle)",
+                 "Push your knees out over your toes")  # fmt: skip
+
+
+def _heels(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    if view == "frontal":  # the heel hides behind the foot from the front
+        return None
+    return _over("heels_lifting", "warn", m["heel_lift"], c.squat.max_heel_rise,
+                 "shank lengths", "Heels lifting off the floor", "Keep your heels down")  # fmt: skip
+
+
+def _at_end_only(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    """A rep that returned has returned: this cue is issued by :func:`incomplete_cue`
+    for the rep still away from its start posture when the clip ends."""
+    return None
+
+
 _RULES: Final[dict[str, _Rule]] = {
+    "not_returning_upright": _at_end_only,
     "knees_bending": _knees,
     "too_fast": _fast,
     "jerky": _jerky,
@@ -214,6 +248,9 @@ _RULES: Final[dict[str, _Rule]] = {
     "dropping": _drop,
     "excessive_trunk_lean": _lean,
     "asymmetric_lean": _asym,
+    "depth_not_reached": _depth,
+    "knees_caving": _caving,
+    "heels_lifting": _heels,
 }
 
 
@@ -221,13 +258,13 @@ def rep_cues(
     codes: tuple[str, ...], m: dict[str, float], config: Config, plan: Plan, view: str
 ) -> list[Cue]:
     """The cues among ``codes`` whose rule fires for measurements ``m``."""
-    found = (_RULES[code](m, config, plan, view) for code in codes if code in _RULES)
+    found = (_RULES[code](m, config, plan, view) for code in codes)
     return [cue for cue in found if cue is not None]
 
 
 def incomplete_cue(plan: Plan, excursion: float) -> Cue:
     """The cue of a rep still away from its start posture when the clip ends."""
-    if plan.exercise == "sit_to_stand":
+    if plan.legs:
         text, patient = (
             f"Did not return to {plan.start_posture} before the end",
             "Finish the movement",

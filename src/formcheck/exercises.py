@@ -16,7 +16,7 @@ from typing import Final
 from formcheck.config import Config, CounterConfig
 from formcheck.view import Calibration
 
-__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise"]
+__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise", "seated_start"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class Plan:
     phases: tuple[str, str, str, str]
     start_posture: str
     trunk: str = "trunk_inclination"
+    knee: str = "knee_flexion"
+
+    @property
+    def legs(self) -> bool:
+        """A leg exercise (sit-to-stand, squat), not a trunk one."""
+        return self.start_posture != "upright"
 
     def relative(self, value: float) -> float:
         """Primary value -> signal relative to baseline, away positive."""
@@ -48,7 +54,14 @@ class Plan:
 
 @dataclass(frozen=True)
 class ExerciseSpec:
-    """One exercise. ``measurements`` and ``cues`` list what each rep reports."""
+    """One exercise. ``measurements`` and ``cues`` list what each rep reports.
+
+    ``setup_joints``: the joints (besides shoulder, hip and knee) that set-up waits
+    for on one side, because the primary signal needs them (hip height: the ankle).
+    ``start``: the start postures allowed: ``("upright",)`` for the trunk
+    exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
+    sit-to-stand (the first frames decide, see :func:`seated_start`).
+    """
 
     name: str
     title: str
@@ -59,21 +72,42 @@ class ExerciseSpec:
     needs_side_view: bool
     measurements: tuple[str, ...]
     cues: tuple[str, ...]
+    setup_joints: tuple[str, ...] = ()
+    start: tuple[str, ...] = ("upright",)
+    frontal_primary: str | None = None
+    frontal_unit: str = "deg"
+    frontal_standing: int = -1
+
+    def primary_for(self, view: str) -> tuple[str, str, int]:
+        """(feature, unit, sign of standing) of the counted signal in ``view``: the
+        projected leg's hip height in side and oblique views; in a frontal view the
+        thigh points at the camera, so a 3-D knee angle counts instead (``frontal_primary``)."""
+        if view == "frontal" and self.frontal_primary is not None:
+            return self.frontal_primary, self.frontal_unit, self.frontal_standing
+        return self.primary, self.unit, self.direction if self.start == ("upright",) else 1
 
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
         trunk = _trunk_feature(calib)
-        if self.name != "sit_to_stand":
-            section = getattr(config, self.name)
+        section = getattr(config, self.name)
+        if self.start == ("upright",):
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
                         section.counter, self.phases, "upright", trunk)  # fmt: skip
-        sts, base = config.sit_to_stand, calib.baseline[self.primary]
-        if _seated(calib, config):
-            return Plan(self.name, self.primary, self.unit, 1, base, sts.counter,
-                        ("seated", "rising", "standing", "sitting"), "seated", trunk)  # fmt: skip
-        return Plan(self.name, self.primary, self.unit, -1, base, sts.squat_counter,
-                    ("standing", "lowering", "bottom", "rising"), "standing", trunk)  # fmt: skip
+        primary, unit, up = self.primary_for(calib.view)
+        base = calib.baseline[primary]
+        frontal = "frontal_" if primary == self.frontal_primary else ""
+        seated = "seated" in self.start and (
+            "standing" not in self.start or seated_start(calib, config)
+        )
+        if seated:
+            return Plan(self.name, primary, unit, up, base, getattr(section, f"{frontal}counter"),
+                        ("seated", "rising", "standing", "sitting"), "seated", trunk,
+                        _knee_feature(calib))  # fmt: skip
+        key = f"{frontal}squat_counter" if hasattr(section, "squat_counter") else f"{frontal}counter"
+        return Plan(self.name, primary, unit, -up, base, getattr(section, key),
+                    ("standing", "lowering", "bottom", "rising"), "standing", trunk,
+                    _knee_feature(calib))  # fmt: skip
 
 
 def _trunk_feature(calib: Calibration) -> str:
@@ -84,14 +118,21 @@ def _trunk_feature(calib: Calibration) -> str:
     )
 
 
-def _seated(calib: Calibration, config: Config) -> bool:
-    """Seated start: hip low over the ankles, or (side view) knees well bent."""
-    sts = config.sit_to_stand
-    height = calib.baseline["hip_height"]
+def _knee_feature(calib: Calibration) -> str:
+    """Image knee angle in a side view, 3-D world-landmark knee angle otherwise (when seen)."""
+    world = calib.baseline.get("knee_flexion_world", float("nan"))
+    return "knee_flexion" if calib.view == "side" or world != world else "knee_flexion_world"
+
+
+def seated_start(calib: Calibration, config: Config) -> bool:
+    """Seated start: the knees well bent in the first frames, in the image (a straight
+    leg projects straight from any camera angle, so a bent image knee is a bent knee)
+    or, where the image foreshortens the thigh (a frontal view), in 3-D from the world
+    landmarks. Hip height is no evidence: it depends on the camera's height."""
+    limit = config.sit_to_stand.seated_min_knee_deg
     knee = calib.baseline["knee_flexion"]
-    if calib.view == "side" and knee == knee:
-        return knee >= sts.seated_min_knee_deg
-    return height == height and height <= sts.seated_max_height
+    world = calib.baseline.get("knee_flexion_world", float("nan"))
+    return (knee == knee and knee >= limit) or (world == world and world >= limit)
 
 
 _COMMON_MEASURES: Final = (
@@ -133,8 +174,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
     "sit_to_stand": ExerciseSpec(
         name="sit_to_stand",
         title="Sit-to-stand",
-        primary="hip_height",
-        unit="% torso",
+        primary="hip_height_leg",
+        unit="% leg",
         direction=1,
         phases=("seated", "rising", "standing", "sitting"),
         needs_side_view=False,
@@ -158,6 +199,33 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "excessive_trunk_lean",
             "asymmetric_lean",
         ),
+        setup_joints=("ankle",),
+        start=("seated", "standing"),
+        frontal_primary="knee_flexion_world",
+    ),
+    "squat": ExerciseSpec(
+        name="squat",
+        title="Squat",
+        primary="hip_height_leg",
+        unit="% leg",
+        direction=-1,
+        phases=("standing", "lowering", "bottom", "rising"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES
+        + (
+            "hip_bottom_deg",
+            "knee_bottom_deg",
+            "knee_top_deg",
+            "peak_trunk_deg",
+            "knee_asymmetry_deg",
+            "lateral_lean_deg",
+            "knee_valgus",
+            "heel_lift",
+        ),
+        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean"),
+        setup_joints=("ankle",),
+        start=("standing",),
+        frontal_primary="knee_flexion_world",
     ),
 }
 

@@ -251,19 +251,31 @@ def measure_rep(
     rel = plan.direction * (sm[:, COL[plan.primary]] - plan.baseline)
     if not np.isfinite(rel).any():
         rel = np.zeros(len(t))
-    i0, i_ext, i1 = _bounds(t, rel, event, plan.primary != "hip_height")
+    i0, i_ext, i1 = _bounds(t, rel, event, plan.start_posture == "upright")
     seat_i = i1
-    if plan.exercise == "sit_to_stand" and plan.direction > 0:
+    if plan.legs and plan.start_posture == "seated":
         i0, i1 = _trunk_bounds(t, sm[:, COL[plan.trunk]], i0, i_ext, i1)
     seat_s = float(t[seat_i])
     t, sm, rel = t[i0 : i1 + 1], sm[i0 : i1 + 1], rel[i0 : i1 + 1]
     m = _common(t, sm, rel, plan, config, baseline, i_ext - i0)
+    m["excursion"] = float(rel[i_ext - i0] - event.rest_level)
     m["primary_end_s"] = seat_s
-    if plan.exercise == "sit_to_stand":
+    if plan.legs:
         touch = config.sit_to_stand.arm_touch_distance
         phases = _phases(t, rel, i_ext - i0, config, plan)
         m.update(_sts_measures(t, sm, rel, plan, phases, touch))
+        m.update(_foot_knee_measures(sm, baseline))
     return m
+
+
+def _foot_knee_measures(sm: NDArray[np.float64], baseline: dict[str, float]) -> dict[str, float]:
+    """Knee valgus (deg, frontal-plane projection, the worse knee) and heel rise (shank
+    lengths), each as its largest value in the rep beyond the start posture's."""
+    def beyond(name: str) -> float:
+        base = baseline.get(name, float("nan"))
+        return _max(sm[:, COL[name]]) - (base if base == base else 0.0)
+
+    return {"knee_valgus": beyond("knee_valgus"), "heel_lift": beyond("heel_rise")}
 
 
 def _phases(
@@ -315,10 +327,10 @@ def _common(
 ) -> dict[str, float]:
     """Times, phase durations, velocity and smoothness, trunk and knee extremes."""
     i_in, _, i_out = _phases(t, rel, i_ext, config, plan)
-    reached = plan.exercise == "sit_to_stand"  # standing (or the bottom) first reached
+    reached = plan.legs  # standing (or the bottom) first reached
     if reached:
         i_in = _arrival_index(t, rel, i_in, i_ext)
-        if plan.direction > 0:
+        if plan.start_posture == "seated":
             i_in = max(i_in, _upright_index(t, sm[:, COL[plan.trunk]], i_in, i_out))
     m: dict[str, float] = {
         "start_s": float(t[0]),
@@ -329,7 +341,7 @@ def _common(
         "hold_s": float(t[i_out] - t[i_in]),
         "back_s": float(t[-1] - t[i_out]),
     }
-    angle = sm[:, COL[plan.trunk] if plan.primary != "hip_height" else COL["knee_flexion"]]
+    angle = sm[:, COL[plan.trunk] if plan.start_posture == "upright" else COL["knee_flexion"]]
     speed = _angle_speed(t, angle)
     peak = _max(speed)
     m["peak_velocity_deg_s"] = peak
@@ -355,15 +367,18 @@ def _sts_measures(
     touch: float,
 ) -> dict[str, float]:
     i_in, _, i_out = idx
-    hip, knee = sm[:, COL["hip_flexion"]], sm[:, COL["knee_flexion"]]
+    hip, knee = sm[:, COL["hip_flexion"]], sm[:, COL[plan.knee]]
+    if plan.knee != "knee_flexion":  # outside a side view no image hip angle is a measurement
+        hip = np.full(len(t), np.nan)
     height = sm[:, COL["hip_height"]]
     velocity = np.gradient(height, t) if len(t) > 1 else np.zeros(len(t))
-    rise = slice(0, i_in + 1) if plan.direction > 0 else slice(i_out, len(t))
-    lower = slice(i_out, len(t)) if plan.direction > 0 else slice(0, i_in + 1)
+    seated = plan.start_posture == "seated"
+    rise = slice(0, i_in + 1) if seated else slice(i_out, len(t))
+    lower = slice(i_out, len(t)) if seated else slice(0, i_in + 1)
     wrist = sm[rise, COL["wrist_thigh"]]
     other = sm[:, COL["knee_flexion_other"]]
     both = np.isfinite(other) & np.isfinite(knee)
-    top = rel >= _TOP_SHARE * np.nanmax(rel) if plan.direction > 0 else np.ones(len(t), bool)
+    top = rel >= _TOP_SHARE * np.nanmax(rel) if seated else np.ones(len(t), bool)
     return {
         "hip_top_deg": _pct(hip[top], 5.0),
         "hip_bottom_deg": _pct(hip, 95.0),
@@ -373,7 +388,7 @@ def _sts_measures(
         "rise_speed": _max(velocity[rise]),
         "descent_speed": -_min(velocity[lower]),
         "knee_asymmetry_deg": _max(np.abs(knee - other)[both])
-        if both.mean() > 0.8
+        if both.mean() > 0.8 and plan.knee == "knee_flexion"
         else float("nan"),
         "lateral_lean_deg": _max(np.abs(sm[:, COL["lateral_lean"]])),
     }

@@ -1,17 +1,28 @@
 """The one rep counter, used live (one frame at a time) and offline (whole arrays).
 
 ``RepCounter.feed(t, x)`` takes timestamps (N,) in seconds and the primary
-signal (N,) *relative to the baseline and oriented so that moving away from
-the start posture is positive*. It smooths the signal with an inline causal
-One-Euro filter, runs a two-state hysteresis machine and returns the reps
+signal (N,) *oriented so that moving away from the start posture is
+positive* (its offset does not matter). It smooths the signal with an inline
+causal One-Euro filter, runs a hysteresis machine and returns the reps
 completed within those frames. Live code feeds N = 1; offline code feeds the
 whole clip at once; both run the same loop, so they cannot disagree.
 
-A rep: the smoothed signal leaves its resting level, goes beyond ``enter``
-for at least ``min_dwell_s``, comes back into the rest zone (``<= rest``) and
-settles. States: REST -> AWAY -> RETURN (back in the rest zone, waiting to
-settle) -> REST. Start and end times are where the signal sat at rest
-(see ``onset``); the extreme is the largest smoothed value in between.
+The thresholds adapt to the person. The *rest level* is the lowest smoothed
+value of the current rest (re-found after every rep, so a start posture
+taken mid-movement, or a drift, corrects itself). A rep leaves the rest
+level by at least ``enter`` (a floor against noise) and by at least
+``enter_share`` of the typical excursion of this person's last reps, stays
+there ``min_dwell_s``, and comes back within ``rest`` (at most
+``rest_share`` of its own excursion) of the level it returns to. So a
+movement that spans 20 % of torso length in a low camera's view counts as
+surely as one that spans 90 %, with the same numbers live and offline.
+
+States: REST -> AWAY -> RETURN (back in the rest zone, waiting to settle) ->
+REST. Start and end times are where the signal sat at rest (see ``onset``);
+the extreme is the largest smoothed value in between. A rep that started far
+above the level it returned to (a clip that starts mid-rise) is reported
+with ``partial`` set: it is not a complete rep. One whose excursion above the
+level it returned to is less than ``enter`` was a wobble, and is no rep.
 """
 
 from __future__ import annotations
@@ -31,8 +42,10 @@ RETURN = 2
 
 @dataclass(frozen=True)
 class RepEvent:
-    """One completed rep: times in seconds, ``extreme`` in the signal's units (relative);
-    ``emitted_s`` the frame time at which the counter reported it."""
+    """One rep: times in seconds, ``extreme`` in the signal's units (oriented, smoothed);
+    ``emitted_s`` the frame time at which the counter reported it; ``start_level`` and
+    ``rest_level`` the resting levels before and after it; ``partial``: it started
+    far from the level it returned to (mid-movement), so it is no complete rep."""
 
     start_s: float
     extreme_s: float
@@ -40,6 +53,14 @@ class RepEvent:
     extreme: float
     entered_s: float
     emitted_s: float
+    start_level: float = 0.0
+    rest_level: float = 0.0
+    partial: bool = False
+
+    @property
+    def excursion(self) -> float:
+        """How far the rep went beyond the level it returned to (signal units)."""
+        return self.extreme - self.rest_level
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -48,18 +69,25 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 
 
 _CREEP = 0.02  # share of ``onset`` a new low must undercut (the One-Euro output creeps forever)
+_TYPICAL_REPS = 3  # the typical excursion: median of this many last complete reps
 
 
 class RepCounter:
-    """Hysteresis rep counter with minimum dwell and inline One-Euro smoothing.
+    """Hysteresis rep counter with adaptive thresholds, minimum dwell and inline
+    One-Euro smoothing (see the module docstring).
 
-    ``enter`` in (0, 1000]: how far beyond baseline counts as the far posture;
-    ``rest`` in (0, enter): the return zone (hysteresis = enter - rest);
+    ``enter`` in (0, 1000]: the least excursion beyond the rest level that counts;
+    ``rest`` in (0, enter): the widest return zone (hysteresis = enter - rest);
+    ``enter_share`` in [0, 1]: a rep must also go this share of the typical
+    excursion of the last reps; ``rest_share`` in (0, 1): the return zone is at most
+    this share of the rep's own excursion; ``partial_share`` in (0, 1]: a rep that
+    started more than this share of its excursion above the level it returned to
+    is partial;
     ``onset`` in (0, rest]: a rep starts where the signal last sat within
     ``onset`` of its resting minimum; back in the rest zone, it ends at its
     lowest point, reported once the signal turns up again by ``onset`` or
     makes no new minimum for ``settle_s``;
-    ``min_dwell_s`` in [0, 10]: time the signal must stay beyond ``enter``;
+    ``min_dwell_s`` in [0, 10]: time the signal must stay beyond the enter level;
     ``settle_s`` in (0, 10]; One-Euro ``min_cutoff_hz`` in (0, 1e6] (very high = no smoothing),
     ``beta`` in [0, 10], ``d_cutoff_hz`` in (0, 100].
     """
@@ -72,6 +100,9 @@ class RepCounter:
         *,
         onset: float | None = None,
         settle_s: float = 0.5,
+        enter_share: float = 0.5,
+        rest_share: float = 0.35,
+        partial_share: float = 0.35,
         min_cutoff_hz: float = 2.0,
         beta: float = 0.02,
         d_cutoff_hz: float = 1.0,
@@ -83,11 +114,16 @@ class RepCounter:
         _check_range("onset", onset, 1e-9, rest)
         _check_range("min_dwell_s", min_dwell_s, 0.0, 10.0)
         _check_range("settle_s", settle_s, 1e-9, 10.0)
+        _check_range("enter_share", enter_share, 0.0, 1.0)
+        _check_range("rest_share", rest_share, 1e-9, 0.999)
+        _check_range("partial_share", partial_share, 1e-9, 1.0)
         _check_range("min_cutoff_hz", min_cutoff_hz, 1e-9, 1e6)
         _check_range("beta", beta, 0.0, 10.0)
         _check_range("d_cutoff_hz", d_cutoff_hz, 1e-9, 100.0)
         self.enter, self.rest, self.onset = float(enter), float(rest), float(onset)
         self.min_dwell_s, self.settle_s = float(min_dwell_s), float(settle_s)
+        self.enter_share, self.rest_share = float(enter_share), float(rest_share)
+        self.partial_share = float(partial_share)
         self._k = 2.0 * math.pi * min_cutoff_hz
         self._kb = 2.0 * math.pi * beta
         self._kd = 2.0 * math.pi * d_cutoff_hz
@@ -95,83 +131,126 @@ class RepCounter:
         self.value = math.nan
         self.extreme = -math.inf
         self.extreme_s = math.nan
+        self.excursions: list[float] = []
         self._t = math.nan
         self._dx = 0.0
         self._lo = math.inf
+        self._start_lo = math.nan
         self._rest_s = math.nan
         self._near_s = math.nan
         self._entered_s = math.nan
         self._last_out_s = math.nan
         self._start_s = math.nan
 
+    # -- the adaptive levels --------------------------------------------------------------
+    @property
+    def rest_level(self) -> float:
+        """The current resting level (smoothed signal units; inf before any frame)."""
+        return self._lo
+
+    @property
+    def typical(self) -> float:
+        """Median excursion of the last complete reps (NaN before the first)."""
+        last = self.excursions[-_TYPICAL_REPS:]
+        return float(np.median(last)) if last else math.nan
+
+    def enter_level(self) -> float:
+        """How far above the rest level a rep must go now."""
+        typical = self.typical
+        share = 0.0 if typical != typical else self.enter_share * typical
+        return max(self.enter, share)
+
+    def _rest_zone(self, excursion: float) -> float:
+        return min(self.rest, self.rest_share * max(excursion, 0.0))
+
+    # -- the loop ---------------------------------------------------------------------------
     def feed(self, t: NDArray[np.floating], x: NDArray[np.floating]) -> list[RepEvent]:
-        """Advance over frames ``t`` (N,) s with raw relative signal ``x`` (N,); reps completed."""
+        """Advance over frames ``t`` (N,) s with the raw oriented signal ``x`` (N,);
+        the reps completed (partial ones included, flagged)."""
         events: list[RepEvent] = []
-        enter, rest, onset, dwell, settle = (
-            self.enter,
-            self.rest,
-            self.onset,
-            self.min_dwell_s,
-            self.settle_s,
-        )
-        k, kb, kd = self._k, self._kb, self._kd
-        state, y, ext, ext_s = self.state, self.value, self.extreme, self.extreme_s
-        tp, dx, lo, rest_s, near_s = self._t, self._dx, self._lo, self._rest_s, self._near_s
-        entered_s, out_s, start_s = self._entered_s, self._last_out_s, self._start_s
         for ti, xi in zip(t.tolist(), x.tolist(), strict=True):
-            if xi != xi:
+            if xi != xi or not self._smooth(ti, xi):
                 continue
-            if y != y:
-                y, dx, tp = xi, 0.0, ti
-            else:
-                dt = ti - tp
-                if dt <= 0.0:
-                    continue
-                dx += ((xi - y) / dt - dx) / (1.0 + 1.0 / (kd * dt))
-                y += (xi - y) / (1.0 + 1.0 / ((k + kb * abs(dx)) * dt))
-                tp = ti
-            if state == RETURN:
-                if y < lo - _CREEP * onset:  # a filter creeping to a still input is no new low
-                    lo, rest_s = y, ti
-                if y >= lo + onset or ti - rest_s >= settle:
-                    events.append(RepEvent(start_s, ext_s, rest_s, ext, entered_s, ti))
-                    state, ext, rest_s = REST, -math.inf, near_s
-                else:
-                    near_s = ti
-            if state == REST:
-                if y <= lo + onset:
-                    rest_s = ti
-                    if y < lo:
-                        lo = y
-                if y >= enter:
-                    state, ext, ext_s, start_s = AWAY, y, ti, rest_s
-                    entered_s = out_s = ti
-                    if start_s != start_s:
-                        start_s = ti
-            elif state == AWAY:
-                if y > ext:
-                    ext, ext_s = y, ti
-                if y >= enter:
-                    out_s = ti
-                elif y <= rest:
-                    state, lo, rest_s, near_s = RETURN, y, ti, ti
-                    if out_s - entered_s < dwell:
-                        state, ext = REST, -math.inf
-        self.state, self.value, self.extreme, self.extreme_s = state, y, ext, ext_s
-        self._t, self._dx, self._lo, self._rest_s, self._near_s = tp, dx, lo, rest_s, near_s
-        self._entered_s, self._last_out_s, self._start_s = entered_s, out_s, start_s
+            event = self._step(ti, self.value)
+            if event is not None:
+                events.append(event)
         return events
+
+    def _smooth(self, ti: float, xi: float) -> bool:
+        """One inline One-Euro step; False for a frame not later than the last."""
+        y = self.value
+        if y != y:
+            self.value, self._dx, self._t = xi, 0.0, ti
+            return True
+        dt = ti - self._t
+        if dt <= 0.0:
+            return False
+        self._dx += ((xi - y) / dt - self._dx) / (1.0 + 1.0 / (self._kd * dt))
+        cutoff = self._k + self._kb * abs(self._dx)
+        self.value = y + (xi - y) / (1.0 + 1.0 / (cutoff * dt))
+        self._t = ti
+        return True
+
+    def _step(self, ti: float, y: float) -> RepEvent | None:
+        event = None
+        if self.state == RETURN:
+            event = self._returning(ti, y)
+        if self.state == REST:
+            self._resting(ti, y)
+        elif self.state == AWAY:
+            self._away(ti, y)
+        return event
+
+    def _returning(self, ti: float, y: float) -> RepEvent | None:
+        if y < self._lo - _CREEP * self.onset:  # a filter creeping to a still input is no new low
+            self._lo, self._rest_s = y, ti
+        turn = min(self.onset, self._rest_zone(self.extreme - self._lo))
+        if y >= self._lo + turn or ti - self._rest_s >= self.settle_s:
+            # the excursion must clear the floor from the level it returns to as well
+            event = self._event(ti) if self.extreme - self._lo >= self.enter else None
+            self.state, self.extreme, self._rest_s = REST, -math.inf, self._near_s
+            return event
+        self._near_s = ti
+        return None
+
+    def _event(self, ti: float) -> RepEvent:
+        excursion = self.extreme - self._lo
+        partial = self._start_lo - self._lo > self.partial_share * excursion
+        if not partial:
+            self.excursions.append(excursion)
+        return RepEvent(self._start_s, self.extreme_s, self._rest_s, self.extreme,
+                        self._entered_s, ti, self._start_lo, self._lo, partial)  # fmt: skip
+
+    def _resting(self, ti: float, y: float) -> None:
+        if y <= self._lo + self.onset:
+            self._rest_s = ti
+            if y < self._lo:
+                self._lo = y
+        if y - self._lo >= self.enter_level():
+            self.state, self.extreme, self.extreme_s = AWAY, y, ti
+            self._start_s, self._start_lo = self._rest_s, self._lo
+            self._entered_s = self._last_out_s = ti
+            if self._start_s != self._start_s:
+                self._start_s = ti
+
+    def _away(self, ti: float, y: float) -> None:
+        if y > self.extreme:
+            self.extreme, self.extreme_s = y, ti
+        if y - self._start_lo >= self.enter_level():
+            self._last_out_s = ti
+        elif y <= self._start_lo + self._rest_zone(self.extreme - self._start_lo):
+            self.state, self._lo, self._rest_s, self._near_s = RETURN, y, ti, ti
+            if self._last_out_s - self._entered_s < self.min_dwell_s:
+                self.state, self.extreme = REST, -math.inf
 
     def flush(self) -> list[RepEvent]:
         """End of input: a rep back in the rest zone but not yet settled completes now."""
         if self.state != RETURN:
             return []
-        self.state = REST
-        event = RepEvent(
-            self._start_s, self.extreme_s, self._rest_s, self.extreme, self._entered_s, self._t
-        )
-        self.extreme = -math.inf
-        return [event]
+        real = self.extreme - self._lo >= self.enter
+        events = [self._event(self._t)] if real else []
+        self.state, self.extreme = REST, -math.inf
+        return events
 
     def update(self, t: float, x: float) -> list[RepEvent]:
         """One frame (live): the same loop as :meth:`feed` with N = 1."""

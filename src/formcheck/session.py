@@ -41,13 +41,19 @@ from formcheck.signals import (
 )
 from formcheck.view import Calibration, SetupFinder
 
-__all__ = ["Session", "LiveState", "FEET_HIDDEN", "frames_with_person"]
+__all__ = ["Session", "LiveState", "FEET_HIDDEN", "PARTIAL_REPS", "frames_with_person"]
 
 _CUE_SHOW_S = 3.0
-FEET_HIDDEN = (
-    "Feet not visible at set-up: cannot count sit-to-stand reps"
-    " — step back so your whole body is in view"
+FEET_HIDDEN = "Feet not visible: cannot count reps — step back so your whole body is in view"
+
+PARTIAL_REPS = (
+    "A rep had begun before the recording started (or before the person was in view):"
+    " it is not counted"
 )
+NEVER_READY = {
+    "Step back so your feet are in view": FEET_HIDDEN,
+    "Step into view so your whole body is visible": "No person fully in view: cannot count reps",
+}
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ class Session:
         self.test, self.age, self.sex = test, age, sex
         self.config = config or Config()
         self._features = functools.partial(_features, angles=self.config.angles)
-        self._setup = SetupFinder(self.config.setup, self._features)
+        self._setup = SetupFinder(self.config.setup, self._features, self.spec.setup_joints)
         self._pre_t: list[float] = []
         self._pre_pix: list[NDArray[np.float64]] = []
         self.calibration: Calibration | None = None
@@ -152,6 +158,7 @@ class Session:
         self.counter: RepCounter | None = None
         self._hist = _History()
         self.reps: list[RepResult] = []
+        self.partial_reps: list[RepResult] = []
         self._first_t = math.nan
         self._last_t = -math.inf
         self._frames = 0
@@ -211,7 +218,7 @@ class Session:
     def _flush(self) -> None:
         if self.counter is not None:
             for event in self.counter.flush():
-                self.reps.append(self._result(event, len(self.reps) + 1))
+                self._add(event)
 
     # -- shared by live and offline -----------------------------------------------------
     def features(self, pts: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -237,20 +244,19 @@ class Session:
     def _lock(self, calib: Calibration) -> None:
         self.calibration = calib
         self.plan = self.spec.plan(calib, self.config)
-        c, cl = self.plan.counter, self.config.cleaning
+        cl = self.config.cleaning
         self.counter = RepCounter(
-            c.enter,
-            c.rest,
-            c.min_dwell_s,
-            onset=c.onset,
-            settle_s=c.settle_s,
+            **self.plan.counter.counter_kwargs(),
             min_cutoff_hz=cl.one_euro_min_cutoff_hz,
             beta=cl.one_euro_beta,
             d_cutoff_hz=cl.one_euro_d_cutoff_hz,
         )
         pts = np.asarray(self._pre_pix).reshape(-1, N_LANDMARKS, 5)
-        self._hist.extend(np.asarray(self._pre_t), self.features(pts))
+        t, feats = np.asarray(self._pre_t), self.features(pts)
         self._pre_t, self._pre_pix = [], []
+        self._frames -= len(t)  # counted once already, by _count_frame
+        self._seen -= frames_with_person(pts)
+        self._run(t, feats, frames_with_person(pts))  # the counter sees every frame from the first
 
     def _run(self, t: NDArray[np.float64], feats: NDArray[np.float64], seen: int) -> None:
         """Counter + rep results over frames ``t`` (N,) with features (N, F), of
@@ -261,6 +267,13 @@ class Session:
         self._hist.extend(t, feats)
         x = self.plan.direction * (feats[:, COL[self.plan.primary]] - self.plan.baseline)
         for event in self.counter.feed(t, x):
+            self._add(event)
+
+    def _add(self, event: RepEvent) -> None:
+        """A rep the counter reported: counted, or (begun mid-movement) noted."""
+        if event.partial:
+            self.partial_reps.append(self._result(event, 0, complete=False))
+        else:
             self.reps.append(self._result(event, len(self.reps) + 1))
 
     def _result(self, event: RepEvent, index: int, complete: bool = True) -> RepResult:
@@ -357,7 +370,7 @@ class Session:
         self, t: float, row: NDArray[np.float64], last: RepResult | None
     ) -> tuple[str | None, str]:
         assert self.plan is not None and self.calibration is not None
-        if self.plan.exercise != "sit_to_stand":
+        if not self.plan.legs:
             knee = row[COL["knee_flexion"]] - _nz(self.calibration.baseline["knee_flexion"])
             if knee > getattr(self.config, self.plan.exercise).knee_bend_deg:
                 return "Keep your knees straight", "warn"
@@ -380,10 +393,18 @@ class Session:
             return elapsed, max(0.0, self.config.tests.chair_stand_s - elapsed)
         return elapsed, None
 
+    def setup_waiting(self) -> str:
+        """Why set-up has not finished, as a report sentence."""
+        reason = self._setup.messages[0] if self._setup.messages else ""
+        return NEVER_READY.get(reason, NEVER_READY["Step into view so your whole body is visible"])
+
     def setup_problem(self) -> str | None:
-        """Why no rep can be counted: the primary signal was not seen at set-up
-        (its baseline is NaN; sit-to-stand hip height needs the ankles), else None."""
-        if self.plan is None or self.plan.baseline == self.plan.baseline:
+        """Why no rep can be counted: set-up never found the person with the joints the
+        exercise needs (sit-to-stand and squats need the ankles), or the primary signal
+        was not seen at set-up (its baseline is NaN); else None."""
+        if self.plan is None:
+            return self.setup_waiting() if self._frames else None
+        if self.plan.baseline == self.plan.baseline:
             return None
         if self.plan.primary == "hip_height":
             return FEET_HIDDEN
@@ -523,6 +544,8 @@ def _rom(plan: Plan, m: dict[str, float]) -> float:
         return m["peak_trunk_deg"]
     if plan.exercise == "back_extension":
         return m["peak_extension_deg"]
+    if plan.start_posture == "standing":  # squats, and sit-to-stand from standing: the depth
+        return m["knee_bottom_deg"]
     return m["knee_bottom_deg"] - m["knee_top_deg"]
 
 

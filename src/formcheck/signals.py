@@ -3,9 +3,12 @@
 :func:`frame_features` turns masked pixel landmarks (T, 33, 2) into the
 feature matrix (T, F) whose columns are ``FEATURES``: the side's trunk, hip
 and knee angles (deg), the other side's, hip height above the lower ankle (% of
-torso length: the foot on the ground while walking), the nearest wrist's
+torso length: the foot on the ground while walking; and % of the leg's
+projected length, hip -> knee -> ankle: 100 standing, ~55 seated, whatever the
+camera's height), the nearest wrist's
 distance to the thigh (thigh lengths),
-and frontal-plane trunk lean and shoulder tilt (deg). Live code calls it with
+frontal-plane trunk lean and shoulder tilt (deg), the world-landmark trunk
+inclination and 3-D knee flexion (deg). Live code calls it with
 T = 1, offline code with the whole clip; the numbers are the same.
 """
 
@@ -39,10 +42,14 @@ FEATURES: Final[tuple[str, ...]] = (
     "hip_flexion_other",
     "knee_flexion_other",
     "hip_height",
+    "hip_height_leg",
     "wrist_thigh",
     "lateral_lean",
     "shoulder_tilt",
     "trunk_inclination_world",
+    "knee_flexion_world",
+    "knee_valgus",
+    "heel_rise",
 )
 COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -159,6 +166,8 @@ def frame_features(
     ankle_y = _lowest(pix[:, _ANKLES, 1], ankle[:, 1])
     torso = np.linalg.norm(shoulder - hip, axis=-1)
     height = (ankle_y - hip[:, 1]) / torso * 100.0
+    leg = np.linalg.norm(hip - knee, axis=-1) + np.linalg.norm(knee - ankle, axis=-1)
+    height_leg = (ankle_y - hip[:, 1]) / leg * 100.0
     wrist = _nearest(_segment_distance(pix[:, _WRISTS], hip, knee))
     mid_hip = 0.5 * (pix[:, _LH] + pix[:, _RH])
     mid_sh = 0.5 * (pix[:, _LS] + pix[:, _RS])
@@ -167,8 +176,11 @@ def frame_features(
     sh_line = pix[:, _LS] - pix[:, _RS]
     tilt = np.degrees(np.arctan2(sh_line[:, 1], np.abs(sh_line[:, 0])))
     world = _world_trunk(pts, forward3)
-    cols = (main, other, height[:, None], wrist[:, None], lateral[:, None], tilt[:, None],
-            world[:, None])  # fmt: skip
+    knee_world = _world_knee(pts, side)
+    valgus = _knee_valgus(pix)
+    heel = _heel_rise(pix, side)
+    cols = (main, other, height[:, None], height_leg[:, None], wrist[:, None], lateral[:, None], tilt[:, None],
+            world[:, None], knee_world[:, None], valgus[:, None], heel[:, None])  # fmt: skip
     return np.concatenate(cols, axis=1)
 
 
@@ -182,6 +194,50 @@ def _world_trunk(
     u = 0.5 * (w[:, _LS] + w[:, _RS]) - 0.5 * (w[:, _LH] + w[:, _RH])
     f = np.asarray(forward3, dtype=np.float64)
     return np.degrees(np.arctan2(u[:, 0] * f[0] + u[:, 2] * f[2], -u[:, 1]))
+
+
+def _world_knee(pts: NDArray[np.float64], side: Side) -> NDArray[np.float64]:
+    """(T,) knee flexion of ``side`` from world landmarks in 3-D (deg, 0 straight): no
+    projection, so a bent knee reads bent from any camera angle (coarse: MediaPipe's
+    depth is its weakest axis)."""
+    if pts.shape[-1] < 5:
+        return np.full(len(pts), np.nan)
+    w = pts[..., 2:]
+    hip, knee, ankle = (w[:, INDEX[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
+    u, v = hip - knee, ankle - knee
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return 180.0 - np.degrees(np.arctan2(cross, np.einsum("td,td->t", u, v)))
+
+
+def _knee_valgus(pix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) frontal-plane projection angle of the knee that caves in more (deg): how far
+    the thigh and shank lines turn the knee towards the midline (medial positive; 0 a
+    straight leg, negative bowing out). Meaningful in a frontal view only."""
+    out = np.full((len(pix), 2), np.nan)
+    mid_x = 0.5 * (pix[:, _LH, 0] + pix[:, _RH, 0])
+    for i, side in enumerate(("left", "right")):
+        hip, knee, ankle = (pix[:, INDEX[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
+        thigh, shank = knee - hip, ankle - knee
+        turn = np.degrees(np.arctan2(thigh[:, 0] * shank[:, 1] - thigh[:, 1] * shank[:, 0],
+                                     np.einsum("td,td->t", thigh, shank)))  # fmt: skip
+        medial = np.sign(mid_x - knee[:, 0])  # which image direction is towards the midline
+        out[:, i] = turn * medial * np.sign(knee[:, 1] - hip[:, 1])
+    return _row_max(out)
+
+
+def _heel_rise(pix: NDArray[np.float64], side: Side) -> NDArray[np.float64]:
+    """(T,) height of ``side``'s heel above its toe, in shank lengths (0 flat foot)."""
+    heel, toe = pix[:, INDEX[f"{side}_heel"]], pix[:, INDEX[f"{side}_foot_index"]]
+    knee, ankle = pix[:, INDEX[f"{side}_knee"]], pix[:, INDEX[f"{side}_ankle"]]
+    shank = np.linalg.norm(knee - ankle, axis=-1)
+    return (toe[:, 1] - heel[:, 1]) / shank
+
+
+def _row_max(d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row maximum of (T, W) ignoring NaN; NaN where the whole row is NaN."""
+    best = np.max(np.where(np.isnan(d), -np.inf, d), axis=1)
+    best[np.isinf(best)] = np.nan
+    return best
 
 
 def _lowest(ys: NDArray[np.float64], fallback: NDArray[np.float64]) -> NDArray[np.float64]:

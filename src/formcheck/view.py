@@ -1,11 +1,13 @@
 """Camera side, facing direction, camera view, and the set-up step that finds the baseline.
 
 :class:`SetupFinder` is fed one frame at a time (live, and offline by replay)
-until the person is visible and still for ``setup.still_s``; it then returns
-a :class:`Calibration`: the camera-facing side (by visibility, fixed from then
-on), facing direction, camera view with guidance, and baseline features.
-If no still window comes within ``setup.timeout_s`` of the person appearing,
-the stillest window seen is used and a warning says so.
+until the person has been seen, with every joint the exercise needs, for
+``setup.window_s``; it then returns a :class:`Calibration` from those first
+frames: the camera-facing side (by visibility, fixed from then on), facing
+direction, camera view with guidance, and baseline features. It does not
+wait for stillness: real people start moving at "Go", and a clip may start
+mid-movement (the calibration then says so). The rep counter re-finds the
+resting level after every rep, so the baseline need not be exact.
 """
 
 from __future__ import annotations
@@ -121,80 +123,65 @@ def _visible(pix_row: NDArray[np.float64], side: Side, keys: tuple[str, ...]) ->
     return bool(np.isfinite(pix_row[idx]).all())
 
 
-class SetupFinder:
-    """Per-frame set-up: waits for a visible, still person and returns a Calibration.
+_MISSING_PERSON = "Step into view so your whole body is visible"
+_MISSING_FEET = "Step back so your feet are in view"
+MID_MOVEMENT = "The recording starts mid-movement: the start posture was taken from the first frames"
 
-    Frames without the person shorter than half ``still_s`` do not break the
-    still window (so a few dropped detections do not restart set-up).
+
+class SetupFinder:
+    """Per-frame set-up: the start posture from the first frames showing the person.
+
+    A frame counts when one side's shoulder, hip and knee, and the joints in
+    ``required`` (e.g. ``("ankle",)`` for sit-to-stand), are visible; set-up
+    locks after ``window_s`` of such frames. Gaps shorter than ``max_gap_s``
+    do not restart the window (a few dropped detections).
 
     ``update(t, image_row (33, 4), pts_row (33, 5) masked pixels + world)`` returns
     None until done. ``messages`` holds the current guidance for the person.
     """
 
-    def __init__(self, config: SetupConfig, features: object) -> None:
+    def __init__(self, config: SetupConfig, features: object,
+                 required: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.config = config
         self._features = features  # callable(pts (N,33,5), side, facing, forward3, view) -> (N, F)
+        self._required = tuple(dict.fromkeys(_CORE + tuple(required)))
         self._t: list[float] = []
         self._img: list[NDArray[np.float64]] = []
         self._pix: list[NDArray[np.float64]] = []
-        self._run_start = float("nan")
-        self._first_seen = float("nan")
         self._last_seen = float("-inf")
-        self._best: tuple[float, int, int] | None = None
-        self.messages: list[str] = ["Step into view so your whole body is visible"]
+        self.messages: list[str] = [_MISSING_PERSON]
 
     def update(
         self, t: float, image_row: NDArray[np.floating], pts_row: NDArray[np.float64]
     ) -> Calibration | None:
         pix_row = pts_row[:, :2]
-        seen = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
-        if not seen:
-            if t - self._last_seen > 0.5 * self.config.still_s:
-                self._run_start = float("nan")
-                self.messages = ["Step into view so your whole body is visible"]
+        ready = _visible(pix_row, "left", self._required) or _visible(
+            pix_row, "right", self._required
+        )
+        if not ready:
+            if t - self._last_seen > self.config.max_gap_s:
+                self._t, self._img, self._pix = [], [], []
+            self.messages = [self._missing(pix_row)]
             return None
         self._last_seen = t
-        if self._first_seen != self._first_seen:
-            self._first_seen = t
-        if self._run_start != self._run_start:
-            self._run_start = t
         self._t.append(t)
         self._img.append(np.asarray(image_row, np.float64))
         self._pix.append(pts_row)
-        self.messages = self._guidance(pix_row)
-        return self._try_lock(t)
-
-    def _guidance(self, pix_row: NDArray[np.float64]) -> list[str]:
-        feet = _visible(pix_row, "left", ("ankle",)) or _visible(pix_row, "right", ("ankle",))
-        msgs = [] if feet else ["Step back so your feet are in view"]
-        return msgs + ["Hold still for a moment"]
-
-    def _try_lock(self, t: float) -> Calibration | None:
-        cfg = self.config
-        if t - self._run_start < cfg.still_s:
-            return self._maybe_timeout(t)
-        ts = np.asarray(self._t)
-        lo = int(np.searchsorted(ts, t - cfg.still_s, side="left"))
-        lo = max(lo, int(np.searchsorted(ts, self._run_start, side="left")))
-        score = self._motion(lo, len(ts))
-        if self._best is None or score < self._best[0]:
-            self._best = (score, lo, len(ts))
-        if score <= cfg.still_tolerance:
-            return self._calibrate(lo, len(ts), ())
-        return self._maybe_timeout(t)
-
-    def _maybe_timeout(self, t: float) -> Calibration | None:
-        if t - self._first_seen < self.config.timeout_s or self._best is None:
+        self.messages = []
+        if t - self._t[0] < self.config.window_s:
             return None
-        _, lo, hi = self._best
-        return self._calibrate(
-            lo, hi, ("No still start posture found: baseline taken from the stillest moment",)
-        )
+        return self._calibrate()
 
-    def _motion(self, lo: int, hi: int) -> float:
+    @staticmethod
+    def _missing(pix_row: NDArray[np.float64]) -> str:
+        """What the person should do when a frame is not usable for set-up."""
+        core = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
+        return _MISSING_FEET if core else _MISSING_PERSON
+
+    def _motion(self) -> float:
         """Spread (RMS standard deviation) of mid-hip and mid-shoulder positions over
         the window, in torso lengths."""
-        pix = np.asarray(self._pix[lo:hi])[..., :2]
+        pix = np.asarray(self._pix)[..., :2]
         mid_hip = 0.5 * (pix[:, INDEX["left_hip"]] + pix[:, INDEX["right_hip"]])
         mid_sh = 0.5 * (pix[:, INDEX["left_shoulder"]] + pix[:, INDEX["right_shoulder"]])
         pts = np.concatenate([mid_hip, mid_sh], axis=1)
@@ -205,9 +192,9 @@ class SetupFinder:
         value = float(spread / torso) if torso > 0 else float("inf")
         return value if np.isfinite(value) else float("inf")
 
-    def _calibrate(self, lo: int, hi: int, notes: tuple[str, ...]) -> Calibration:
-        img = np.asarray(self._img[lo:hi])
-        pts = np.asarray(self._pix[lo:hi])
+    def _calibrate(self) -> Calibration:
+        img = np.asarray(self._img)
+        pts = np.asarray(self._pix)
         pix = pts[..., :2]
         side = choose_side(img)
         facing = facing_sign(pix)
@@ -222,6 +209,7 @@ class SetupFinder:
             warnings.simplefilter("ignore", RuntimeWarning)
             med = np.nanmedian(feats, axis=0) if len(feats) else np.full(len(FEATURES), np.nan)
         msgs = (VIEW_GUIDANCE[view],) if view in VIEW_GUIDANCE else ()
+        moving = self._motion() > self.config.still_tolerance
         return Calibration(
             side=side,
             facing=facing,
@@ -230,8 +218,8 @@ class SetupFinder:
             view_ratio=ratio,
             view_yaw_deg=yaw,
             baseline={name: float(med[i]) for i, name in enumerate(FEATURES)},
-            t_s=self._t[hi - 1],
-            window=(self._t[lo], self._t[hi - 1]),
+            t_s=self._t[-1],
+            window=(self._t[0], self._t[-1]),
             messages=msgs,
-            warnings=notes,
+            warnings=(MID_MOVEMENT,) if moving else (),
         )
