@@ -26,3 +26,24 @@ def pose_model() -> Path:
     from formcheck.model import ensure_model
 
     return ensure_model("full")
+
+
+class _Extractions(dict):  # type: ignore[type-arg]
+    """Real MediaPipe extractions by clip path, made on first use (one per session)."""
+
+    def __init__(self, model: Path) -> None:
+        super().__init__()
+        self.model = model
+
+    def __missing__(self, path: Path):  # type: ignore[no-untyped-def]
+        from formcheck.extract import extract_pose
+
+        self[path] = extract_pose(path, model_path=self.model)
+        return self[path]
+
+
+@pytest.fixture(scope="session")
+def extractions(pose_model: Path) -> _Extractions:
+    """The one session-wide cache of real extractions: ``extractions[path]`` is the
+    clip's ``PoseSequence``; the gate, the real-clip and robustness tests share it."""
+    return _Extractions(pose_model)

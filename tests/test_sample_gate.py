@@ -117,11 +117,9 @@ def test_sample_set_covers_what_newcomers_and_the_gate_need() -> None:
 
 
 @pytest.fixture(scope="session")
-def measured(pose_model: Path) -> dict[str, Any]:
+def measured(extractions: dict[Path, Any]) -> dict[str, Any]:
     """Every sample clip's PoseSequence, extracted once per test session."""
-    from formcheck.extract import extract_pose
-
-    return {name: extract_pose(SAMPLES / truth["clip"], model_path=pose_model)
+    return {name: extractions[SAMPLES / truth["clip"]]
             for name, truth in sample_truths(SAMPLES).items()}  # fmt: skip
 
 

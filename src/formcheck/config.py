@@ -154,15 +154,15 @@ class SitToStandConfig:
     separates a seated from a standing start.
     """
 
-    counter: CounterConfig = field(default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15))
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(15.0, 10.0, 3.0, 0.35))
     squat_counter: CounterConfig = field(
-        default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15)
+        default_factory=lambda: CounterConfig(15.0, 10.0, 3.0, 0.35)
     )
     frontal_counter: CounterConfig = field(
-        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
     )
     frontal_squat_counter: CounterConfig = field(
-        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
     )
     seated_min_knee_deg: float = 50.0
     stand_max_hip_deg: float = 25.0
@@ -185,9 +185,9 @@ class SquatConfig:
     ``frontal_counter``).
     """
 
-    counter: CounterConfig = field(default_factory=lambda: CounterConfig(12.0, 10.0, 3.0, 0.15))
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(15.0, 10.0, 3.0, 0.35))
     frontal_counter: CounterConfig = field(
-        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.15)
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
     )
     min_depth_knee_deg: float = 60.0
     max_valgus_deg: float = 10.0

@@ -61,6 +61,9 @@ class ExerciseSpec:
     ``start``: the start postures allowed: ``("upright",)`` for the trunk
     exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
     sit-to-stand (the first frames decide, see :func:`seated_start`).
+    ``frontal_primary``: the signal counted in a frontal view instead
+    (``frontal_unit``; ``frontal_standing``: its sign towards standing).
+    ``shown_angle``: the angle drawn on the video.
     """
 
     name: str
@@ -77,6 +80,7 @@ class ExerciseSpec:
     frontal_primary: str | None = None
     frontal_unit: str = "deg"
     frontal_standing: int = -1
+    shown_angle: str = "trunk_inclination"
 
     def primary_for(self, view: str) -> tuple[str, str, int]:
         """(feature, unit, sign of standing) of the counted signal in ``view``: the
@@ -202,6 +206,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         setup_joints=("ankle",),
         start=("seated", "standing"),
         frontal_primary="knee_flexion_world",
+        shown_angle="knee_flexion",
     ),
     "squat": ExerciseSpec(
         name="squat",
@@ -226,6 +231,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         setup_joints=("ankle",),
         start=("standing",),
         frontal_primary="knee_flexion_world",
+        shown_angle="knee_flexion",
     ),
 }
 

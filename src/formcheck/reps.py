@@ -149,6 +149,16 @@ class RepCounter:
         return self._lo
 
     @property
+    def speed(self) -> float:
+        """The filter's current rate of change of the signal (units/s)."""
+        return self._dx
+
+    @property
+    def start_level(self) -> float:
+        """The resting level the rep in progress left (the current one at rest)."""
+        return self._start_lo if self.state != REST else self._lo
+
+    @property
     def typical(self) -> float:
         """Median excursion of the last complete reps (NaN before the first)."""
         last = self.excursions[-_TYPICAL_REPS:]

@@ -26,6 +26,13 @@ from numpy.typing import NDArray
 from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
 from formcheck.config import AnglesConfig, Config
 from formcheck.cues import Cue, incomplete_cue, rep_cues, score
+from formcheck.display import (
+    CUE_HOLD_S,
+    CUE_MIN_SHOW_S,
+    PHASE_HOLD_S,
+    REP_CUE_SHOW_S,
+    Debounced,
+)
 from formcheck.exercises import ExerciseSpec, Plan, get_exercise
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
@@ -39,11 +46,14 @@ from formcheck.signals import (
     masked_points,
     measured_points,
 )
-from formcheck.view import Calibration, SetupFinder
+from formcheck.view import VIEW_GUIDANCE, Calibration, SetupFinder
 
 __all__ = ["Session", "LiveState", "FEET_HIDDEN", "PARTIAL_REPS", "frames_with_person"]
 
-_CUE_SHOW_S = 3.0
+SEVERAL_PEOPLE = "Only one person in view, please"
+TURN_SIDE_ON = "Turn side-on to the camera"
+STEP_BACK = "Step back so your feet are in view"
+_UNSEEN_S = 0.5  # the counted signal unseen this long: say what the person should do
 FEET_HIDDEN = "Feet not visible: cannot count reps — step back so your whole body is in view"
 
 PARTIAL_REPS = (
@@ -79,7 +89,14 @@ class LiveState:
       the angles measure them (estimated joint centres in side view), x and y
       normalised to the frame (0..1); empty during set-up or without a person;
       no shoulder when the trunk angle comes from world landmarks (outside a
-      side view), as no image line measures it then.
+      side view), as no image line measures it then;
+    - ``guidance``: the one instruction the person must follow for the count
+      to work, in large words, during the session (set-up and after): "Only one
+      person in view, please", "Step back so your feet are in view", "Turn
+      side-on to the camera"; None when all is well.
+
+    ``phase`` and ``cue`` are debounced (:mod:`formcheck.display`): a phase shows
+    once it has held 0.3 s, a live cue once it has held 0.4 s, and stays 1.5 s.
     """
 
     t: float
@@ -97,6 +114,7 @@ class LiveState:
     test_remaining_s: float | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
+    guidance: str | None = None
 
 
 class _History:
@@ -164,6 +182,10 @@ class Session:
         self._frames = 0
         self._seen = 0
         self._points: dict[str, tuple[float, float]] = {}
+        self._people = 1
+        self._phase_shown: Debounced[str] = Debounced(PHASE_HOLD_S)
+        self._cue_shown: Debounced[tuple[str | None, str]] = Debounced(CUE_HOLD_S, CUE_MIN_SHOW_S)
+        self._unseen_since = math.nan
 
     # -- live ---------------------------------------------------------------------------
     def update(
@@ -173,11 +195,15 @@ class Session:
         world_lm: NDArray[np.floating] | None,
         width: int,
         height: int,
+        *,
+        people: int = 1,
     ) -> LiveState:
         """Feed one frame: ``t`` s (increasing), ``image_lm`` (33, 4) normalised
         x, y, z, visibility or None, ``world_lm`` (33, 3) m or None (gives the
-        trunk angle outside a side view), frame size in pixels. Returns the state
-        to display. A frame whose ``t`` is not later than the previous one is ignored."""
+        trunk angle outside a side view), frame size in pixels, and how many
+        people the pose model found in it. Returns the state to display. A frame
+        whose ``t`` is not later than the previous one is ignored."""
+        self._people = people
         image = _row(image_lm, 4, "image_lm")
         world = _row(world_lm, 3, "world_lm")
         if float(t) <= self._last_t:  # time must increase: a repeated frame changes nothing
@@ -316,29 +342,23 @@ class Session:
     def _live_state(self, t: float, new_rep: bool) -> LiveState:
         calib = self.calibration
         if calib is None or self.plan is None or self.counter is None:
-            return LiveState(
-                t,
-                "setup",
-                0,
-                {},
-                ("", math.nan),
-                None,
-                "warn",
-                list(self._setup.messages),
-                None,
-                "unknown",
-                None,
-            )
+            guidance = self._setup.messages[0] if self._setup.messages else None
+            if self._people > 1:
+                guidance = SEVERAL_PEOPLE
+            return LiveState(t, "setup", 0, {}, ("", math.nan), None, "warn",
+                             list(self._setup.messages), None, "unknown", None,
+                             guidance=guidance)  # fmt: skip
         row = self._hist.feats[-1]
         angles = {n: float(row[COL[n]]) for n in ("hip_flexion", "knee_flexion")}
         angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
+        angles["knee_flexion"] = float(row[COL[self.plan.knee]])
         angles["hip_height"] = float(row[COL["hip_height"]])
         last = self.reps[-1] if self.reps else None
-        cue, level = self._live_cue(t, row, last)
+        cue, level = self._cue_shown.update(t, self._live_cue(t, row, last))
         elapsed, remaining = self._test_clock(t)
         return LiveState(
             t,
-            self._phase(),
+            self._phase_shown.update(t, self._phase()),
             len(self.reps),
             angles,
             (self.plan.primary.removesuffix("_world"), float(row[COL[self.plan.primary]])),
@@ -351,20 +371,39 @@ class Session:
             elapsed,
             remaining,
             points=dict(self._points),
+            guidance=self._guidance(t, row),
         )
 
+    def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:
+        """The one thing the person should do now for the count to work, or None:
+        one person only; the counted signal back in view; a side view where the
+        exercise's angles need one."""
+        assert self.plan is not None and self.calibration is not None
+        if self._people > 1:
+            return SEVERAL_PEOPLE
+        if np.isfinite(row[COL[self.plan.primary]]):
+            self._unseen_since = math.nan
+        elif self._unseen_since != self._unseen_since:
+            self._unseen_since = t
+        if t - self._unseen_since >= _UNSEEN_S:
+            return STEP_BACK if self.plan.legs else VIEW_GUIDANCE["unknown"]
+        if self.spec.needs_side_view and self.calibration.view != "side":
+            return TURN_SIDE_ON
+        return None
+
     def _phase(self) -> str:
+        """The raw phase of this frame: at rest, moving out (away from the start
+        posture and still moving), at end range (away and slow), or coming back."""
         assert self.plan is not None and self.counter is not None
         rest, out, end_range, back = self.plan.phases
-        y, c = self.counter.value, self.counter
+        c = self.counter
+        slow = 0.5 * c.enter  # units per second: slower than this is holding still
         if c.state == REST:
-            return out if y > c.rest else rest
-        if c.state != AWAY:
+            moving = c.value - c.start_level > 0.5 * c.enter_level() and c.speed > slow
+            return out if moving else rest
+        if c.state != AWAY or c.speed < -slow:
             return back
-        share = getattr(self.config, self.plan.exercise).end_range_share
-        if y >= share * c.extreme:
-            return end_range
-        return back
+        return out if c.speed > slow else end_range
 
     def _live_cue(
         self, t: float, row: NDArray[np.float64], last: RepResult | None
@@ -377,7 +416,7 @@ class Session:
         elif self._phase() == "rising" and self.plan.start_posture == "seated":
             if row[COL["wrist_thigh"]] < self.config.sit_to_stand.arm_touch_distance:
                 return "Cross your arms, push through your legs", "warn"
-        if last is not None and t - last.end_s <= _CUE_SHOW_S:
+        if last is not None and t - last.end_s <= REP_CUE_SHOW_S:
             worst = _worst(last.cues)
             return (worst.patient, worst.level) if worst else ("Good rep", "good")
         return None, "good"

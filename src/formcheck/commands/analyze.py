@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["register", "run"]
 
-_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "auto")
+_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
 
 
 def register(subparsers: Any) -> None:

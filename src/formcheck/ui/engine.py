@@ -48,6 +48,8 @@ class StreamingSession(Protocol):
         world_lm: NDArray[np.float32] | None,
         width: int,
         height: int,
+        *,
+        people: int = 1,
     ) -> Any: ...
 
     def finish(self) -> Any: ...
@@ -135,7 +137,8 @@ class LiveEngine:
                 LOG.info("live frames are now %dx%d at t=%.2f s", rgb.shape[1], rgb.shape[0], t)
                 self._size = rgb.shape[:2]
             pose = estimator.estimate(rgb, t + self._epoch)
-            state = session.update(t, pose.image, pose.world, rgb.shape[1], rgb.shape[0])
+            state = session.update(t, pose.image, pose.world, rgb.shape[1], rgb.shape[0],
+                                   people=pose.people)
             update = self._to_update(state, pose, (time.perf_counter() - start) * 1000)
             if update.new_rep_score is not None:
                 self.rep_scores.append(update.new_rep_score)
@@ -264,8 +267,9 @@ def state_to_update(
     joint = INDEX.get(f"{state.side}_{ANGLE_JOINT[angle_name]}") if state.side else None
     setup = tuple(state.setup_messages) if state.phase == "setup" else ()
     cue, level = state.cue, state.cue_level
-    if setup:
-        cue, level = setup[0], "info"
+    guidance = getattr(state, "guidance", None) or (setup[0] if setup else None)
+    if guidance:  # what the person must do for the count to work comes first, in large words
+        cue, level = guidance, "info"
     timer, label = _timer(state, test)
     last = state.last_rep
     overlay = Overlay(

@@ -30,7 +30,7 @@ from formcheck.ui.options import AnalysisOptions, choose_options
 from formcheck.ui.results import show_test
 from formcheck.video import frame_to_rgb
 
-__all__ = ["live_page", "make_callback"]
+__all__ = ["live_page", "make_callback", "score_line"]
 
 LOG = logging.getLogger("formcheck.ui")
 _ENGINE, _REPORT = "live_engine", "live_report"
@@ -120,11 +120,14 @@ def _secrets() -> Any:
 
 
 def _instructions(options: AnalysisOptions) -> None:
-    side = "Stand side-on to the camera" if options.exercise != "sit_to_stand" else \
-        "Sit on a chair side-on to the camera, arms crossed"
-    st.markdown(f"1. {side}, about 2-3 m away, whole body in view.  \n"
-                "2. Press **START** and hold still for a moment while formcheck finds your "
-                "posture.  \n3. Exercise; press **STOP** for your summary.")
+    side = {"sit_to_stand": "Sit on a chair side-on to the camera, arms crossed",
+            "squat": "Stand facing the camera or side-on, feet hip-width apart"}.get(
+        options.exercise, "Stand side-on to the camera")  # fmt: skip
+    st.markdown(f"1. {side}, about 2-3 m away, whole body in view (feet too).  \n"
+                "2. Press **START**. formcheck finds your posture in the first moments you "
+                "are in view; you can start moving at once. If something is in the way, "
+                "the large box says what to do.  \n3. Exercise; press **STOP** for your "
+                "summary.")
 
 
 class _StatusSlots:
@@ -154,11 +157,21 @@ class _StatusSlots:
         self.cue.markdown(_cue_html(cue, level) if cue else "", unsafe_allow_html=True)
         self.setup.caption("  \n".join(update.setup[1:]))
         if update.rep_scores:
-            self.scores.markdown("**Rep scores:** " + "  ".join(
-                f"{i}: **{s:.0f}**" for i, s in enumerate(update.rep_scores, start=1)))
+            self.scores.markdown(score_line(update.rep_scores))
         if ov.angle_deg is not None and ov.angle_deg == ov.angle_deg:
             self.detail.caption(f"{ov.angle_label} angle {ov.angle_deg:.0f} deg; "
                                 f"frame processed in {update.frame_ms:.0f} ms")
+
+
+_SHOWN_SCORES = 5
+
+
+def score_line(scores: tuple[float, ...]) -> str:
+    """The live score list, kept short: the last few reps' scores and the mean of all."""
+    first = max(1, len(scores) - _SHOWN_SCORES + 1)
+    last = "  ".join(f"{i}: **{s:.0f}**" for i, s in enumerate(scores[-_SHOWN_SCORES:], first))
+    more = "... " if first > 1 else ""
+    return f"**Rep scores:** {more}{last} · mean **{sum(scores) / len(scores):.0f}**"
 
 
 def _follow(engine: LiveEngine, status: Any) -> None:

@@ -67,8 +67,12 @@ _UNITS = {"hip_height": "pct_torso"}
 
 
 def display_angle(exercise: str) -> str:
-    """The angle drawn on the video for ``exercise`` (sit-to-stand shows the knee)."""
-    return "knee_flexion" if exercise == "sit_to_stand" else "trunk_inclination"
+    """The angle drawn on the video for ``exercise`` (its definition's ``shown_angle``:
+    leg exercises show the knee)."""
+    from formcheck.exercises import EXERCISES
+
+    spec = EXERCISES.get(exercise)
+    return spec.shown_angle if spec is not None else "trunk_inclination"
 
 
 def _column(name: str, prefix: str = "") -> str:
