@@ -109,3 +109,19 @@ def test_compute_angles_rejects_bad_side() -> None:
     seq = build_sequence(t, *flexion_curves(t, []))
     with pytest.raises(ValueError, match="side must be"):
         compute_angles(seq, "middle")  # type: ignore[arg-type]
+
+
+def test_landmarks_placed_outside_the_frame_are_missing_not_measured() -> None:
+    """Legs out of the frame: MediaPipe still places knees and ankles (below the image,
+    sometimes 'visible'); they must give NaN angles, never numbers from a guess."""
+    import numpy as np
+
+    from formcheck.signals import COL, frame_features, masked_points
+
+    image = np.full((1, 33, 4), 0.5)
+    image[..., 3] = 0.9
+    image[0, [25, 26, 27, 28], 1] = 1.3  # knees and ankles 30 % of the frame below it
+    pts = masked_points(image, None, 640, 480, 0.5)
+    assert np.isnan(pts[0, [25, 26, 27, 28]]).all() and np.isfinite(pts[0, 11, :2]).all()
+    feats = frame_features(pts, "left", 1)
+    assert np.isnan(feats[0, [COL["hip_flexion"], COL["knee_flexion"], COL["hip_height"]]]).all()

@@ -75,3 +75,43 @@ def test_states() -> None:
 def test_constructor_validates_with_allowed_range(kw: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _counter(**kw)
+
+
+def _run(signal: list[float], fps: float = 10.0, **kw: float) -> list:
+    t = np.arange(len(signal)) / fps
+    counter = _counter(**kw)
+    return counter.feed(t, np.array(signal, dtype=float)) + counter.flush()
+
+
+def test_the_resting_level_is_re_found_so_the_offset_does_not_matter() -> None:
+    """The same movement 50 units up (a start posture taken from a moving first frame,
+    a drifting camera) counts the same reps with the same times."""
+    base = [0, 0, 10, 40, 50, 40, 10, 0, 1, 1, 35, 50, 35, 0, 1]
+    plain, shifted = _run(base), _run([x + 50.0 for x in base])
+    assert [(e.start_s, e.end_s) for e in plain] == [(e.start_s, e.end_s) for e in shifted]
+    assert len(plain) == 2 and plain[0].rest_level == pytest.approx(0.0, abs=1e-3)
+
+
+def test_a_start_far_above_the_level_it_returns_to_is_partial() -> None:
+    """A clip that starts mid-rise: the first 'rep' began 40 units up a 100 unit rise."""
+    rise = [40, 60, 90, 100, 100, 60, 20, 0, 0, 1, 20, 60, 100, 100, 60, 20, 0, 1, 1]
+    events = _run(rise)
+    assert [e.partial for e in events] == [True, False]
+    assert events[0].start_level == pytest.approx(40.0)
+
+
+def test_small_movements_count_and_a_shallow_wobble_does_not() -> None:
+    """Thresholds follow the person: 20-unit reps (a low camera's view of a rise) count
+    with a floor of 15; after 50-unit reps, a 20-unit wobble is under half the typical."""
+    small = [0, 0, 10, 20, 20, 20, 10, 0, 0, 1] * 3
+    assert len(_run(small, enter=15.0, rest=12.0, onset=3.0)) == 3
+    mixed = [0, 30, 50, 50, 30, 0, 1, 1, 30, 50, 50, 30, 0, 1, 1, 10, 20, 20, 20, 10, 0, 1, 1]
+    events = _run(mixed, enter=15.0, rest=12.0, onset=3.0)
+    assert len(events) == 2
+    assert _counter().typical != _counter().typical  # NaN before any rep
+
+
+def test_an_excursion_under_the_floor_from_its_return_level_is_no_rep() -> None:
+    """Left rest by 30, but came back only 8 below its peak: noise, not a rep."""
+    events = _run([0, 0, 31, 32, 32, 24, 24, 24, 24, 24, 24, 24])
+    assert events == []

@@ -85,7 +85,7 @@ class SetupConfig:
 
     window_s: float = 0.3
     max_gap_s: float = 0.25
-    still_tolerance: float = 0.05
+    still_tolerance: float = 0.012
     side_view_max_ratio: float = 0.35
     frontal_min_ratio: float = 0.65
     side_view_min_yaw_deg: float = 60.0

@@ -24,24 +24,27 @@ REP_CUE_SHOW_S: Final = 3.0
 """A finished rep's cue (or "Good rep") shows this long after the rep ends (s)."""
 
 T = TypeVar("T")
+_NONE: Final = object()  # "no candidate" (None may be a value)
 
 
 class Debounced(Generic[T]):
     """A displayed value that changes only after the new value has held ``hold_s``
-    seconds, and not sooner than ``min_show_s`` after the last change.
+    seconds, and not sooner than ``min_show_s`` after the last change (except from
+    ``idle``, the "nothing to show" value, which gives way as soon as a value holds).
 
     ``update(t, value)`` takes the frame time in seconds (increasing) and the
     value computed for that frame; it returns the value to show. The first
     value shows at once.
     """
 
-    def __init__(self, hold_s: float, min_show_s: float = 0.0) -> None:
+    def __init__(self, hold_s: float, min_show_s: float = 0.0, idle: T | None = None) -> None:
         if not (hold_s >= 0.0 and min_show_s >= 0.0):
             raise ValueError(f"hold_s and min_show_s must be >= 0, got {hold_s}, {min_show_s}")
         self.hold_s, self.min_show_s = float(hold_s), float(min_show_s)
+        self.idle = idle
         self._shown: T | None = None
         self._shown_since = -math.inf
-        self._candidate: T | None = None
+        self._candidate: object = _NONE
         self._candidate_since = math.nan
         self._started = False
 
@@ -55,12 +58,13 @@ class Debounced(Generic[T]):
             self._started, self._shown, self._shown_since = True, value, t
             return value
         if value == self._shown:
-            self._candidate, self._candidate_since = None, math.nan
+            self._candidate, self._candidate_since = _NONE, math.nan
             return value
         if value != self._candidate:
             self._candidate, self._candidate_since = value, t
         held = t - self._candidate_since >= self.hold_s
-        if held and t - self._shown_since >= self.min_show_s:
+        shown_enough = self._shown == self.idle or t - self._shown_since >= self.min_show_s
+        if held and shown_enough:
             self._shown, self._shown_since = value, t
-            self._candidate, self._candidate_since = None, math.nan
+            self._candidate, self._candidate_since = _NONE, math.nan
         return self._shown  # type: ignore[return-value]

@@ -184,7 +184,9 @@ class Session:
         self._points: dict[str, tuple[float, float]] = {}
         self._people = 1
         self._phase_shown: Debounced[str] = Debounced(PHASE_HOLD_S)
-        self._cue_shown: Debounced[tuple[str | None, str]] = Debounced(CUE_HOLD_S, CUE_MIN_SHOW_S)
+        self._cue_shown: Debounced[tuple[str | None, str]] = Debounced(
+            CUE_HOLD_S, CUE_MIN_SHOW_S, idle=(None, "good")
+        )
         self._unseen_since = math.nan
 
     # -- live ---------------------------------------------------------------------------

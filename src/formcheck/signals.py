@@ -74,10 +74,10 @@ def masked_pixels(
     image: NDArray[np.floating], width: int, height: int, min_visibility: float
 ) -> NDArray[np.float64]:
     """(T, 33, 2) pixel coordinates from (T, 33, 4) normalised landmarks; NaN where
-    visibility < ``min_visibility`` or missing."""
+    visibility < ``min_visibility``, missing, or outside the frame."""
     img = np.asarray(image)
     pix = img[..., :2].astype(np.float64) * np.array([float(width), float(height)])
-    hidden = ~(img[..., 3] >= min_visibility)
+    hidden = ~(img[..., 3] >= min_visibility) | _outside(img)
     return np.where(hidden[..., None], np.nan, pix)
 
 
@@ -89,13 +89,24 @@ def masked_points(
     min_visibility: float,
 ) -> NDArray[np.float64]:
     """(T, 33, 5): pixels x, y (as :func:`masked_pixels`) and world x, y, z in
-    metres, both NaN where the image landmark is missing or not visible enough."""
+    metres, all NaN where the image landmark is missing, not visible enough, or
+    placed outside the frame."""
     img = np.asarray(image)
     out = np.empty(img.shape[:-1] + (5,))
     np.multiply(img[..., :2], np.array([float(width), float(height)]), out=out[..., :2])
     out[..., 2:] = np.nan if world is None else np.asarray(world)
-    out[~(img[..., 3] >= min_visibility)] = np.nan
+    out[~(img[..., 3] >= min_visibility) | _outside(img)] = np.nan
     return out
+
+
+_FRAME_MARGIN = 0.02  # share of the frame a landmark may lie outside it (a joint at the edge)
+
+
+def _outside(img: NDArray[np.floating]) -> NDArray[np.bool_]:
+    """(...,) landmarks placed outside the frame: MediaPipe guesses joints it cannot see,
+    sometimes with a high visibility; an angle through a guess is no measurement."""
+    xy = img[..., :2]
+    return ((xy < -_FRAME_MARGIN) | (xy > 1.0 + _FRAME_MARGIN)).any(axis=-1)
 
 
 def _segment_distance(

@@ -175,8 +175,9 @@ class SetupFinder:
     @staticmethod
     def _missing(pix_row: NDArray[np.float64]) -> str:
         """What the person should do when a frame is not usable for set-up."""
-        core = _visible(pix_row, "left", _CORE) or _visible(pix_row, "right", _CORE)
-        return _MISSING_FEET if core else _MISSING_PERSON
+        trunk = ("shoulder", "hip")
+        upper = _visible(pix_row, "left", trunk) or _visible(pix_row, "right", trunk)
+        return _MISSING_FEET if upper else _MISSING_PERSON
 
     def _motion(self) -> float:
         """Spread (RMS standard deviation) of mid-hip and mid-shoulder positions over
