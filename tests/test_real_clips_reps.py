@@ -1,7 +1,8 @@
 """Rep counts on the real clips in ../shared/data (truth in its README), through real inference.
 
 Each clip is extracted once per test session with ``formcheck.extract.extract_pose``
-(the real MediaPipe path, through the shared ``extractions`` cache of conftest.py) and analysed as the README says it should be counted.
+(the real MediaPipe path, through the shared ``extractions`` cache of conftest.py)
+and analysed as the README says it should be counted.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def _mot(path: Path) -> dict[str, np.ndarray]:
     lines = path.read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip().lower() == "endheader") + 1
     names = lines[start].split()
-    rows = np.array([[float(v) for v in line.split()] for line in lines[start + 1 :] if line.strip()])
+    body = [line for line in lines[start + 1 :] if line.strip()]
+    rows = np.array([[float(v) for v in line.split()] for line in body])
     return {name: rows[:, i] for i, name in enumerate(names)}
 
 

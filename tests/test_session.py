@@ -76,7 +76,8 @@ def test_setup_messages_ask_for_feet() -> None:
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="valid: back_extension, sit_to_stand, squat, trunk_flexion"):
+    valid = "valid: back_extension, sit_to_stand, squat, trunk_flexion"
+    with pytest.raises(ValueError, match=valid):
         Session("jumping_jacks")
     with pytest.raises(ValueError, match="needs exercise 'sit_to_stand'"):
         Session("trunk_flexion", test="5xsts")

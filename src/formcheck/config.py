@@ -190,6 +190,7 @@ class SquatConfig:
         default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
     )
     min_depth_knee_deg: float = 60.0
+    arm_touch_distance: float = 0.3
     max_valgus_deg: float = 10.0
     max_heel_rise: float = 0.1
     max_trunk_lean_deg: float = 60.0

@@ -76,8 +76,8 @@ def _over(
 
 
 def _knees(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    limit = getattr(c, p.exercise).knee_bend_deg
-    if p.exercise == "trunk_flexion":
+    limit = p.setting("knee_bend_deg")
+    if p.direction > 0:  # a forward bend
         msg = "Knees bent during the forward bend: trunk angle overstates spinal flexion"
     else:
         msg = "Knees bent instead of extending through the back"
@@ -87,7 +87,7 @@ def _knees(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _fast(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    limit = getattr(c, p.exercise).max_velocity_deg_s
+    limit = p.setting("max_velocity_deg_s")
     return _over(
         "too_fast",
         "warn",
@@ -100,7 +100,7 @@ def _fast(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _jerky(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    limit = getattr(c, p.exercise).max_velocity_peaks
+    limit = p.setting("max_velocity_peaks")
     peaks = max(m["velocity_peaks_out"], m["velocity_peaks_back"])
     return _over(
         "jerky",
@@ -124,16 +124,15 @@ def _no_hold(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _incomplete_stand(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    s = c.sit_to_stand
     if view != "side" or p.start_posture != "seated":
         return None
     hip, knee = m["hip_top_deg"], m["knee_top_deg"]
-    if hip > s.stand_max_hip_deg:
+    if hip > p.setting("stand_max_hip_deg"):
         return _over(
             "incomplete_stand",
             "bad",
             hip,
-            s.stand_max_hip_deg,
+            p.setting("stand_max_hip_deg"),
             "deg",
             "Incomplete stand: hips not fully extended at the top",
             "Stand up tall",
@@ -142,7 +141,7 @@ def _incomplete_stand(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue
         "incomplete_stand",
         "bad",
         knee,
-        s.stand_max_knee_deg,
+        p.setting("stand_max_knee_deg"),
         "deg",
         "Incomplete stand: knees not fully extended at the top",
         "Stand up tall",
@@ -150,12 +149,11 @@ def _incomplete_stand(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue
 
 
 def _arms(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    s = c.sit_to_stand
     return _over(
         "arms_used",
         "bad",
         m["arm_contact_share"] * 100,
-        s.arm_touch_share * 100,
+        p.setting("arm_touch_share") * 100,
         "% of rise",
         "Arms used: hands on the thighs or chair during the rise",
         "Cross your arms, push through your legs",
@@ -171,7 +169,7 @@ def _drop(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
         "dropping",
         "bad",
         ratio,
-        c.sit_to_stand.drop_speed_ratio,
+        p.setting("drop_speed_ratio"),
         "x rise speed",
         "Dropping into the chair: peak descent speed much higher than rise speed",
         "Lower yourself slowly",
@@ -185,7 +183,7 @@ def _lean(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
         "excessive_trunk_lean",
         "warn",
         m["peak_trunk_deg"],
-        getattr(c, p.exercise).max_trunk_lean_deg,
+        p.setting("max_trunk_lean_deg"),
         "deg",
         "Excessive forward trunk lean",
         "Keep your chest up",
@@ -193,13 +191,12 @@ def _lean(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _asym(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    s = c.sit_to_stand
     if view == "frontal":  # in an oblique view the forward lean leaks into the sideways one
         return _over(
             "asymmetric_lean",
             "warn",
             m["lateral_lean_deg"],
-            s.max_lateral_lean_deg,
+            p.setting("max_lateral_lean_deg"),
             "deg",
             "Asymmetric trunk lean to one side",
             "Keep your weight even",
@@ -208,7 +205,7 @@ def _asym(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _depth(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    limit, knee = c.squat.min_depth_knee_deg, m["knee_bottom_deg"]
+    limit, knee = p.setting("min_depth_knee_deg"), m["knee_bottom_deg"]
     if knee != knee or knee >= limit:
         return None
     text = f"Depth not reached: knee flexion at the bottom {knee:.0f} deg; target {limit:g} deg"
@@ -219,7 +216,7 @@ def _depth(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 def _caving(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     if view != "frontal":  # only a frontal view shows the knee moving towards the midline
         return None
-    return _over("knees_caving", "bad", m["knee_valgus"], c.squat.max_valgus_deg, "deg",
+    return _over("knees_caving", "bad", m["knee_valgus"], p.setting("max_valgus_deg"), "deg",
                  "Knees caving in (dynamic valgus, frontal-plane projection angle)",
                  "Push your knees out over your toes")  # fmt: skip
 
@@ -227,8 +224,9 @@ def _caving(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 def _heels(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     if view == "frontal":  # the heel hides behind the foot from the front
         return None
-    return _over("heels_lifting", "warn", m["heel_lift"], c.squat.max_heel_rise,
-                 "shank lengths", "Heels lifting off the floor", "Keep your heels down")  # fmt: skip
+    limit = p.setting("max_heel_rise")
+    return _over("heels_lifting", "warn", m["heel_lift"], limit, "shank lengths",
+                 "Heels lifting off the floor", "Keep your heels down")  # fmt: skip
 
 
 def _at_end_only(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:

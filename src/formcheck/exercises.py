@@ -10,8 +10,8 @@ starts seated or standing: a rep always returns to the posture it started from).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from formcheck.config import Config, CounterConfig
 from formcheck.view import Calibration
@@ -37,6 +37,16 @@ class Plan:
     start_posture: str
     trunk: str = "trunk_inclination"
     knee: str = "knee_flexion"
+    settings: Any = None
+    rom: str = "peak_trunk_deg"
+
+    def setting(self, name: str) -> float:
+        """A threshold of this exercise's configuration section (e.g. ``knee_bend_deg``);
+        a name the section lacks is a programming error and says which."""
+        try:
+            return float(getattr(self.settings, name))
+        except AttributeError:
+            raise KeyError(f"{self.exercise} settings have no {name!r}") from None
 
     @property
     def legs(self) -> bool:
@@ -63,7 +73,8 @@ class ExerciseSpec:
     sit-to-stand (the first frames decide, see :func:`seated_start`).
     ``frontal_primary``: the signal counted in a frontal view instead
     (``frontal_unit``; ``frontal_standing``: its sign towards standing).
-    ``shown_angle``: the angle drawn on the video.
+    ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
+    a rep's range of motion. ``tests``: the clinical tests built on it.
     """
 
     name: str
@@ -81,6 +92,8 @@ class ExerciseSpec:
     frontal_unit: str = "deg"
     frontal_standing: int = -1
     shown_angle: str = "trunk_inclination"
+    rom: str = "peak_trunk_deg"
+    tests: tuple[str, ...] = ()
 
     def primary_for(self, view: str) -> tuple[str, str, int]:
         """(feature, unit, sign of standing) of the counted signal in ``view``: the
@@ -92,6 +105,10 @@ class ExerciseSpec:
 
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
+        plan = self._plan(calib, config)
+        return replace(plan, settings=getattr(config, self.name), rom=self.rom)
+
+    def _plan(self, calib: Calibration, config: Config) -> Plan:
         trunk = _trunk_feature(calib)
         section = getattr(config, self.name)
         if self.start == ("upright",):
@@ -108,7 +125,8 @@ class ExerciseSpec:
             return Plan(self.name, primary, unit, up, base, getattr(section, f"{frontal}counter"),
                         ("seated", "rising", "standing", "sitting"), "seated", trunk,
                         _knee_feature(calib))  # fmt: skip
-        key = f"{frontal}squat_counter" if hasattr(section, "squat_counter") else f"{frontal}counter"
+        own = "squat_counter" if hasattr(section, "squat_counter") else "counter"
+        key = f"{frontal}{own}"
         return Plan(self.name, primary, unit, -up, base, getattr(section, key),
                     ("standing", "lowering", "bottom", "rising"), "standing", trunk,
                     _knee_feature(calib))  # fmt: skip
@@ -173,6 +191,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         phases=("upright", "extending", "end_range", "returning"),
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
+        rom="peak_extension_deg",
         cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
     ),
     "sit_to_stand": ExerciseSpec(
@@ -189,6 +208,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "hip_bottom_deg",
             "knee_top_deg",
             "knee_bottom_deg",
+            "knee_range_deg",
             "peak_trunk_deg",
             "arm_contact_share",
             "rise_speed",
@@ -207,6 +227,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         start=("seated", "standing"),
         frontal_primary="knee_flexion_world",
         shown_angle="knee_flexion",
+        rom="knee_range_deg",
+        tests=("5xsts", "30s_cst"),
     ),
     "squat": ExerciseSpec(
         name="squat",
@@ -232,6 +254,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         start=("standing",),
         frontal_primary="knee_flexion_world",
         shown_angle="knee_flexion",
+        rom="knee_bottom_deg",
     ),
 }
 

@@ -261,7 +261,7 @@ def measure_rep(
     m["excursion"] = float(rel[i_ext - i0] - event.rest_level)
     m["primary_end_s"] = seat_s
     if plan.legs:
-        touch = config.sit_to_stand.arm_touch_distance
+        touch = plan.setting("arm_touch_distance")
         phases = _phases(t, rel, i_ext - i0, config, plan)
         m.update(_sts_measures(t, sm, rel, plan, phases, touch))
         m.update(_foot_knee_measures(sm, baseline))
@@ -283,7 +283,7 @@ def _phases(
 ) -> tuple[int, int, int]:
     """Indices of the first end-range frame, the extreme, and the last end-range frame
     (end range: within ``end_range_share`` of the peak excursion)."""
-    share = getattr(config, plan.exercise).end_range_share
+    share = plan.setting("end_range_share")
     inside = np.flatnonzero(np.nan_to_num(rel, nan=-np.inf) >= share * rel[i_ext])
     return int(inside[0]), i_ext, int(inside[-1])
 
@@ -384,6 +384,7 @@ def _sts_measures(
         "hip_bottom_deg": _pct(hip, 95.0),
         "knee_top_deg": _pct(knee[top], 5.0),
         "knee_bottom_deg": _pct(knee, 95.0),
+        "knee_range_deg": _pct(knee, 95.0) - _pct(knee[top], 5.0),
         "arm_contact_share": float(np.mean(wrist < touch)) if len(wrist) else 0.0,
         "rise_speed": _max(velocity[rise]),
         "descent_speed": -_min(velocity[lower]),

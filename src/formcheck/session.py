@@ -33,7 +33,7 @@ from formcheck.display import (
     REP_CUE_SHOW_S,
     Debounced,
 )
-from formcheck.exercises import ExerciseSpec, Plan, get_exercise
+from formcheck.exercises import EXERCISES, ExerciseSpec, Plan, get_exercise
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
@@ -413,10 +413,10 @@ class Session:
         assert self.plan is not None and self.calibration is not None
         if not self.plan.legs:
             knee = row[COL["knee_flexion"]] - _nz(self.calibration.baseline["knee_flexion"])
-            if knee > getattr(self.config, self.plan.exercise).knee_bend_deg:
+            if knee > self.plan.setting("knee_bend_deg"):
                 return "Keep your knees straight", "warn"
         elif self._phase() == "rising" and self.plan.start_posture == "seated":
-            if row[COL["wrist_thigh"]] < self.config.sit_to_stand.arm_touch_distance:
+            if row[COL["wrist_thigh"]] < self.plan.setting("arm_touch_distance"):
                 return "Cross your arms, push through your legs", "warn"
         if last is not None and t - last.end_s <= REP_CUE_SHOW_S:
             worst = _worst(last.cues)
@@ -572,8 +572,10 @@ def _row(landmarks: NDArray[np.floating] | None, columns: int, name: str) -> NDA
 def _check_test(test: str | None, exercise: str, age: int | None, sex: str | None) -> None:
     if test is not None and test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid: {', '.join(TESTS)}")
-    if test is not None and exercise != "sit_to_stand":
-        raise ValueError(f"test {test!r} needs exercise 'sit_to_stand', got {exercise!r}")
+    if test is not None and test not in get_exercise(exercise).tests:
+        allowed = [name for name, spec in EXERCISES.items() if test in spec.tests]
+        raise ValueError(f"test {test!r} needs exercise {' or '.join(map(repr, allowed))},"
+                         f" got {exercise!r}")  # fmt: skip
     if sex is not None and sex not in ("f", "m"):
         raise ValueError(f"sex must be 'f' or 'm', got {sex!r}")
     if age is not None and not 0 < age < 130:
@@ -581,13 +583,8 @@ def _check_test(test: str | None, exercise: str, age: int | None, sex: str | Non
 
 
 def _rom(plan: Plan, m: dict[str, float]) -> float:
-    if plan.exercise == "trunk_flexion":
-        return m["peak_trunk_deg"]
-    if plan.exercise == "back_extension":
-        return m["peak_extension_deg"]
-    if plan.start_posture == "standing":  # squats, and sit-to-stand from standing: the depth
-        return m["knee_bottom_deg"]
-    return m["knee_bottom_deg"] - m["knee_top_deg"]
+    """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``)."""
+    return m[plan.rom]
 
 
 def _rise(rep: RepResult) -> tuple[float, float, float]:

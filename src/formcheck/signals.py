@@ -105,8 +105,8 @@ _FRAME_MARGIN = 0.02  # share of the frame a landmark may lie outside it (a join
 def _outside(img: NDArray[np.floating]) -> NDArray[np.bool_]:
     """(...,) landmarks placed outside the frame: MediaPipe guesses joints it cannot see,
     sometimes with a high visibility; an angle through a guess is no measurement."""
-    xy = img[..., :2]
-    return ((xy < -_FRAME_MARGIN) | (xy > 1.0 + _FRAME_MARGIN)).any(axis=-1)
+    xy = np.asarray(img[..., :2])
+    return np.asarray(((xy < -_FRAME_MARGIN) | (xy > 1.0 + _FRAME_MARGIN)).any(axis=-1))
 
 
 def _segment_distance(
@@ -190,7 +190,8 @@ def frame_features(
     knee_world = _world_knee(pts, side)
     valgus = _knee_valgus(pix)
     heel = _heel_rise(pix, side)
-    cols = (main, other, height[:, None], height_leg[:, None], wrist[:, None], lateral[:, None], tilt[:, None],
+    cols = (main, other, height[:, None], height_leg[:, None], wrist[:, None],
+            lateral[:, None], tilt[:, None],
             world[:, None], knee_world[:, None], valgus[:, None], heel[:, None])  # fmt: skip
     return np.concatenate(cols, axis=1)
 

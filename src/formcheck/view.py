@@ -125,7 +125,9 @@ def _visible(pix_row: NDArray[np.float64], side: Side, keys: tuple[str, ...]) ->
 
 _MISSING_PERSON = "Step into view so your whole body is visible"
 _MISSING_FEET = "Step back so your feet are in view"
-MID_MOVEMENT = "The recording starts mid-movement: the start posture was taken from the first frames"
+MID_MOVEMENT = (
+    "The recording starts mid-movement: the start posture was taken from the first frames"
+)
 
 
 class SetupFinder:

@@ -15,7 +15,6 @@ from typing import Any
 
 import av
 import numpy as np
-import pytest
 from browser_support import SAMPLES, screenshot
 from test_live_browser import FPS, HEIGHT, WIDTH, _letterbox, _rep_count
 
