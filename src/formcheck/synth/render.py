@@ -122,13 +122,15 @@ def render_frames(
     *,
     colours: dict[str, tuple[float, float, float]],
     chair: bool,
+    chair_frame: int = 0,
 ) -> Iterator[NDArray[np.uint8]]:
     """Yield one (H, W, 3) uint8 RGB frame per posed frame.
 
     The room (floor, wall, chair) is static, so it is rendered once; each frame
     renders only the person and composites it by depth (shading has no shadows, so
     this equals rendering everything together, at a third of the cost).
-    ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``.
+    ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``;
+    the chair is built under the person as posed in ``chair_frame`` (a seated frame).
     """
     os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
     try:
@@ -141,7 +143,7 @@ def render_frames(
     floor, wall = _room(camera)
     statics = [(floor, colours["floor"]), (wall, colours["wall"])]
     if chair:
-        statics.append((_merged(chair_boxes(body)), (0.35, 0.22, 0.12)))
+        statics.append((_merged(chair_boxes(body, chair_frame)), (0.35, 0.22, 0.12)))
     for mesh, colour in statics:
         room.add(_static_mesh(pyrender, trimesh, mesh, colour))
     person = _scene(pyrender, camera)
