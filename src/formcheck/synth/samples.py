@@ -85,11 +85,18 @@ def _no_still_start() -> ClipSpec:
         "seated moment), 5 reps", lead_in_s=0.0, test="5xsts")  # fmt: skip
 
 
-def _sts_45(name: str, seed: int, body: str, height_m: float, note: str) -> ClipSpec:
+# Clothing set where the seed's draw would confound what a clip tests (a white shirt and grey
+# trousers over a grey floor) with contrast.
+_RED_ON_NAVY = {"shirt": (0.75, 0.15, 0.15), "trousers": (0.12, 0.14, 0.25)}
+_BLUE_ON_BLACK = {"shirt": (0.15, 0.35, 0.7), "trousers": (0.15, 0.15, 0.16)}
+
+
+def _sts_45(name: str, seed: int, body: str, height_m: float, note: str,
+            **changes: Any) -> ClipSpec:  # fmt: skip
     return _sts(
         name, seed, body, _five(40.0, (1.0, 0.2, 1.1, 0.12)),
         CameraSpec(azimuth_deg=45.0, distance_m=2.5, height_m=height_m, yfov_deg=50.0), note,
-        width=640, height=360, lead_in_s=1.0, test="5xsts")  # fmt: skip
+        width=640, height=360, lead_in_s=1.0, test="5xsts", **changes)  # fmt: skip
 
 
 def _squat(name: str, seed: int, body: str, depth: float, camera: CameraSpec, note: str,
@@ -133,11 +140,12 @@ def robustness_specs() -> list[ClipSpec | SquashSpec]:
                 "(lens 0.5 m high, tilted up to the person)"),
         _sts_45("sts_45_high_camera", 33, "small_older_woman", 1.7,
                 "5xSTS: phone 45 deg to the person's front-left, 2.5 m away, held high (lens "
-                "1.7 m, looking down)"),
+                "1.7 m, looking down)", **_RED_ON_NAVY),
         _squat("squat_frontal", 34, "tall_young_adult", 90.0,
                CameraSpec(azimuth_deg=4.0, distance_m=3.0, height_m=1.0, yfov_deg=50.0),
                "5 squats to ~90 deg knee flexion, arms held forward, camera in front (4 deg "
-               "to the left), standing still 1 s first", width=640, height=480),
+               "to the left), standing still 1 s first", width=640, height=480,
+               **_BLUE_ON_BLACK),
         _squat("squat_front_oblique", 35, "small_older_woman", 85.0,
                CameraSpec(azimuth_deg=-30.0, distance_m=2.3, height_m=1.2, yfov_deg=64.0),
                "5 squats to ~85 deg knee flexion, arms forward, phone in portrait 30 deg to "
