@@ -253,8 +253,9 @@ def _squashed_frames(source: Path, width: int, height: int) -> Iterator[NDArray[
 
     with av.open(str(source)) as box:
         for frame in box.decode(video=0):
-            yield frame.reformat(width=width, height=height, format="rgb24",
-                                 interpolation="BILINEAR").to_ndarray()  # fmt: skip
+            scaled = frame.reformat(width=width, height=height, format="rgb24",
+                                    interpolation="BILINEAR")  # fmt: skip
+            yield np.asarray(scaled.to_ndarray(), dtype=np.uint8)
 
 
 def squash_clip(squash: SquashSpec, source: ClipSpec, out_dir: Path, *,
