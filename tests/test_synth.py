@@ -5,19 +5,22 @@ from __future__ import annotations
 import importlib.util
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from formcheck.synth.camera import Camera, look_at, place_camera
 from formcheck.synth.gate import angle_figures, compare
-from formcheck.synth.motion import Track, min_jerk, sample_tracks
+from formcheck.synth.motion import Track, WalkIn, min_jerk, sample_tracks
+from formcheck.synth.samples import ROBUSTNESS, SAMPLES, robustness_specs
 from formcheck.synth.script import (
     EXERCISES,
     FAULTS,
     CameraSpec,
     ClipSpec,
     RepSpec,
+    SquashSpec,
     choreograph,
     random_clip,
 )
@@ -122,7 +125,7 @@ def test_random_clip_is_deterministic_for_a_seed() -> None:
 
 def test_bad_specs_are_refused_with_the_valid_names() -> None:
     with pytest.raises(ValueError, match="sit_to_stand"):
-        random_clip("x", "squat", seed=1)
+        random_clip("x", "lunge", seed=1)
     with pytest.raises(ValueError, match="incomplete_stand"):
         random_clip("x", "sit_to_stand", seed=1, faults={0: "knees_bending"})
     with pytest.raises(ValueError, match="even"):
@@ -154,6 +157,190 @@ def test_portrait_and_oblique_choices() -> None:
     assert spec.camera.view == "oblique"
     assert CameraSpec(azimuth_deg=-90.0).view == "side"
     assert set(FAULTS) == set(EXERCISES)
+
+
+# --- the robustness set: motion without the renderer -------------------------------------
+
+ROBUST_DIR = Path(__file__).resolve().parents[1] / "sample_videos" / "robustness"
+
+
+def _robust(name: str) -> ClipSpec:
+    spec = {s.name: s for s in robustness_specs()}[name]
+    assert isinstance(spec, ClipSpec)
+    return spec
+
+
+def _knee(pose: dict[str, float]) -> float:
+    return pose["shank"] - pose["thigh"]
+
+
+def test_squat_goes_down_to_its_depth_and_back_up_every_rep() -> None:
+    spec = _robust("squat_frontal")
+    reps = choreograph(spec).reps
+    assert len(reps) == 5 and spec.exercise == "squat"
+    assert abs(_knee(_at(spec, 0.5 * reps[0].start))) < 1e-9  # standing still first
+    for rep, planned in zip(reps, spec.reps, strict=True):
+        bottom = _at(spec, rep.extreme + rep.hold_s / 2)
+        assert _knee(bottom) == pytest.approx(planned.depth) and planned.depth == 90.0
+        assert bottom["thorax"] > 20.0  # leaning forward over the feet
+        assert abs(_knee(_at(spec, rep.end))) < 1e-9
+    # the commanded pitches, as joint centres, read as a 90 deg knee and a deep hip
+    world = world_angles(_chain(bottom["thorax"], -bottom["thigh"], -bottom["shank"]), "left")
+    assert world["knee_flexion"][0] == pytest.approx(90.0)
+    assert 80.0 < world["hip_flexion"][0] < 100.0
+
+
+def test_sts_no_still_start_moves_from_the_first_frame() -> None:
+    spec = _robust("sts_no_still_start")
+    reps = choreograph(spec).reps
+    assert reps[0].start == 0.0 and len(reps) == 5 and spec.test == "5xsts"
+    assert _at(spec, 0.1)["thorax"] - _at(spec, 0.0)["thorax"] > 1.0
+    assert _at(spec, 0.0)["thigh"] < -85.0  # seated at frame 0, already on the way up
+
+
+def test_sts_starts_mid_rep_with_one_partial_rep_then_complete_ones() -> None:
+    spec = _robust("sts_starts_mid_rep")
+    chor = choreograph(spec)
+    assert len(chor.partial) == 1 and len(chor.complete) == 4
+    first = chor.partial[0]
+    assert first.start < 0.0 < first.extreme  # under way at frame 0, standing later
+    thigh = sample_tracks(chor.tracks, [0.0, 1.0 / spec.fps])["thigh"]
+    assert -60.0 < thigh[0] < -30.0  # hips about halfway up
+    assert thigh[1] > thigh[0]  # and rising
+    assert all(r.start >= first.end for r in chor.complete)
+
+
+def test_walk_in_slows_to_a_stop_with_the_legs_together() -> None:
+    walk = WalkIn(stop_s=2.0, speed_m_s=1.3, slow_s=0.8, stride_m=1.3)
+    t = np.linspace(0.0, 3.0, 3001)
+    d = walk.displacement(t)
+    assert d[0] == pytest.approx(-(1.3 * 1.2 + 1.3 * 0.4))
+    np.testing.assert_allclose(np.gradient(d, t)[t < 1.1], 1.3, atol=1e-6)  # steady walk
+    np.testing.assert_allclose(np.gradient(d, t), walk.speed(t), atol=2e-3)  # consistent
+    assert np.all(np.diff(d) >= 0) and np.all(d[t >= 2.0] == 0.0)
+    legs = walk.legs(t)
+    np.testing.assert_allclose(legs["thigh_l"], -legs["thigh_r"], atol=1e-9)  # alternate
+    assert np.max(np.abs(legs["thigh_l"])) == pytest.approx(20.0, abs=0.1)
+    assert all(np.all(v[t >= 2.0] == 0.0) for v in legs.values())
+    assert np.max(legs["shank_l"] - legs["thigh_l"]) > 45.0  # knee flexes in the swing
+
+
+def test_walk_in_clip_walks_first_then_flexes() -> None:
+    spec = _robust("walk_in_then_flexion")
+    chor = choreograph(spec)
+    assert chor.walk is not None and chor.walk.stop_s == spec.walk_in_s == 2.0
+    assert chor.reps[0].start == pytest.approx(spec.walk_in_s + spec.lead_in_s)
+    assert _at(spec, 0.0)["walk"] < -1.8 and _at(spec, chor.reps[0].start)["walk"] == 0.0
+    with pytest.raises(ValueError, match="walking in"):
+        replace(_robust("sts_no_still_start"), walk_in_s=1.0)
+    with pytest.raises(ValueError, match="start_at_s"):
+        replace(spec, start_at_s=spec.choreography_s + 1.0)
+
+
+def test_place_camera_puts_the_person_off_centre_when_asked() -> None:
+    pts = np.array([[0.0, 0.0, -0.3], [0.0, 1.8, 0.6], [0.2, 1.0, 0.0], [-0.2, 0.5, 0.1]])
+    for height in (0.5, 1.1, 1.9):  # level, tilted up and down: no roll, still on target
+        spec = CameraSpec(azimuth_deg=-90.0, distance_m=4.0, height_m=height, yfov_deg=64.0,
+                          aim_x=0.78)  # fmt: skip
+        cam = place_camera(spec, pts, 360, 640)
+        middle = cam.project((pts.min(axis=0) + pts.max(axis=0)) / 2)
+        assert middle[0] == pytest.approx(0.78 * 360, abs=0.5)
+        px = cam.project(pts)
+        assert np.all((px >= 0) & (px <= [360, 640]))
+        assert abs(cam.pose[1, 0]) < 1e-9  # the camera's x axis stays level
+    centred = place_camera(replace(spec, aim_x=0.5), pts, 360, 640)
+    assert centred.project((pts.min(axis=0) + pts.max(axis=0)) / 2)[0] == pytest.approx(180.0)
+
+
+def test_robustness_set_names_are_new_and_the_squash_follows_its_source() -> None:
+    specs = robustness_specs()
+    assert not set(ROBUSTNESS) & set(SAMPLES) and len(set(ROBUSTNESS)) == len(ROBUSTNESS)
+    names = [s.name for s in specs]
+    for i, spec in enumerate(specs):
+        if isinstance(spec, SquashSpec):
+            assert spec.source in names[:i]
+    assert {s.camera.view for s in specs if isinstance(s, ClipSpec)} == {"side", "oblique",
+                                                                          "front"}  # fmt: skip
+
+
+# --- the committed robustness truth files (written by the renderer, read here) ----------
+
+
+def _truth_file(name: str) -> dict:
+    path = ROBUST_DIR / f"{name}.json"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: formcheck synth samples --set robustness")
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("name", [n for n in ROBUSTNESS if not n.endswith("_squashed")])
+def test_robustness_truth_files_match_their_specs(name: str) -> None:
+    spec, truth = _robust(name), _truth_file(name)
+    chor = choreograph(spec)
+    assert (truth["fps"], truth["width"], truth["height"]) == (spec.fps, spec.width, spec.height)
+    assert truth["frames"] == len(spec.frame_times())
+    assert truth["rep_count"] == len(chor.complete) == len(truth["reps"])
+    for got, rep in zip(truth["reps"], chor.complete, strict=True):
+        assert (got["start_s"], got["extreme_s"], got["end_s"]) == (
+            round(rep.start, 3), round(rep.extreme, 3), round(rep.end, 3))  # fmt: skip
+    assert truth["note"] == spec.note and truth["view"] == spec.camera.view
+    assert (ROBUST_DIR / f"{name}.mp4").stat().st_size < 400_000
+
+
+def test_squat_truth_knee_reaches_ninety_at_every_bottom() -> None:
+    truth = _truth_file("squat_frontal")
+    knee = np.asarray(truth["angles"]["world"]["knee_flexion"])
+    for rep in truth["reps"]:
+        bottom = int(round((rep["extreme_s"] + rep["hold_s"] / 2) * truth["fps"]))
+        assert 85.0 < knee[bottom] < 95.0
+        assert abs(knee[int(round(rep["end_s"] * truth["fps"]))]) < 5.0
+    assert truth["start"]["posture"] == "standing" and truth["start"]["still_s"] == 1.0
+
+
+def test_no_still_start_truth_moves_in_the_first_tenth_of_a_second() -> None:
+    truth = _truth_file("sts_no_still_start")
+    trunk = np.asarray(truth["angles"]["world"]["trunk_inclination"])
+    hip = np.asarray(truth["angles"]["world"]["hip_flexion"])
+    first = int(round(0.1 * truth["fps"]))
+    assert trunk[first] - trunk[0] > 1.0 and hip[0] > 70.0
+    assert truth["start"] == {"posture": "seated", "still_s": 0.0, "in_view_from_s": 0.0}
+    assert truth["reps"][0]["start_s"] == 0.0 and truth["rep_count"] == 5
+
+
+def test_mid_rep_truth_starts_halfway_up_and_counts_only_complete_reps() -> None:
+    truth = _truth_file("sts_starts_mid_rep")
+    knee = np.asarray(truth["angles"]["world"]["knee_flexion"])
+    assert 30.0 < knee[0] < 70.0 and knee[1] < knee[0]  # halfway up, straightening
+    (partial,) = truth["partial_reps"]
+    assert partial["start_s"] < 0.0 < partial["extreme_s"] and partial["complete"] is False
+    assert truth["rep_count"] == truth["complete_reps_after_partial"] == 4
+    assert truth["start"]["posture"] == "rising (mid-rep)"
+    assert truth["reps"][0]["start_s"] >= partial["end_s"]
+
+
+def test_walk_in_truth_enters_the_frame_after_the_first_frame() -> None:
+    truth = _truth_file("walk_in_then_flexion")
+    assert truth["start"]["posture"] == "walking in"
+    assert 0.3 < truth["start"]["in_view_from_s"] < truth["walk_in"]["stop_s"]
+    hip_x = np.asarray(truth["joints_px"][f"{truth['side']}_hip"])[:, 0]
+    assert not 0.0 <= hip_x[0] <= truth["width"]  # out of frame at first
+    assert truth["reps"][0]["start_s"] > truth["walk_in"]["stop_s"]
+
+
+def test_squashed_truth_keeps_times_and_reads_angles_off_both_images() -> None:
+    src, sq = _truth_file("sts_no_still_start"), _truth_file("sts_no_still_start_squashed")
+    assert (sq["width"], sq["height"]) == (640, 360) and (src["width"], src["height"]) == (640, 480)
+    assert sq["reps"] == src["reps"] and sq["frames"] == src["frames"]
+    assert sq["angles"]["image"] == src["angles"]["image"]  # of the unsquashed image
+    scale = sq["squashed"]["scale_y"]
+    np.testing.assert_allclose(np.asarray(sq["joints_px"]["left_hip"])[:, 1],
+                               np.asarray(src["joints_px"]["left_hip"])[:, 1] * scale,
+                               atol=0.11)  # fmt: skip
+    trunk = np.asarray(src["angles"]["image"]["trunk_inclination"])
+    squashed = np.asarray(sq["angles"]["image_as_encoded"]["trunk_inclination"])
+    lean = trunk > 20.0
+    assert np.all(squashed[lean] > trunk[lean])  # squashing exaggerates a lean
+    assert (ROBUST_DIR / sq["clip"]).stat().st_size < 400_000
 
 
 # --- truth labelling ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """``formcheck synth``: render synthetic clips with ground truth, and the accuracy gate.
 
 - ``formcheck synth samples --out sample_videos``: the committed sample set;
+  ``--set robustness`` the robustness set (``sample_videos/robustness/``);
 - ``formcheck synth clip NAME --exercise E --seed N [...]``: one clip;
 - ``formcheck synth calibrate --out DIR``: fit the joint-centre estimate
   (``formcheck.joint_centres``) on bodies the samples do not use;
@@ -25,12 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "synth", help="render synthetic exercise clips with ground truth; accuracy gate"
     )
     sub = parser.add_subparsers(dest="synth_command", required=True, metavar="ACTION")
-    samples = sub.add_parser("samples", help="render the sample set (sample_videos/)")
-    samples.add_argument("--out", type=Path, default=Path("sample_videos"))
+    samples = sub.add_parser("samples", help="render a sample set (sample_videos/)")
+    samples.add_argument("--set", choices=("samples", "robustness"), default="samples",
+                         help="samples: sample_videos/; robustness: recordings as people make "
+                         "them, sample_videos/robustness/")  # fmt: skip
+    samples.add_argument("--out", type=Path, default=None,
+                         help="default: sample_videos, or sample_videos/robustness")  # fmt: skip
     samples.add_argument("--only", nargs="*", default=None, help="render only these clip names")
     samples.set_defaults(handler=_samples)
     clip = sub.add_parser("clip", help="render one random clip")
-    from formcheck.synth.script import BODIES, CALIBRATION_BODIES, EXERCISES
+    from formcheck.synth.script import BODIES, CALIBRATION_BODIES, EXERCISES, VIEWS
 
     clip.add_argument("name", help="file stem: writes NAME.mp4 and NAME.json")
     clip.add_argument("--exercise", required=True, choices=EXERCISES)
@@ -38,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     clip.add_argument("--reps", type=int, default=3)
     clip.add_argument("--fault", action="append", default=[], metavar="REP:KIND",
                       help="label rep REP (0-based) with fault KIND; repeatable")  # fmt: skip
-    clip.add_argument("--view", choices=("side", "oblique"), default="side")
+    clip.add_argument("--view", choices=VIEWS, default="side")
     clip.add_argument("--portrait", action="store_true", help="360x640 instead of 640x480")
     clip.add_argument("--body", default=None, choices=BODIES + CALIBRATION_BODIES,
                       help="default: drawn from the seed (from the sample bodies)")
@@ -65,19 +70,27 @@ def _log(message: str) -> None:
 
 
 def _samples(args: argparse.Namespace) -> int:
-    from formcheck.synth.generate import render_clip
-    from formcheck.synth.samples import sample_specs
+    from formcheck.synth.generate import render_clip, squash_clip
+    from formcheck.synth.samples import robustness_specs, sample_specs
+    from formcheck.synth.script import SquashSpec
 
-    specs = sample_specs()
+    robust = args.set == "robustness"
+    specs = robustness_specs() if robust else sample_specs()
+    out = args.out or Path("sample_videos/robustness" if robust else "sample_videos")
+    by_name = {s.name: s for s in specs}
     if args.only:
-        unknown = set(args.only) - {s.name for s in specs}
+        unknown = set(args.only) - set(by_name)
         if unknown:
-            raise ValueError(
-                f"unknown sample(s) {sorted(unknown)}; known: {[s.name for s in specs]}"
-            )
+            raise ValueError(f"unknown sample(s) {sorted(unknown)}; known: {list(by_name)}")
         specs = [s for s in specs if s.name in args.only]
     for spec in specs:
-        render_clip(spec, args.out, log=_log)
+        if isinstance(spec, SquashSpec):
+            source = by_name[spec.source]
+            if not (out / f"{source.name}.mp4").is_file():
+                raise ValueError(f"{spec.name} re-encodes {out / source.name}.mp4: render it first")
+            squash_clip(spec, source, out, log=_log)  # type: ignore[arg-type]
+        else:
+            render_clip(spec, out, log=_log)
     return 0
 
 

@@ -229,6 +229,10 @@ class Body:
         if arms == "hang":
             up, fore = np.array([0.12 * side, -1.0, 0.05]), np.array([0.08 * side, -1.0, 0.2])
             return np.tile(up, (n, 1)), np.tile(fore, (n, 1))
+        if arms == "forward":  # held out level in front (a squat's counterbalance), whatever
+            # the trunk does
+            up, fore = np.array([0.1 * side, -0.08, 1.0]), np.array([-0.06 * side, -0.02, 1.0])
+            return np.tile(up, (n, 1)), np.tile(fore, (n, 1))
         if arms == "crossed":
             lift = 0.3 if side > 0 else 0.5
             up, fore = np.array([0.1 * side, -0.85, 0.5]), np.array([-0.9 * side, lift, 0.3])
@@ -269,6 +273,10 @@ class Body:
         for seg, r in trunk.items():
             for side in ("", "L", "R"):
                 rot[(seg, side)] = r
+        if "walk" in dofs:  # walking in: each leg swings by its own offset
+            for side, key in (("L", "l"), ("R", "r")):
+                for seg in ("thigh", "shank"):
+                    rot[(seg, side)] = rot_x(dofs[seg] + dofs[f"{seg}_{key}"] + self.offsets[seg])
         for side, sign in (("L", 1.0), ("R", -1.0)):
             up, fore = self._arm_dirs(arms, sign, trunk["thorax"])
             if heads is not None and np.any(dofs["push"] > 0):
@@ -305,7 +313,7 @@ class Body:
                  for i in range(0, n, chunk)]  # fmt: skip
         verts = np.concatenate([p[0] for p in parts])
         heads = np.concatenate([p[1] for p in parts])
-        return self._anchor(verts, heads)
+        return self._anchor(verts, heads, dofs.get("walk"))
 
     def _pose_chunk(
         self, dofs: dict[str, NDArray[np.float64]], arms: str
@@ -317,14 +325,23 @@ class Body:
             verts, heads = self._pose_once(rot)
         return verts, heads
 
-    def _anchor(self, verts: NDArray[np.float32], heads: NDArray[np.float64]) -> PosedBody:
-        """Translate every frame so the feet stay flat on the floor (Y = 0) at X = Z = 0."""
+    def _anchor(self, verts: NDArray[np.float32], heads: NDArray[np.float64],
+                walk: NDArray[np.float64] | None = None) -> PosedBody:  # fmt: skip
+        """Translate every frame so the feet stay flat on the floor (Y = 0) at X = Z = 0.
+
+        With ``walk`` (T,) metres (walking in): the mid-ankle goes to Z = ``walk`` and
+        the lower ankle's sole to the floor (the swinging foot is lifted).
+        """
         ankles = [self.labels.index("foot.L"), self.labels.index("foot.R")]
         foot = self.region == 3
         rest_sole = float(np.min(self._rest_vertices()[foot][:, 1]))
         ankle_height = float(self.rest_heads[ankles].mean(axis=0)[1]) - rest_sole
         shift = -heads[:, ankles].mean(axis=1)
-        shift[:, 1] += ankle_height
+        if walk is None:
+            shift[:, 1] += ankle_height
+        else:
+            shift[:, 1] = ankle_height - heads[:, ankles, 1].min(axis=1)
+            shift[:, 2] += walk
         joints = {name: heads[:, self.labels.index(b)] + shift for name, b in JOINTS.items()}
         verts = verts + shift[:, None, :].astype(np.float32)
         faces = np.asarray(self.model.faces, dtype=np.int64)

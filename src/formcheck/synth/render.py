@@ -82,9 +82,24 @@ def _room(camera: Camera) -> tuple[tuple[NDArray, NDArray], tuple[NDArray, NDArr
     view /= np.linalg.norm(view)
     floor = _box(np.array([-10.0, -0.05, -10.0]), np.array([10.0, 0.0, 10.0]))
     centre, right = 2.5 * view, np.array([view[2], 0.0, -view[0]])
-    corners = [centre + s * 12.0 * right + np.array([0.0, y, 0.0]) for s in (-1, 1) for y in (0, 5)]
+    top = _wall_top(camera, centre, view)
+    corners = [centre + s * 12.0 * right + np.array([0.0, y, 0.0])
+               for s in (-1, 1) for y in (0, top)]  # fmt: skip
     faces = np.array([[0, 1, 3], [0, 3, 2], [0, 3, 1], [0, 2, 3]])
     return floor, (np.array(corners), faces)
+
+
+def _wall_top(camera: Camera, centre: NDArray[np.float64], normal: NDArray[np.float64]) -> float:
+    """Height of the back wall, metres: 5, or 15 when the frame's top corners would see
+    over a 5 m wall (a wide portrait frame turned off centre)."""
+    f = camera.focal_px
+    eye, rot = camera.position, camera.pose[:3, :3]
+    for x in (0.0, camera.width):
+        ray = rot @ np.array([(x - camera.width / 2) / f, camera.height / 2 / f, -1.0])
+        along = float(ray @ normal)
+        if along <= 0 or eye[1] + float((centre - eye) @ normal) / along * ray[1] > 5.0:
+            return 15.0
+    return 5.0
 
 
 def _colours(body: PosedBody, skin: tuple, shirt: tuple, trousers: tuple, shoes: tuple
@@ -122,13 +137,15 @@ def render_frames(
     *,
     colours: dict[str, tuple[float, float, float]],
     chair: bool,
+    chair_frame: int = 0,
 ) -> Iterator[NDArray[np.uint8]]:
     """Yield one (H, W, 3) uint8 RGB frame per posed frame.
 
     The room (floor, wall, chair) is static, so it is rendered once; each frame
     renders only the person and composites it by depth (shading has no shadows, so
     this equals rendering everything together, at a third of the cost).
-    ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``.
+    ``colours`` has keys ``skin``, ``shirt``, ``trousers``, ``shoes``, ``wall``, ``floor``;
+    the chair is built under the person as posed in ``chair_frame`` (a seated frame).
     """
     os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
     try:
@@ -141,7 +158,7 @@ def render_frames(
     floor, wall = _room(camera)
     statics = [(floor, colours["floor"]), (wall, colours["wall"])]
     if chair:
-        statics.append((_merged(chair_boxes(body)), (0.35, 0.22, 0.12)))
+        statics.append((_merged(chair_boxes(body, chair_frame)), (0.35, 0.22, 0.12)))
     for mesh, colour in statics:
         room.add(_static_mesh(pyrender, trimesh, mesh, colour))
     person = _scene(pyrender, camera)

@@ -16,6 +16,13 @@ tips forward (the way the person faces):
   Knee flexion = shank - thigh, hip flexion = thorax-ish - thigh;
 - ``push``: 0 arms in their exercise position, 1 hands pushing on the thighs.
 
+A clip may also start with the person walking into view (``ClipSpec.walk_in_s``):
+then the choreography adds ``walk`` (metres along the facing direction, 0 where
+the person stops, negative before) and per-leg offsets ``thigh_l``, ``thigh_r``,
+``shank_l``, ``shank_r`` (degrees, added to ``thigh`` and ``shank``), from a
+:class:`~formcheck.synth.motion.WalkIn`. And a clip may start part-way through
+its choreography (``ClipSpec.start_at_s``): frame 0 shows the person mid-movement.
+
 These are the *commands*. The truth file never uses them: its angles are
 measured from the posed joint centres (see :mod:`formcheck.synth.truth`).
 """
@@ -26,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from formcheck.synth.motion import Track
+from formcheck.synth.motion import Track, WalkIn, WalkTrack
 
 __all__ = [
     "ARMS",
@@ -38,20 +45,26 @@ __all__ = [
     "Choreography",
     "RepSpec",
     "RepTimes",
+    "SquashSpec",
+    "WALK_DOFS",
     "choreograph",
     "random_clip",
 ]
 
-EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand")
+EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat")
 DOFS = ("pelvis", "lumbar", "thorax", "thigh", "shank", "push")
+WALK_DOFS = ("walk", "thigh_l", "thigh_r", "shank_l", "shank_r")
 FAULTS: dict[str, tuple[str, ...]] = {
     "trunk_flexion": ("knees_bending", "too_fast"),
     "back_extension": ("knees_bending", "too_fast"),
     "sit_to_stand": ("incomplete_stand", "arms_used"),
+    "squat": (),
 }
 """Labelled form faults per exercise; the names are the core's cue codes (``formcheck.cues``)."""
-ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed"}
+ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed",
+        "squat": "forward"}  # fmt: skip
 TESTS = ("5xsts", "30s_cst")  # the core's test ids (formcheck.clinical.TESTS)
+VIEWS = ("side", "oblique", "front")
 
 Pose = dict[str, float]
 
@@ -62,10 +75,12 @@ class RepSpec:
 
     ``depth``: peak trunk pitch commanded, degrees (flexion: forward, e.g. 70;
     extension: backward magnitude, e.g. 25; sit-to-stand: the forward lean at
-    seat-off, e.g. 40). ``out_s``: seconds from rest to the extreme (for
-    sit-to-stand: rising); ``hold_s``: held at the extreme (standing);
-    ``back_s``: returning (sitting down); ``pause_s``: at rest before the next
-    rep. ``fault``: one of ``FAULTS[exercise]`` or None.
+    seat-off, e.g. 40); for a squat, the knee flexion commanded at the bottom
+    (e.g. 90). ``out_s``: seconds from rest to the extreme (for sit-to-stand:
+    rising; squat: going down); ``hold_s``: held at the extreme (standing; squat:
+    the bottom); ``back_s``: returning (sitting down; squat: standing up);
+    ``pause_s``: at rest before the next rep. ``fault``: one of
+    ``FAULTS[exercise]`` or None.
     """
 
     depth: float
@@ -87,13 +102,16 @@ class CameraSpec:
     ``azimuth_deg``: 0 in front of the person, +90 on the person's left side,
     -90 on the right side, 45 front-left oblique. ``distance_m``: horizontal
     distance from the mid-hip; ``height_m``: lens height above the floor;
-    ``yfov_deg``: vertical field of view.
+    ``yfov_deg``: vertical field of view. ``aim_x``: where the person's middle
+    lands across the frame (share of the width from the left edge; 0.5 centred),
+    by turning the camera about the vertical (no roll).
     """
 
     azimuth_deg: float = 90.0
     distance_m: float = 3.2
     height_m: float = 1.0
     yfov_deg: float = 50.0
+    aim_x: float = 0.5
 
     @property
     def view(self) -> str:
@@ -124,6 +142,12 @@ class ClipSpec:
     lead_out_s: float = 1.0
     test: str | None = None
     seed: int = 0
+    start_at_s: float = 0.0
+    """Choreography time shown by frame 0: > 0 starts the clip part-way through (mid-rep)."""
+    walk_in_s: float = 0.0
+    """Seconds of walking into view (from out of frame) before ``lead_in_s``; 0: none."""
+    note: str = ""
+    """What the clip shows, for its truth file; set, the truth also describes the start."""
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
@@ -139,14 +163,46 @@ class ClipSpec:
             raise ValueError(
                 f"frame size must be positive and even, got {self.width}x{self.height}"
             )
+        if not 0.0 <= self.start_at_s < self.choreography_s:
+            raise ValueError(
+                f"start_at_s must be in 0..{self.choreography_s:.2f} s, got {self.start_at_s}"
+            )
+        if self.walk_in_s < 0.0:
+            raise ValueError(f"walk_in_s must be >= 0, got {self.walk_in_s}")
+        if self.walk_in_s and self.exercise == "sit_to_stand":
+            raise ValueError("walking in is for exercises that start standing, not sit_to_stand")
+
+    @property
+    def choreography_s(self) -> float:
+        """Seconds of the whole choreography, from its time 0 (before any ``start_at_s`` cut)."""
+        reps = sum(r.duration_s for r in self.reps)
+        return self.walk_in_s + self.lead_in_s + reps + self.lead_out_s
 
     @property
     def duration_s(self) -> float:
-        return self.lead_in_s + sum(r.duration_s for r in self.reps) + self.lead_out_s
+        return self.choreography_s - self.start_at_s
 
     def frame_times(self) -> np.ndarray:
         """(T,) seconds of each frame, ``i / fps``."""
         return np.arange(int(round(self.duration_s * self.fps))) / self.fps
+
+
+@dataclass(frozen=True)
+class SquashSpec:
+    """A re-encode of the clip ``source`` (a :class:`ClipSpec` name) squashed or stretched
+    to ``width`` x ``height``: the distortion is baked into square pixels."""
+
+    name: str
+    source: str
+    width: int
+    height: int
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise ValueError(
+                f"frame size must be positive and even, got {self.width}x{self.height}"
+            )
 
 
 @dataclass(frozen=True)
@@ -162,11 +218,24 @@ class RepTimes:
 
 @dataclass(frozen=True)
 class Choreography:
-    """Tracks for every name in ``DOFS`` plus each rep's commanded times."""
+    """Tracks for every name in ``DOFS`` (and ``WALK_DOFS`` with a walk-in) plus each rep's
+    commanded times, on the clip's clock (frame ``i`` at ``i / fps``; a rep cut by
+    ``start_at_s`` starts at a negative time). ``walk``: the walk-in, on the same clock."""
 
-    tracks: dict[str, Track]
+    tracks: dict[str, Track | WalkTrack]
     reps: tuple[RepTimes, ...]
     arms: str
+    walk: WalkIn | None = None
+
+    @property
+    def complete(self) -> tuple[RepTimes, ...]:
+        """The reps wholly inside the clip (start at or after frame 0)."""
+        return tuple(r for r in self.reps if r.start >= 0.0)
+
+    @property
+    def partial(self) -> tuple[RepTimes, ...]:
+        """Reps already under way at frame 0."""
+        return tuple(r for r in self.reps if r.start < 0.0)
 
 
 # --- key poses -------------------------------------------------------------------------------
@@ -198,6 +267,14 @@ def _extended(depth: float, knee_bend: float) -> Pose:
     }
 
 
+def _squat_bottom(knee: float) -> Pose:
+    """Squat bottom with ``knee`` degrees of knee flexion: the shank takes 40 % of it
+    (knees forward over the feet), the thigh the rest, and the trunk leans forward
+    enough to keep the shoulders over the feet."""
+    return {"pelvis": 0.3 * knee, "lumbar": 0.36 * knee, "thorax": 0.4 * knee,
+            "thigh": -0.6 * knee, "shank": 0.4 * knee}  # fmt: skip
+
+
 def _lean(depth: float) -> Pose:
     return {"pelvis": 0.7 * depth, "lumbar": 0.85 * depth, "thorax": depth,
             "thigh": -86.0, "shank": 14.0}  # fmt: skip
@@ -224,8 +301,12 @@ class _Keys:
         for d in DOFS:
             self.add(t, {d: self.keys[d][-1][1]}, (d,))
 
-    def tracks(self) -> dict[str, Track]:
-        return {d: Track(tuple(k[0] for k in ks), tuple(k[1] for k in ks))
+    def tracks(self, shift: float = 0.0) -> dict[str, Track]:
+        """One track per degree of freedom, its key times moved by ``-shift`` seconds."""
+        if shift == 0.0:
+            return {d: Track(tuple(k[0] for k in ks), tuple(k[1] for k in ks))
+                    for d, ks in self.keys.items()}  # fmt: skip
+        return {d: Track(tuple(k[0] - shift for k in ks), tuple(k[1] for k in ks))
                 for d, ks in self.keys.items()}  # fmt: skip
 
 
@@ -266,24 +347,45 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault)
 
 
+def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
+    if exercise == "sit_to_stand":
+        return _sts_rep(keys, t, rep)
+    if exercise == "squat":
+        return _bend_rep(keys, t, rep, _squat_bottom(rep.depth), rest)
+    bend = _KNEE_BEND if rep.fault == "knees_bending" else 0.0
+    make = _flexed if exercise == "trunk_flexion" else _extended
+    return _bend_rep(keys, t, rep, make(rep.depth, bend), rest)
+
+
+# walking in: a steady walk that slows evenly to a stop (the stride is a full gait cycle)
+_WALK_SPEED_M_S, _WALK_SLOW_S, _WALK_STRIDE_M = 1.3, 0.8, 1.3
+
+
 def choreograph(spec: ClipSpec) -> Choreography:
-    """Minimum-jerk tracks for the whole clip and the commanded time of each rep."""
-    sts = spec.exercise == "sit_to_stand"
-    rest = _SEATED if sts else _UPRIGHT
+    """Minimum-jerk tracks for the whole clip and the commanded time of each rep.
+
+    Times are on the clip's clock: the choreography's own time minus ``spec.start_at_s``.
+    """
+    rest = _SEATED if spec.exercise == "sit_to_stand" else _UPRIGHT
     keys = _Keys(rest)
-    t = spec.lead_in_s
+    t = spec.walk_in_s + spec.lead_in_s
     times = []
     for rep in spec.reps:
-        if sts:
-            times.append(_sts_rep(keys, t, rep))
-        else:
-            bend = _KNEE_BEND if rep.fault == "knees_bending" else 0.0
-            make = _flexed if spec.exercise == "trunk_flexion" else _extended
-            times.append(_bend_rep(keys, t, rep, make(rep.depth, bend), rest))
+        times.append(_rep(keys, t, rep, spec.exercise, rest))
         t += rep.duration_s
         keys.hold(t)
-    keys.hold(spec.duration_s)
-    return Choreography(keys.tracks(), tuple(times), ARMS[spec.exercise])
+    keys.hold(spec.choreography_s)
+    shift = spec.start_at_s
+    tracks: dict[str, Track | WalkTrack] = dict(keys.tracks(shift))
+    walk = None
+    if spec.walk_in_s > 0.0:
+        walk = WalkIn(spec.walk_in_s - shift, _WALK_SPEED_M_S, min(_WALK_SLOW_S, spec.walk_in_s),
+                      _WALK_STRIDE_M)  # fmt: skip
+        tracks.update({d: WalkTrack(walk, d) for d in WALK_DOFS})
+    if shift:
+        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault)
+                 for r in times]  # fmt: skip
+    return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk)
 
 
 # --- random clips ----------------------------------------------------------------------------
@@ -292,11 +394,12 @@ _TEMPO = {  # (out, hold, back, pause) ranges in seconds for a normal rep
     "trunk_flexion": ((1.8, 2.6), (0.0, 1.2), (1.7, 2.4), (0.6, 1.2)),
     "back_extension": ((1.4, 2.0), (1.2, 2.5), (1.3, 1.9), (0.6, 1.2)),
     "sit_to_stand": ((1.0, 1.5), (0.3, 1.0), (1.3, 1.9), (0.4, 1.0)),
+    "squat": ((1.0, 1.5), (0.1, 0.4), (0.9, 1.3), (0.4, 0.9)),
 }
 _DEPTH = {"trunk_flexion": (55.0, 80.0), "back_extension": (18.0, 28.0),
-          "sit_to_stand": (32.0, 45.0)}  # fmt: skip
+          "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0)}  # fmt: skip
 # a too-fast rep: seconds out and back, no hold (peak speed ~1.9 x depth / seconds)
-_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5}
+_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5}
 _SHIRTS = (
     (0.75, 0.15, 0.15), (0.15, 0.35, 0.7), (0.2, 0.55, 0.3), (0.85, 0.65, 0.2),
     (0.45, 0.25, 0.55), (0.9, 0.9, 0.88), (0.25, 0.25, 0.28), (0.1, 0.55, 0.6),
@@ -330,7 +433,10 @@ def _random_rep(rng: np.random.Generator, exercise: str, fault: str | None) -> R
 
 def _camera(rng: np.random.Generator, view: str, portrait: bool) -> CameraSpec:
     side = float(rng.choice([-1.0, 1.0]))
-    azimuth = 90.0 if view == "side" else _u(rng, (35.0, 55.0))
+    if view == "side":
+        azimuth = 90.0
+    else:
+        azimuth = 0.0 if view == "front" else _u(rng, (35.0, 55.0))
     return CameraSpec(
         azimuth_deg=side * azimuth,
         distance_m=_u(rng, (1.8, 2.5)),
@@ -354,7 +460,7 @@ def random_clip(
     """A clip whose every free choice is drawn from ``numpy.random.default_rng(seed)``.
 
     ``faults`` maps a rep index to a fault kind from ``FAULTS[exercise]``;
-    ``view`` is ``"side"`` or ``"oblique"``.
+    ``view`` is ``"side"``, ``"oblique"`` or ``"front"``.
     """
     if exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise!r}; choose one of {EXERCISES}")
@@ -362,8 +468,8 @@ def random_clip(
         raise ValueError(f"a clip needs at least one rep, got {n_reps}")
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
-    if view not in ("side", "oblique"):
-        raise ValueError(f"view must be 'side' or 'oblique', got {view!r}")
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     if body is not None and body not in BODIES + CALIBRATION_BODIES:
         raise ValueError(f"unknown body {body!r}; choose one of {BODIES + CALIBRATION_BODIES}")
     rng = np.random.default_rng(seed)
