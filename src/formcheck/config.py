@@ -164,6 +164,12 @@ class SitToStandConfig:
     frontal_squat_counter: CounterConfig = field(
         default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
     )
+    knee_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
+    )
+    knee_squat_counter: CounterConfig = field(
+        default_factory=lambda: CounterConfig(25.0, 20.0, 5.0, 0.35)
+    )
     seated_min_knee_deg: float = 50.0
     stand_max_hip_deg: float = 25.0
     stand_max_knee_deg: float = 20.0

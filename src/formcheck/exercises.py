@@ -10,7 +10,8 @@ starts seated or standing: a rep always returns to the posture it started from).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from formcheck.config import Config, CounterConfig
@@ -39,6 +40,7 @@ class Plan:
     knee: str = "knee_flexion"
     settings: Any = None
     rom: str = "peak_trunk_deg"
+    scale: float = 1.0
 
     def setting(self, name: str) -> float:
         """A threshold of this exercise's configuration section (e.g. ``knee_bend_deg``);
@@ -53,13 +55,34 @@ class Plan:
         """A leg exercise (sit-to-stand, squat), not a trunk one."""
         return self.start_posture != "upright"
 
-    def relative(self, value: float) -> float:
-        """Primary value -> signal relative to baseline, away positive."""
-        return self.direction * (value - self.baseline)
+    def relative(self, value: Any) -> Any:
+        """Primary value(s) (float or array) -> signal relative to baseline, away
+        positive, times ``scale`` (100 / baseline for a signal counted in % of its
+        value at the start)."""
+        return self.direction * (value - self.baseline) * self.scale
 
     def absolute(self, relative: float) -> float:
         """Inverse of :meth:`relative` (for chart threshold lines)."""
-        return self.baseline + self.direction * relative
+        return self.baseline + self.direction * relative / self.scale
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A counted signal: a feature column, its unit, its sign towards standing (legs)
+    or away from upright (trunk), whether it is counted in % of its value at the start
+    (``of_start``: pixel heights, which scale with the camera distance), and the
+    counter section (``counter`` or ``frontal_counter``; ``squat_`` is inserted for a
+    standing start where the section has one)."""
+
+    feature: str
+    unit: str
+    sign: int = 1
+    of_start: bool = False
+    counter: str = "counter"
+
+
+_HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
+_KNEE = Signal("knee_flexion", "deg", -1, False, "knee_counter")
 
 
 @dataclass(frozen=True)
@@ -71,8 +94,7 @@ class ExerciseSpec:
     ``start``: the start postures allowed: ``("upright",)`` for the trunk
     exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
     sit-to-stand (the first frames decide, see :func:`seated_start`).
-    ``frontal_primary``: the signal counted in a frontal view instead
-    (``frontal_unit``; ``frontal_standing``: its sign towards standing).
+    ``signals``: the counted signal by camera view (``"default"`` for the others).
     ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
     a rep's range of motion. ``tests``: the clinical tests built on it.
     """
@@ -88,20 +110,15 @@ class ExerciseSpec:
     cues: tuple[str, ...]
     setup_joints: tuple[str, ...] = ()
     start: tuple[str, ...] = ("upright",)
-    frontal_primary: str | None = None
-    frontal_unit: str = "deg"
-    frontal_standing: int = -1
+    signals: Mapping[str, Signal] = field(default_factory=dict)
     shown_angle: str = "trunk_inclination"
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
 
-    def primary_for(self, view: str) -> tuple[str, str, int]:
-        """(feature, unit, sign of standing) of the counted signal in ``view``: the
-        projected leg's hip height in side and oblique views; in a frontal view the
-        thigh points at the camera, so a 3-D knee angle counts instead (``frontal_primary``)."""
-        if view == "frontal" and self.frontal_primary is not None:
-            return self.frontal_primary, self.frontal_unit, self.frontal_standing
-        return self.primary, self.unit, self.direction if self.start == ("upright",) else 1
+    def signal_for(self, view: str) -> Signal:
+        """The counted signal in a camera ``view`` (see ``signals``)."""
+        default = Signal(self.primary, self.unit, self.direction)
+        return self.signals.get(view, self.signals.get("default", default))
 
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
@@ -115,21 +132,21 @@ class ExerciseSpec:
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
                         section.counter, self.phases, "upright", trunk)  # fmt: skip
-        primary, unit, up = self.primary_for(calib.view)
-        base = calib.baseline[primary]
-        frontal = "frontal_" if primary == self.frontal_primary else ""
+        sig = self.signal_for(calib.view)
+        base = calib.baseline[sig.feature]
+        scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
         seated = "seated" in self.start and (
             "standing" not in self.start or seated_start(calib, config)
         )
-        if seated:
-            return Plan(self.name, primary, unit, up, base, getattr(section, f"{frontal}counter"),
-                        ("seated", "rising", "standing", "sitting"), "seated", trunk,
-                        _knee_feature(calib))  # fmt: skip
-        own = "squat_counter" if hasattr(section, "squat_counter") else "counter"
-        key = f"{frontal}{own}"
-        return Plan(self.name, primary, unit, -up, base, getattr(section, key),
-                    ("standing", "lowering", "bottom", "rising"), "standing", trunk,
-                    _knee_feature(calib))  # fmt: skip
+        posture, phases, sign = (
+            ("seated", ("seated", "rising", "standing", "sitting"), sig.sign) if seated
+            else ("standing", ("standing", "lowering", "bottom", "rising"), -sig.sign)
+        )  # fmt: skip
+        key = sig.counter
+        if not seated and hasattr(section, sig.counter.replace("counter", "squat_counter")):
+            key = sig.counter.replace("counter", "squat_counter")
+        return Plan(self.name, sig.feature, sig.unit, sign, base, getattr(section, key),
+                    phases, posture, trunk, _knee_feature(calib), scale=scale)  # fmt: skip
 
 
 def _trunk_feature(calib: Calibration) -> str:
@@ -146,11 +163,19 @@ def _knee_feature(calib: Calibration) -> str:
     return "knee_flexion" if calib.view == "side" or world != world else "knee_flexion_world"
 
 
+_MOVING_KNEE_DEG_S = 60.0  # the knee angle changing faster than this at set-up: mid-rep
+
+
 def seated_start(calib: Calibration, config: Config) -> bool:
-    """Seated start: the knees well bent in the first frames, in the image (a straight
-    leg projects straight from any camera angle, so a bent image knee is a bent knee)
-    or, where the image foreshortens the thigh (a frontal view), in 3-D from the world
-    landmarks. Hip height is no evidence: it depends on the camera's height."""
+    """Seated start. A person first seen mid-rep started from the posture they are
+    moving away from (knee straightening: rising from the seat). Otherwise, the knees
+    well bent in the first frames, in the image (a straight leg projects straight from
+    any camera angle, so a bent image knee is a bent knee) or, where the image
+    foreshortens the thigh (a frontal view), in 3-D from the world landmarks. Hip
+    height is no evidence: it depends on the camera's height."""
+    rate = calib.trend.get("knee_flexion", float("nan"))
+    if rate == rate and abs(rate) >= _MOVING_KNEE_DEG_S:
+        return rate < 0
     limit = config.sit_to_stand.seated_min_knee_deg
     knee = calib.baseline["knee_flexion"]
     world = calib.baseline.get("knee_flexion_world", float("nan"))
@@ -225,7 +250,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         ),
         setup_joints=("ankle",),
         start=("seated", "standing"),
-        frontal_primary="knee_flexion_world",
+        signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
         shown_angle="knee_flexion",
         rom="knee_range_deg",
         tests=("5xsts", "30s_cst"),
@@ -233,8 +258,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
     "squat": ExerciseSpec(
         name="squat",
         title="Squat",
-        primary="hip_height_leg",
-        unit="% leg",
+        primary="hip_height_px",
+        unit="% of start",
         direction=-1,
         phases=("standing", "lowering", "bottom", "rising"),
         needs_side_view=False,
@@ -252,7 +277,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean"),
         setup_joints=("ankle",),
         start=("standing",),
-        frontal_primary="knee_flexion_world",
+        signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},
         shown_angle="knee_flexion",
         rom="knee_bottom_deg",
     ),

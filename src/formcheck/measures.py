@@ -132,8 +132,8 @@ def _bounds(
     t: NDArray[np.float64], rel: NDArray[np.float64], event: RepEvent, by_speed: bool
 ) -> tuple[int, int, int]:
     """(start, extreme, end) indices refined on the zero-phase signal ``rel``: where it
-    is back within ``_ONSET_SHARE`` of the excursion, or (``by_speed``, for angles)
-    earlier / later where the movement begins / ends (:func:`_still_index`)."""
+    is back within ``_ONSET_SHARE`` of the excursion, or (``by_speed``) earlier / later
+    where the movement begins / ends (:func:`_still_index`)."""
     lo = int(np.searchsorted(t, event.start_s, side="left"))
     hi = int(np.searchsorted(t, event.end_s, side="right"))
     core = np.nan_to_num(rel[lo:hi], nan=-np.inf)
@@ -187,7 +187,9 @@ def _still_index(t: NDArray[np.float64], v: NDArray[np.float64], i_ext: int, i_l
     fast = int(np.argmax(seg))
     floor = _NOISE_FACTOR * jitter
     runs = nan_runs(seg[: fast + 1] <= max(_STILL_SHARE * seg[fast], floor))
-    held = [stop - 1 for start, stop in runs if abs(tt[stop] - tt[start]) >= _STILL_MIN_S]
+    last = len(tt) - 1  # a run may reach the window's edge
+    held = [stop - 1 for start, stop in runs
+            if abs(tt[min(stop, last)] - tt[start]) >= _STILL_MIN_S]  # fmt: skip
     if seg[fast] <= 0.0 or not held:
         return i_level
     return max(i_level, n - 1 - held[-1]) if forward else min(i_level, held[-1])
@@ -229,6 +231,19 @@ def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i
     return min(i0, start), max(i1, end)
 
 
+def _knee_bounds(t: NDArray[np.float64], knee: NDArray[np.float64], plan: Plan,
+                 event: RepEvent, i0: int, i1: int) -> tuple[int, int]:  # fmt: skip
+    """Leg exercises: widen (i0, i1) to where the knee's own movement begins and ends
+    (level and speed on the zero-phase knee angle, away from the start posture
+    positive). Hip height changes little at the start of a knee bend (it goes with
+    the cosine of the knee angle), so a bound on it alone comes late and leaves early."""
+    if not np.isfinite(knee).any():
+        return i0, i1
+    away = knee if plan.start_posture == "standing" else -knee
+    start, _, end = _bounds(t, away, event, True)
+    return min(i0, start), max(i1, end)
+
+
 def measure_rep(
     t: NDArray[np.float64],
     feats: NDArray[np.float64],
@@ -248,11 +263,13 @@ def measure_rep(
     sitting); sit-to-stand "standing" is where the rise has stopped.
     """
     sm = smooth_window(t, feats, config)
-    rel = plan.direction * (sm[:, COL[plan.primary]] - plan.baseline)
+    rel = plan.relative(sm[:, COL[plan.primary]])
     if not np.isfinite(rel).any():
         rel = np.zeros(len(t))
-    i0, i_ext, i1 = _bounds(t, rel, event, plan.start_posture == "upright")
+    i0, i_ext, i1 = _bounds(t, rel, event, True)
     seat_i = i1
+    if plan.legs:  # the knees move before the hips visibly do, and settle after them
+        i0, i1 = _knee_bounds(t, sm[:, COL[plan.knee]], plan, event, i0, i1)
     if plan.legs and plan.start_posture == "seated":
         i0, i1 = _trunk_bounds(t, sm[:, COL[plan.trunk]], i0, i_ext, i1)
     seat_s = float(t[seat_i])

@@ -8,8 +8,9 @@ completed within those frames. Live code feeds N = 1; offline code feeds the
 whole clip at once; both run the same loop, so they cannot disagree.
 
 The thresholds adapt to the person. The *rest level* is the lowest smoothed
-value of the current rest (re-found after every rep, so a start posture
-taken mid-movement, or a drift, corrects itself). A rep leaves the rest
+value of the current rest, re-found after every rep and whenever the signal
+holds still above it for ``settle_s`` (so a start posture taken mid-movement,
+a person who walks in, or a drift, corrects itself). A rep leaves the rest
 level by at least ``enter`` (a floor against noise) and by at least
 ``enter_share`` of the typical excursion of this person's last reps, stays
 there ``min_dwell_s``, and comes back within ``rest`` (at most
@@ -136,6 +137,7 @@ class RepCounter:
         self._dx = 0.0
         self._lo = math.inf
         self._start_lo = math.nan
+        self._held_s = math.nan
         self._rest_s = math.nan
         self._near_s = math.nan
         self._entered_s = math.nan
@@ -233,9 +235,16 @@ class RepCounter:
 
     def _resting(self, ti: float, y: float) -> None:
         if y <= self._lo + self.onset:
-            self._rest_s = ti
+            self._rest_s, self._held_s = ti, math.nan
             if y < self._lo:
                 self._lo = y
+        elif abs(self._dx) < 0.5 * self.enter:  # held still above the resting level ...
+            if self._held_s != self._held_s:
+                self._held_s = ti
+            if ti - self._held_s >= self.settle_s:  # ... long enough: the new resting level
+                self._lo, self._rest_s, self._held_s = y, ti, math.nan
+        else:
+            self._held_s = math.nan
         if y - self._lo >= self.enter_level():
             self.state, self.extreme, self.extreme_s = AWAY, y, ti
             self._start_s, self._start_lo = self._rest_s, self._lo

@@ -293,7 +293,7 @@ class Session:
         self._frames += len(t)
         self._seen += seen
         self._hist.extend(t, feats)
-        x = self.plan.direction * (feats[:, COL[self.plan.primary]] - self.plan.baseline)
+        x = self.plan.relative(feats[:, COL[self.plan.primary]])
         for event in self.counter.feed(t, x):
             self._add(event)
 
@@ -507,7 +507,7 @@ class Session:
         )
         t, feats = self._hist.window(t_end - 1.0, t_end)
         sm = smooth_window(t, feats, self.config)[:, COL[self.plan.primary]]
-        rel = self.plan.direction * (sm - self.plan.baseline)
+        rel = self.plan.relative(sm)
         rising = len(rel) > 1 and rel[-1] > rel[0]
         last_stand_before = max((s for s in stands if s <= t_end), default=-math.inf)
         return bool(rising and rel[-1] > 0.5 * typical and t_end - last_stand_before > 1.0)

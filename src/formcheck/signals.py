@@ -5,7 +5,8 @@ feature matrix (T, F) whose columns are ``FEATURES``: the side's trunk, hip
 and knee angles (deg), the other side's, hip height above the lower ankle (% of
 torso length: the foot on the ground while walking; and % of the leg's
 projected length, hip -> knee -> ankle: 100 standing, ~55 seated, whatever the
-camera's height), the nearest wrist's
+camera's height; and of the mid-hip in pixels, counted in % of its value at the
+start: it falls by ~30 % in a squat from any camera angle), the nearest wrist's
 distance to the thigh (thigh lengths),
 frontal-plane trunk lean and shoulder tilt (deg), the world-landmark trunk
 inclination and 3-D knee flexion (deg). Live code calls it with
@@ -43,6 +44,7 @@ FEATURES: Final[tuple[str, ...]] = (
     "knee_flexion_other",
     "hip_height",
     "hip_height_leg",
+    "hip_height_px",
     "wrist_thigh",
     "lateral_lean",
     "shoulder_tilt",
@@ -190,7 +192,8 @@ def frame_features(
     knee_world = _world_knee(pts, side)
     valgus = _knee_valgus(pix)
     heel = _heel_rise(pix, side)
-    cols = (main, other, height[:, None], height_leg[:, None], wrist[:, None],
+    height_px = ankle_y - 0.5 * (pix[:, _LH, 1] + pix[:, _RH, 1])
+    cols = (main, other, height[:, None], height_leg[:, None], height_px[:, None], wrist[:, None],
             lateral[:, None], tilt[:, None],
             world[:, None], knee_world[:, None], valgus[:, None], heel[:, None])  # fmt: skip
     return np.concatenate(cols, axis=1)

@@ -48,7 +48,9 @@ _CORE: Final = ("shoulder", "hip", "knee")
 @dataclass(frozen=True)
 class Calibration:
     """What the set-up step found. ``baseline`` maps feature names to their
-    median over the still window; ``t_s`` is when set-up finished."""
+    median over the set-up window; ``trend`` to their rate of change over it (units
+    per second: how the person was moving when first seen); ``t_s`` is when set-up
+    finished."""
 
     side: Side
     facing: int
@@ -61,6 +63,7 @@ class Calibration:
     window: tuple[float, float]
     messages: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    trend: dict[str, float] = field(default_factory=dict)
 
 
 def _side_score(vis: NDArray[np.floating], side: Side) -> NDArray[np.float64]:
@@ -128,6 +131,19 @@ _MISSING_FEET = "Step back so your feet are in view"
 MID_MOVEMENT = (
     "The recording starts mid-movement: the start posture was taken from the first frames"
 )
+
+
+def _trend(t: NDArray[np.float64], feats: NDArray[np.float64], names: tuple[str, ...]
+           ) -> dict[str, float]:  # fmt: skip
+    """Rate of change (units/s) of each feature (N, F) over times ``t`` (N,): the
+    median of the last third minus that of the first, over the time between them."""
+    third = max(1, len(t) // 3)
+    span = float(np.median(t[-third:]) - np.median(t[:third]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        change = np.nanmedian(feats[-third:], axis=0) - np.nanmedian(feats[:third], axis=0)
+    rate = change / span if span > 0 else np.full(len(names), np.nan)
+    return {name: float(rate[i]) for i, name in enumerate(names)}
 
 
 class SetupFinder:
@@ -225,4 +241,5 @@ class SetupFinder:
             window=(self._t[0], self._t[-1]),
             messages=msgs,
             warnings=(MID_MOVEMENT,) if moving else (),
+            trend=_trend(np.asarray(self._t), feats, FEATURES),
         )
