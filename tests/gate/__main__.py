@@ -1,6 +1,8 @@
 """Re-record the accuracy gate's figures (a deliberate act): ``python -m tests.gate record``.
 
-Without ``record`` it only compares, like the test suite. Run from the repository root.
+``record-new`` records only clips that have no figures yet (a clip added to the
+set), leaving every recorded figure as it was. Without either it only compares,
+like the test suite. Run from the repository root.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str]) -> int:
-    if argv not in ([], ["record"]):
-        print("usage: python -m tests.gate [record]", file=sys.stderr)
+    if argv not in ([], ["record"], ["record-new"]):
+        print("usage: python -m tests.gate [record | record-new]", file=sys.stderr)
         return 2
     fails = run_gate(
         ROOT / "sample_videos",
         ROOT / "tests" / "gate" / "figures.json",
-        record=argv == ["record"],
+        record=bool(argv),
+        only_new=argv == ["record-new"],
         log=lambda m: print(m, file=sys.stderr),
     )
     for line in fails:

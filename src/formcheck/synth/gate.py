@@ -38,6 +38,7 @@ __all__ = [
     "run_gate",
 ]
 
+ROBUSTNESS_DIR = "robustness"
 MARGINS = {"mean_deg": 1.0, "max_deg": 3.0, "detection": 0.02, "rep_time_s": 0.1}
 REP_TIME_TOLERANCE_S = 0.2
 FIGURES_FORMAT = 1
@@ -220,27 +221,39 @@ def write_figures(path: Path, clips: dict[str, Any]) -> None:
 
 
 def sample_truths(samples: Path) -> dict[str, dict[str, Any]]:
-    """Truth objects of every ``<clip>.json`` with its ``<clip>.mp4`` in ``samples``."""
+    """Truth objects of every ``<clip>.json`` with its ``<clip>.mp4`` in ``samples``, and
+    of the robustness set in its ``robustness/`` folder (named ``robustness/<clip>``)."""
     out = {}
-    for path in sorted(Path(samples).glob("*.json")):
-        if path.with_suffix(".mp4").is_file():
-            out[path.stem] = json.loads(path.read_text())
+    for folder, prefix in ((Path(samples), ""), (Path(samples) / ROBUSTNESS_DIR, "robustness/")):
+        for path in sorted(folder.glob("*.json")):
+            if path.with_suffix(".mp4").is_file():
+                out[prefix + path.stem] = json.loads(path.read_text())
     return out
 
 
+def clip_path(samples: Path, name: str) -> Path:
+    """The video of gate clip ``name`` (see :func:`sample_truths`)."""
+    return Path(samples) / f"{name}.mp4"
+
+
 def run_gate(
-    samples: Path, figures: Path, *, record: bool = False, log: Callable[[str], None] = print
+    samples: Path, figures: Path, *, record: bool = False, log: Callable[[str], None] = print,
+    only_new: bool = False,
 ) -> list[str]:
-    """Measure every sample clip; record the figures or compare them with the recorded ones."""
+    """Measure every sample clip; record the figures (``only_new``: only clips without
+    recorded figures, leaving the others as they were) or compare them."""
     from formcheck.extract import extract_pose
 
+    recorded = load_figures(figures) if Path(figures).is_file() else {}
     current = {}
     for name, truth in sample_truths(samples).items():
-        seq = extract_pose(Path(samples) / truth["clip"])
+        if only_new and name in recorded:
+            continue
+        seq = extract_pose(clip_path(samples, name))
         current[name] = measure_clip(truth, seq)
         log(f"{name}: {json.dumps(current[name])}")
     if record:
-        write_figures(figures, current)
+        write_figures(figures, {**recorded, **current} if only_new else current)
         log(f"recorded {len(current)} clips to {figures}")
         return []
-    return compare(current, load_figures(figures))
+    return compare(current, recorded)
