@@ -115,3 +115,16 @@ def test_an_excursion_under_the_floor_from_its_return_level_is_no_rep() -> None:
     """Left rest by 30, but came back only 8 below its peak: noise, not a rep."""
     events = _run([0, 0, 31, 32, 32, 24, 24, 24, 24, 24, 24, 24])
     assert events == []
+
+
+def test_the_counter_smooths_with_the_one_euro_filter_of_cleaning() -> None:
+    """One filter: the counter's smoothed value is cleaning.OneEuro's, frame by frame."""
+    from formcheck.cleaning import OneEuro
+
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.02, 0.05, 200))
+    x = 40 * np.clip(np.sin(t * 2.0), 0, None) + rng.normal(0, 2, len(t))
+    counter, filt = _counter(min_cutoff_hz=2.0, beta=0.02, d_cutoff_hz=1.0), OneEuro(2.0, 0.02, 1.0)
+    for ti, xi in zip(t, x, strict=True):
+        counter.update(ti, xi)
+        assert counter.value == filt(ti, xi)

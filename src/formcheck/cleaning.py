@@ -160,18 +160,39 @@ class OneEuro:
 
     def __call__(self, t: float, x: float) -> float:
         """Filtered value at time ``t`` (s) given the raw value ``x``."""
+        self.advance(t, x)
+        return self._x
+
+    def advance(self, t: float, x: float) -> bool:
+        """Take the raw value ``x`` at time ``t`` (s); False (state unchanged) for a NaN
+        or a time not later than the last one."""
         if x != x:
-            return self._x
+            return False
         if self._x != self._x:
             self._t, self._x, self._dx = t, x, 0.0
-            return x
+            return True
         dt = t - self._t
         if dt <= 0:
-            return self._x
+            return False
         a_d = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * self.d_cutoff_hz * dt))
         self._dx += a_d * ((x - self._x) / dt - self._dx)
         cutoff = self.min_cutoff_hz + self.beta * abs(self._dx)
         a = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * cutoff * dt))
         self._x += a * (x - self._x)
         self._t = t
+        return True
+
+    @property
+    def value(self) -> float:
+        """The last filtered value (NaN before any)."""
         return self._x
+
+    @property
+    def speed(self) -> float:
+        """The filtered rate of change of the input (units/s)."""
+        return self._dx
+
+    @property
+    def t(self) -> float:
+        """Time of the last value taken (s)."""
+        return self._t

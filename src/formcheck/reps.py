@@ -2,8 +2,8 @@
 
 ``RepCounter.feed(t, x)`` takes timestamps (N,) in seconds and the primary
 signal (N,) *oriented so that moving away from the start posture is
-positive* (its offset does not matter). It smooths the signal with an inline
-causal One-Euro filter, runs a hysteresis machine and returns the reps
+positive* (its offset does not matter). It smooths the signal with the causal
+One-Euro filter of :class:`formcheck.cleaning.OneEuro`, runs a hysteresis machine and returns the reps
 completed within those frames. Live code feeds N = 1; offline code feeds the
 whole clip at once; both run the same loop, so they cannot disagree.
 
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from formcheck.cleaning import OneEuro
 
 __all__ = ["RepEvent", "RepCounter", "REST", "AWAY", "RETURN"]
 
@@ -74,8 +76,8 @@ _TYPICAL_REPS = 3  # the typical excursion: median of this many last complete re
 
 
 class RepCounter:
-    """Hysteresis rep counter with adaptive thresholds, minimum dwell and inline
-    One-Euro smoothing (see the module docstring).
+    """Hysteresis rep counter with adaptive thresholds, minimum dwell and One-Euro
+    smoothing (see the module docstring).
 
     ``enter`` in (0, 1000]: the least excursion beyond the rest level that counts;
     ``rest`` in (0, enter): the widest return zone (hysteresis = enter - rest);
@@ -125,16 +127,11 @@ class RepCounter:
         self.min_dwell_s, self.settle_s = float(min_dwell_s), float(settle_s)
         self.enter_share, self.rest_share = float(enter_share), float(rest_share)
         self.partial_share = float(partial_share)
-        self._k = 2.0 * math.pi * min_cutoff_hz
-        self._kb = 2.0 * math.pi * beta
-        self._kd = 2.0 * math.pi * d_cutoff_hz
+        self._filter = OneEuro(min_cutoff_hz, beta, d_cutoff_hz)
         self.state = REST
-        self.value = math.nan
         self.extreme = -math.inf
         self.extreme_s = math.nan
         self.excursions: list[float] = []
-        self._t = math.nan
-        self._dx = 0.0
         self._lo = math.inf
         self._start_lo = math.nan
         self._held_s = math.nan
@@ -181,27 +178,25 @@ class RepCounter:
         the reps completed (partial ones included, flagged)."""
         events: list[RepEvent] = []
         for ti, xi in zip(t.tolist(), x.tolist(), strict=True):
-            if xi != xi or not self._smooth(ti, xi):
+            if not self._filter.advance(ti, xi):
                 continue
-            event = self._step(ti, self.value)
+            event = self._step(ti, self._filter.value)
             if event is not None:
                 events.append(event)
         return events
 
-    def _smooth(self, ti: float, xi: float) -> bool:
-        """One inline One-Euro step; False for a frame not later than the last."""
-        y = self.value
-        if y != y:
-            self.value, self._dx, self._t = xi, 0.0, ti
-            return True
-        dt = ti - self._t
-        if dt <= 0.0:
-            return False
-        self._dx += ((xi - y) / dt - self._dx) / (1.0 + 1.0 / (self._kd * dt))
-        cutoff = self._k + self._kb * abs(self._dx)
-        self.value = y + (xi - y) / (1.0 + 1.0 / (cutoff * dt))
-        self._t = ti
-        return True
+    @property
+    def value(self) -> float:
+        """The smoothed signal at the last frame (NaN before any)."""
+        return self._filter.value
+
+    @property
+    def _t(self) -> float:
+        return self._filter.t
+
+    @property
+    def _dx(self) -> float:
+        return self._filter.speed
 
     def _step(self, ti: float, y: float) -> RepEvent | None:
         event = None
