@@ -137,3 +137,15 @@ def test_auto_recognises_the_exercise(
     from formcheck.analysis import detect_exercise
 
     assert detect_exercise(extracted[name]) == exercise
+
+
+@pytest.mark.parametrize(("name", "exercise", "truth"), CLIPS, ids=[c[0] for c in CLIPS])
+def test_any_exercise_on_any_clip_gives_a_report_not_a_crash(
+    extracted: dict[str, PoseSequence], name: str, exercise: str, truth: int
+) -> None:
+    """A physiotherapist may pick the wrong exercise: every choice gives a report."""
+    from formcheck.exercises import EXERCISES
+
+    for other in EXERCISES:
+        report = analyze(extracted[name], other)
+        assert report.rep_count >= 0 and isinstance(report.to_dict(), dict)

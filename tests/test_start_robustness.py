@@ -91,11 +91,13 @@ def test_a_looped_timed_up_and_go_counts_a_rep_per_pass_from_any_start(
 ) -> None:
     """The reliability issue's case: a TUG played as the webcam gave 0 reps when the
     stream began with the person already rising. Each pass is one sit-stand-sit (or,
-    begun standing, stand-sit-stand) cycle: 3 loops give 3, or 2 complete and one open."""
+    begun standing, stand-sit-stand) cycle: 3 loops give 3 passes: complete reps, plus
+    the one still open at the end, or the first one begun before the stream (partial)."""
     seq = extractions[shared_data / "timed_up_and_go_side_1280x720.mp4"]
     session, states = _looped_live(seq, start, loops=3)
     report = session.finish()
-    assert report.rep_count + (report.incomplete is not None) == 3, report.warnings
+    partial = PARTIAL_REPS in report.warnings
+    assert report.rep_count + (report.incomplete is not None) + partial == 3, report.warnings
     shown = [s.phase for s in states if s.phase != "setup"]
     changes = sum(a != b for a, b in zip(shown, shown[1:], strict=False))
     assert changes <= 10 * 3, changes  # about four phases a pass, no flicker

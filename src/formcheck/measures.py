@@ -302,6 +302,8 @@ def _phases(
     (end range: within ``end_range_share`` of the peak excursion)."""
     share = plan.setting("end_range_share")
     inside = np.flatnonzero(np.nan_to_num(rel, nan=-np.inf) >= share * rel[i_ext])
+    if not len(inside):  # the extreme itself unseen (NaN): no end range to time
+        return i_ext, i_ext, i_ext
     return int(inside[0]), i_ext, int(inside[-1])
 
 

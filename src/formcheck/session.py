@@ -7,16 +7,18 @@ hysteresis) -> per-rep measurements, cues and score when a rep ends (from
 that rep's window of raw features, zero-phase filtered). ``finish()`` builds
 the :class:`~formcheck.report.Report`.
 
-``formcheck.analysis.analyze`` replays a whole clip through the same object:
-set-up frame by frame, then the features of all later frames in one
-vectorised call and one :meth:`RepCounter.feed` over them. Elementwise NumPy
-gives the same numbers for 1 frame or T, so live and offline agree exactly.
+:meth:`Session.replay` (``formcheck.analysis.analyze``) feeds a whole clip to
+the same object: set-up frame by frame, then the features of all later frames
+in one vectorised call and one :meth:`RepCounter.feed` over them. Elementwise
+NumPy gives the same numbers for 1 frame or T, so live and offline agree
+exactly. The report is built by :mod:`formcheck.session_report`.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,11 +35,14 @@ from formcheck.display import (
     REP_CUE_SHOW_S,
     Debounced,
 )
+from formcheck.errors import NoPersonFound
 from formcheck.exercises import EXERCISES, ExerciseSpec, Plan, get_exercise
 from formcheck.landmarks import N_LANDMARKS
 from formcheck.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.report import AngleCurves, Report, RepResult
 from formcheck.reps import AWAY, REST, RepCounter, RepEvent
+from formcheck.sequence import PoseSequence
+from formcheck.session_report import PARTIAL_REPS, build_report
 from formcheck.signals import (
     COL,
     FEATURES,
@@ -56,10 +61,6 @@ STEP_BACK = "Step back so your feet are in view"
 _UNSEEN_S = 0.5  # the counted signal unseen this long: say what the person should do
 FEET_HIDDEN = "Feet not visible: cannot count reps — step back so your whole body is in view"
 
-PARTIAL_REPS = (
-    "A rep had begun before the recording started (or before the person was in view):"
-    " it is not counted"
-)
 NEVER_READY = {
     "Step back so your feet are in view": FEET_HIDDEN,
     "Step into view so your whole body is visible": "No person fully in view: cannot count reps",
@@ -238,10 +239,32 @@ class Session:
     def finish(self) -> Report:
         """The report of everything fed so far (a rep back at rest but not yet
         settled counts as complete)."""
-        from formcheck.analysis import build_report
-
         self._flush()
         return build_report(self)
+
+    def replay(self, seq: PoseSequence, progress: Callable[[float], None] | None = None
+               ) -> Session:  # fmt: skip
+        """Feed a whole clip: set-up frame by frame (as live), then every later frame's
+        features in one vectorised call through one ``RepCounter.feed``, so the counter
+        sees exactly the numbers it would see live. ``progress`` gets 0.5 after set-up
+        and 1.0 at the end. Raises ``NoPersonFound`` when no frame shows a person."""
+        if len(seq) == 0 or not seq.detected.any():
+            raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
+        pts = masked_points(seq.image, seq.world, seq.width, seq.height,
+                            self.config.cleaning.min_visibility)  # fmt: skip
+        k = 0
+        while k < len(seq) and self.calibration is None:
+            self._last_t = float(seq.t[k])
+            self._setup_frame(float(seq.t[k]), seq.image[k].astype(np.float64), pts[k])
+            k += 1
+        if progress is not None:
+            progress(0.5)
+        if self.calibration is not None and k < len(seq):
+            self._last_t = float(seq.t[-1])
+            self._run(seq.t[k:], self.features(pts[k:]), frames_with_person(pts[k:]))
+        if progress is not None:
+            progress(1.0)
+        return self
 
     def _flush(self) -> None:
         if self.counter is not None:
