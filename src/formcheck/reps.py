@@ -4,8 +4,9 @@
 signal (N,) *oriented so that moving away from the start posture is
 positive* (its offset does not matter). It smooths the signal with the causal
 One-Euro filter of :class:`formcheck.cleaning.OneEuro`, runs a hysteresis
-machine and returns the reps completed within those frames. Live code feeds N = 1; offline code feeds the
-whole clip at once; both run the same loop, so they cannot disagree.
+machine and returns the reps completed within those frames. Live code feeds
+N = 1; offline code feeds the whole clip at once; both run the same loop, so
+they cannot disagree.
 
 The thresholds adapt to the person. The *rest level* is the lowest smoothed
 value of the current rest, re-found after every rep and whenever the signal
