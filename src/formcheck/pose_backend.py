@@ -404,6 +404,7 @@ def _create_landmarker(
 
     from formcheck.errors import ModelUnavailable
 
+    _refuse_usage_logging()
     running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(path)),
@@ -420,6 +421,20 @@ def _create_landmarker(
     except (RuntimeError, ValueError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelUnavailable(f"cannot load the pose model {path}: {first}") from err
+
+
+# MediaPipe's PyPI library reports task usage to play.googleapis.com/log through libcurl, with
+# no switch to turn it off. libcurl honours https_proxy: pointing it at a closed loopback port
+# (discard, 9) makes the report fail on this machine, without even a DNS lookup. Only this
+# process is affected; formcheck itself makes no HTTPS request once a landmarker exists (the
+# model is provisioned before). tests/browser/test_privacy_network.py checks it under strace.
+_NO_NETWORK_PROXY = "http://127.0.0.1:9"
+
+
+def _refuse_usage_logging() -> None:
+    """Send MediaPipe's usage report to a closed loopback port (process-wide, idempotent)."""
+    for name in ("https_proxy", "HTTPS_PROXY"):
+        os.environ[name] = _NO_NETWORK_PROXY
 
 
 _STDERR_LOCK = threading.Lock()
