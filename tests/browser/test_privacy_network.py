@@ -15,7 +15,6 @@ frame, including the WebRTC component's) must go to the app's own address.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -33,79 +32,7 @@ from typing import Any
 import pytest
 from browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
 
-_CALL = re.compile(r"^(?:\[pid\s+)?(\d+)\]?\s+(connect|sendto|sendmsg|sendmmsg|bind)\((.*)$")
-_INET4 = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
-_INET6 = re.compile(r'sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([^"]+)"')
-
-
-def own_addresses() -> set[str]:
-    """The addresses of this machine's network interfaces (ifaddr, which aioice uses too)."""
-    import ifaddr
-
-    found = set()
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            found.add(ip.ip if isinstance(ip.ip, str) else ip.ip[0])
-    return found
-
-
-def _is_loopback(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-def socket_addresses(strace_log: str) -> list[tuple[str, str, int]]:
-    """(call, address, port) of every IPv4/IPv6 address in the traced calls (loopback included)."""
-    found = []
-    for line in strace_log.splitlines():
-        match = _CALL.match(line.strip())
-        if match is None:
-            continue
-        call, rest = match.group(2), match.group(3)
-        for pattern in (_INET4, _INET6):
-            found += [(call, addr, int(port)) for port, addr in pattern.findall(rest)]
-    return found
-
-
-def foreign_contacts(strace_log: str, own: frozenset[str] = frozenset()) -> list[str]:
-    """The traced ``connect``/``send*`` calls to an address neither loopback nor in ``own``."""
-    bad = []
-    for line in strace_log.splitlines():
-        match = _CALL.match(line.strip())
-        if match is None or match.group(2) == "bind":
-            continue
-        rest = match.group(3)
-        addresses = [a for p in (_INET4, _INET6) for _, a in p.findall(rest)]
-        if any(not _is_loopback(a) and a not in own for a in addresses):
-            bad.append(line.strip())
-        elif not addresses and "sa_family=AF_INET" in rest:
-            bad.append(line.strip())  # an inet address this parser cannot read: flag it
-    return bad
-
-
-def test_the_trace_checker_flags_what_it_should() -> None:
-    log = "\n".join([
-        '101 connect(5, {sa_family=AF_INET, sin_port=htons(53), '
-        'sin_addr=inet_addr("10.255.255.53")}, 16) = 0',
-        '[pid   102] connect(6, {sa_family=AF_INET, sin_port=htons(1), '
-        'sin_addr=inet_addr("8.8.8.8")}, 16) = 0',
-        '103 sendto(7, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo='
-        'htonl(0), inet_pton(AF_INET6, "2a00:1450::1", &sin6_addr), sin6_scope_id=0}, 28) = 1',
-        '104 connect(8, {sa_family=AF_INET, sin_port=htons(8501), '
-        'sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
-        '105 connect(9, {sa_family=AF_INET6, sin6_port=htons(8501), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
-        '106 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1',
-        '107 sendto(4, "x", 1, 0, NULL, 0) = 1',
-        '108 bind(5, {sa_family=AF_INET, sin_port=htons(8501), '
-        'sin_addr=inet_addr("0.0.0.0")}, 16) = 0',
-    ])  # fmt: skip
-    flagged = foreign_contacts(log)
-    assert [line.split()[0] for line in flagged] == ["101", "[pid", "103"]
-    assert len(foreign_contacts(log, frozenset({"2a00:1450::1"}))) == 2
-    assert ("bind", "0.0.0.0", 8501) in socket_addresses(log)
+from netcheck import foreign_contacts, is_loopback, own_addresses, socket_addresses
 
 
 def _free_port() -> int:
@@ -221,7 +148,7 @@ def test_no_contact_beyond_loopback_from_server_or_page(
     assert foreign_pages == [], f"the page asked other hosts: {foreign_pages}"
     port = int(urllib.parse.urlsplit(url).port or 0)
     listening = [a for call, a, p in socket_addresses(log) if call == "bind" and p == port]
-    assert listening and all(_is_loopback(a) for a in listening), (
+    assert listening and all(is_loopback(a) for a in listening), (
         f"the server listens on {listening}, not on loopback only"
     )
     contacts = foreign_contacts(log, frozenset(own_addresses()))
