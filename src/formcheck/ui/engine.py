@@ -92,6 +92,8 @@ class LiveEngine:
     ``estimator_factory`` makes the pose estimator (lazily, on the first frame,
     in the video thread); ``session_factory`` makes a fresh streaming session;
     ``to_update`` turns the session's state into a :class:`LiveUpdate`.
+    ``idle_release_s``: close the estimator after this many seconds without a
+    frame (None: keep it until :meth:`close`); the session and its counts stay.
     """
 
     def __init__(
@@ -390,6 +392,7 @@ def make_engine(
     sex: str | None = None,
     estimator_factory: Callable[[], PoseEstimator] | None = None,
     num_poses: int | None = None,
+    idle_release_s: float | None = IDLE_RELEASE_S,
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
@@ -400,7 +403,7 @@ def make_engine(
     (median) against the offline run, enough to shift flexion/extension rep
     start and end times by up to 1 s on the samples. It also keeps the
     several-people check live. It costs about 19 ms CPU a 640x480 frame
-    instead of 12.5 (bench/live.py).
+    instead of 12.5 (bench/live.py). ``idle_release_s``: see :class:`LiveEngine`.
     """
     from formcheck.session import Session
 
@@ -416,4 +419,5 @@ def make_engine(
         estimator_factory or real_estimator,
         lambda: Session(exercise, test=test, age=age, sex=sex),
         lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
+        idle_release_s=idle_release_s,
     )
