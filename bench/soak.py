@@ -14,10 +14,13 @@ closed):
 - **review**: the review page, whose landing sample is analysed (cached after
   the first time, as it is for a clinic's repeated reviews).
 
-After each session and ``--settle-s`` seconds, it prints the server's resident
-memory (VmRSS) and thread count from ``/proc/PID/status``. The last line
-compares the RSS after all sessions with the RSS after the first five (the
-issue's target: within 10 %). Traffic stays on loopback; every wait is bounded.
+After each session it prints the server's resident memory (VmRSS) and thread
+count from ``/proc/PID/status`` twice: 2 s after the tab closed, and settled,
+``--settle-s`` seconds later (default 20: longer than the live engine's 15 s
+idle release, after which a session that ended holds no pose model). The last
+line compares the settled RSS after all sessions with the settled RSS after the
+first five (the issue's target: within 10 %). Traffic stays on loopback; every
+wait is bounded.
 """
 
 from __future__ import annotations
@@ -157,7 +160,8 @@ def main() -> int:
     parser.add_argument("--live", type=int, default=20, help="live sessions (default 20)")
     parser.add_argument("--reviews", type=int, default=20, help="review sessions (default 20)")
     parser.add_argument("--live-s", type=float, default=8.0, help="seconds of each live session")
-    parser.add_argument("--settle-s", type=float, default=4.0, help="wait before each reading")
+    parser.add_argument("--settle-s", type=float, default=20.0,
+                        help="seconds between a session's end and its settled reading")  # fmt: skip
     args = parser.parse_args()
     if not CHROMIUM.is_file():
         print(f"soak: needs Chromium at {CHROMIUM} (apt-get install chromium)", file=sys.stderr)
@@ -197,22 +201,26 @@ def _drive(pid: int, url: str, y4m: Path, kinds: list[str], args: Any, sync_play
                 reps = live_session(browser, url, args.live_s) if kind == "live" else \
                     review_session(browser, url)  # fmt: skip
                 took = time.monotonic() - t0
-                time.sleep(args.settle_s)
+                time.sleep(2.0)
+                rss_now, threads_now = proc_status(pid)
+                time.sleep(max(0.0, args.settle_s - 2.0))
                 rss, threads = proc_status(pid)
                 readings.append(rss)
                 print(f"session {i:2d} {kind:6s} reps {reps:>2s} ({took:4.1f} s): "
-                      f"RSS {rss:6.0f} MB, {threads:3d} threads", flush=True)  # fmt: skip
+                      f"RSS {rss_now:4.0f} MB, {threads_now:2d} threads at the end; "
+                      f"settled {rss:4.0f} MB, {threads:2d} threads", flush=True)  # fmt: skip
         finally:
             browser.close()
     time.sleep(args.settle_s)
     rss, threads = proc_status(pid)
     print(f"idle after the browser closed: RSS {rss:.0f} MB, {threads} threads")
+    print(f"settled RSS over the run: min {min(readings):.0f}, max {max(readings):.0f} MB")
     if len(readings) >= 5:
         base, last = readings[4], readings[-1]
         change = (last - base) / base * 100
         verdict = "within" if abs(change) <= 10 else "NOT within"
         print(
-            f"RSS after {len(readings)} sessions {last:.0f} MB vs {base:.0f} MB after 5: "
+            f"settled RSS after {len(readings)} sessions {last:.0f} MB vs {base:.0f} MB after 5: "
             f"{change:+.1f} % ({verdict} 10 %), {time.monotonic() - started:.0f} s in all"
         )
     return 0
