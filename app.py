@@ -2,12 +2,34 @@
 
 Everything lives in :mod:`formcheck.ui`; this file only starts it. The guard
 keeps a ``multiprocessing`` child (which re-imports the main module as
-``__mp_main__``) from starting the app.
+``__mp_main__``) from starting the app. The app serves this machine only
+(``.streamlit/config.toml``); served on a network, it says so once on the
+terminal.
 """
 
+import sys
 from pathlib import Path
+
+import streamlit as st
 
 from formcheck.ui.shell import main
 
+_LOCAL = ("localhost", "127.", "::1", "unix://")
+
+
+@st.cache_resource(show_spinner=False)
+def _warn_if_served_on_network() -> None:
+    """One warning per server process when it listens beyond this machine."""
+    address = str(st.get_option("server.address") or "0.0.0.0")
+    if not address.startswith(_LOCAL):
+        print(
+            f"formcheck: WARNING: serving on {address}, not this machine only: anyone who can "
+            "reach it on the network can open the app and its clips and camera (README, Privacy)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 if __name__ == "__main__":
+    _warn_if_served_on_network()
     main(Path(__file__).resolve().parent)

@@ -343,7 +343,9 @@ def _pip_download(into: Path) -> None:
         WHEEL_REQUIREMENT,
     ]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(  # Python's environment: not pose_backend's native proxy
+            command, capture_output=True, text=True, timeout=600, check=False, env=dict(os.environ)
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise _StepFailed(f"offline build: pip download {WHEEL_REQUIREMENT}: {err}") from err
     if done.returncode != 0:

@@ -404,6 +404,7 @@ def _create_landmarker(
 
     from formcheck.errors import ModelUnavailable
 
+    _refuse_usage_logging()
     running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(path)),
@@ -420,6 +421,35 @@ def _create_landmarker(
     except (RuntimeError, ValueError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelUnavailable(f"cannot load the pose model {path}: {first}") from err
+
+
+# MediaPipe's PyPI library reports task usage to play.googleapis.com/log through libcurl, with
+# no switch to turn it off. libcurl honours https_proxy: pointing it at a closed loopback port
+# (discard, 9) makes the report fail on this machine, without even a DNS lookup. It is set in
+# the C environment only (libc setenv), which native code reads; Python's os.environ, and so
+# urllib and the programs formcheck starts with it (pip in model.py), keep the user's settings.
+# tests/browser/test_privacy_network.py and tests/test_cli_analyze.py check it under strace.
+_NO_NETWORK_PROXY = b"http://127.0.0.1:9"
+_REFUSED = False
+
+
+def _refuse_usage_logging() -> None:
+    """Send MediaPipe's usage report to a closed loopback port (process-wide, once)."""
+    global _REFUSED
+    if _REFUSED:
+        return
+    import ctypes
+
+    try:
+        setenv = ctypes.CDLL(None).setenv
+    except (OSError, AttributeError):  # no C setenv (Windows): the Python environment then
+        for name in ("https_proxy", "HTTPS_PROXY"):
+            os.environ[name] = _NO_NETWORK_PROXY.decode()
+    else:
+        setenv.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+        for name in (b"https_proxy", b"HTTPS_PROXY"):
+            setenv(name, _NO_NETWORK_PROXY, 1)
+    _REFUSED = True
 
 
 _STDERR_LOCK = threading.Lock()

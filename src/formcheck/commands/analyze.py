@@ -2,15 +2,25 @@
 
 CLIP is a video (pose extracted with ``formcheck.extract.extract_pose``) or a
 ``.npz`` PoseSequence saved by ``formcheck pose``.
+
+For scripts: the output paths are checked before any work (a missing folder or
+an unwritable path: one line, exit 2); every warning, the extraction's
+(truncated file, several people, damaged packets) as well as the analysis',
+goes into the report (``--json``: ``"warnings": [...]``) and to stderr as one
+``formcheck: warning: ...`` line; a progress bar is drawn only when stderr is a
+terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
 
 __all__ = ["register", "run"]
 
@@ -35,7 +45,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _load(clip: Path) -> Any:
+def _load(clip: Path, progress: Progress | None = None) -> Any:
     from formcheck.errors import VideoUnreadable
     from formcheck.sequence import PoseSequence
 
@@ -47,21 +57,49 @@ def _load(clip: Path) -> Any:
         from formcheck.extract import extract_pose
     except ImportError as err:
         raise VideoUnreadable(f"{clip}: video input needs formcheck.extract ({err})") from err
-    return extract_pose(clip)
+    meter = progress if progress is not None and progress.active else None
+    try:
+        return extract_pose(clip, progress=meter)
+    finally:
+        if meter is not None:
+            meter.done()
 
 
 def run(args: argparse.Namespace) -> int:
     """Handler: analyse, print text or JSON, optionally write the angle CSV."""
-    from formcheck.analysis import analyze, detect_exercise
     from formcheck.config import load_config
-    from formcheck.report import format_text
 
+    if args.angles_csv is not None:
+        check_writable(args.angles_csv, "--angles-csv")
     config = load_config(args.config, args.set)
-    seq = _load(args.clip)
+    try:
+        with collect_warnings() as caught:
+            report = _analyse(args, config)
+    except BaseException:  # what was said before the failure still matters
+        print_warnings([*caught.formcheck, *caught.other], sys.stderr)
+        raise
+    warnings = [*caught.formcheck, *(w for w in report.warnings if w not in caught.formcheck)]
+    report = dataclasses.replace(report, warnings=warnings)
+    print_warnings([*warnings, *caught.other], sys.stderr)
+    _write(args, report)
+    return 0
+
+
+def _analyse(args: argparse.Namespace, config: Any) -> Any:
+    """Load (extract) and analyse the clip: the :class:`~formcheck.report.Report`."""
+    from formcheck.analysis import analyze, detect_exercise
+
+    seq = _load(args.clip, Progress(sys.stderr, "pose"))
     exercise = args.exercise
     if exercise == "auto":
         exercise = detect_exercise(seq, config)
-    report = analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)
+    return analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)
+
+
+def _write(args: argparse.Namespace, report: Any) -> None:
+    """The angle CSV, then JSON or text on stdout (warnings went to stderr)."""
+    from formcheck.report import format_text
+
     if args.angles_csv is not None:
         if report.angle_curves is None:
             raise ValueError("no angles to write: no person found")
@@ -73,5 +111,4 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        print(format_text(report))
-    return 0
+        print(format_text(dataclasses.replace(report, warnings=[])))

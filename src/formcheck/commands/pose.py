@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
-from typing import TextIO
+
+from formcheck.commands._shared import (
+    Caught,
+    Progress,
+    check_writable,
+    collect_warnings,
+    print_warnings,
+)
 
 __all__ = ["register"]
 
@@ -31,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers", type=int, choices=(1, 2), default=2, help="CPU cores to use (default 2)"
     )
     parser.add_argument("--model", type=Path, default=None, help="pose model .task file")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress")
     parser.set_defaults(handler=_pose)
 
 
@@ -40,21 +46,25 @@ def _pose(args: argparse.Namespace) -> int:
 
     if args.max_side is not None and args.max_side < 16:
         raise ValueError(f"--max-side must be at least 16 pixels, got {args.max_side}")
-    meter = None if args.quiet else _Progress(sys.stderr)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        seq = extract_pose(
-            args.clip,
-            model_path=args.model,
-            progress=meter,
-            max_side=args.max_side,
-            workers=args.workers,
-        )
-    if meter is not None:
-        meter.done()
+    check_writable(_npz(args.output), "-o")
+    # a bar on a terminal; piped, a line every 20 % (a log shows the run is alive)
+    meter = None if args.quiet else Progress(sys.stderr, "pose", piped_every=20)
+    caught: Caught | None = None
+    try:
+        with collect_warnings() as caught:
+            seq = extract_pose(
+                args.clip,
+                model_path=args.model,
+                progress=meter,
+                max_side=args.max_side,
+                workers=args.workers,
+            )
+    finally:
+        if meter is not None:
+            meter.done()
+        if caught is not None:  # also when the extraction failed
+            print_warnings([*caught.formcheck, *caught.other], sys.stderr)
     written = seq.save(args.output)
-    for warning in caught:
-        print(f"formcheck: warning: {warning.message}", file=sys.stderr)
     duration = float(seq.t[-1] - seq.t[0]) if len(seq) else 0.0
     crowded = float((seq.people >= 2).mean()) if len(seq) else 0.0
     people = f", 2+ people in {crowded:.0%} of frames" if crowded > 0 else ""
@@ -66,23 +76,6 @@ def _pose(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Progress:
-    """A progress line on a terminal (rewritten in place), every 20 % otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.shown = -1
-
-    def __call__(self, fraction: float) -> None:
-        percent = int(fraction * 100)
-        step = 1 if self.tty else 20
-        if percent // step == self.shown // step:
-            return
-        self.shown = percent
-        end = "\r" if self.tty else "\n"
-        print(f"formcheck: pose {percent:3d}%", end=end, file=self.stream, flush=True)
-
-    def done(self) -> None:
-        if self.tty:
-            print(" " * 24, end="\r", file=self.stream, flush=True)
+def _npz(path: Path) -> Path:
+    """The file ``PoseSequence.save`` writes for ``path`` (``.npz`` appended if missing)."""
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")

@@ -11,15 +11,25 @@ Time comes from the frames' own timestamps (``pts * time_base``), so frames
 dropped under load (streamlit-webrtc's async mode skips frames the engine
 cannot keep up with) shorten nothing and cannot corrupt the counts.
 
+Memory comes back: an engine whose camera has sent no frame for
+``idle_release_s`` seconds (STOP pressed, tab closed: Streamlit keeps a closed
+tab's session, and so its engine, for minutes) closes its pose estimator, and
+glibc is asked to return the freed heap to the system (``malloc_trim``). One
+daemon thread watches all engines through weak references; the next frame
+loads the model again (about a second, before the set-up's still baseline).
+
 This module does not import streamlit; it is tested without a browser.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -36,6 +46,7 @@ __all__ = ["LiveEngine", "LiveUpdate", "StreamingSession", "make_engine", "state
 
 LOG = logging.getLogger("formcheck.ui")
 _RESTART_GAP_S = 2.0  # a timestamp jump back by more than this is a new stream
+IDLE_RELEASE_S = 15.0  # no frame for this long: the estimator is closed (reloaded when needed)
 
 
 class StreamingSession(Protocol):
@@ -83,6 +94,8 @@ class LiveEngine:
     ``estimator_factory`` makes the pose estimator (lazily, on the first frame,
     in the video thread); ``session_factory`` makes a fresh streaming session;
     ``to_update`` turns the session's state into a :class:`LiveUpdate`.
+    ``idle_release_s``: close the estimator after this many seconds without a
+    frame (None: keep it until :meth:`close`); the session and its counts stay.
     """
 
     def __init__(
@@ -93,9 +106,12 @@ class LiveEngine:
         *,
         annotator: PoseAnnotator | None = None,
         queue_size: int = 4,
+        idle_release_s: float | None = IDLE_RELEASE_S,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be >= 1, got {queue_size}")
+        if idle_release_s is not None and not idle_release_s > 0:
+            raise ValueError(f"idle_release_s must be > 0 s or None, got {idle_release_s}")
         self._estimator_factory = estimator_factory
         self._session_factory = session_factory
         self._to_update = to_update
@@ -115,6 +131,9 @@ class LiveEngine:
         self.rep_scores: list[float] = []
         self.latest: LiveUpdate | None = None
         self._closed = False
+        self.idle_release_s = idle_release_s
+        self._active_at = time.monotonic()  # last frame or model load (monotonic s)
+        self.releases = 0  # estimators closed for idleness so far
 
     def process(self, rgb: NDArray[np.uint8], t_raw: float) -> NDArray[np.uint8]:
         """Estimate, update the session, draw; returns the annotated (H, W, 3) RGB frame.
@@ -136,6 +155,7 @@ class LiveEngine:
             if rgb.shape[:2] != self._size:
                 LOG.info("live frames are now %dx%d at t=%.2f s", rgb.shape[1], rgb.shape[0], t)
                 self._size = rgb.shape[:2]
+            self._active_at = time.monotonic()
             pose = estimator.estimate(rgb, t + self._epoch)
             state = session.update(t, pose.image, pose.world, rgb.shape[1], rgb.shape[0],
                                    people=pose.people)
@@ -180,9 +200,34 @@ class LiveEngine:
 
     def _load(self) -> None:
         try:
-            self._estimator = self._estimator_factory()
+            self._estimator = self._new_estimator()
         except Exception as err:  # raised again on the first frame
             self._warm_error = err
+
+    def _new_estimator(self) -> PoseEstimator:
+        estimator = self._estimator_factory()
+        self._active_at = time.monotonic()
+        if self.idle_release_s is not None:
+            _watch(self)
+        return estimator
+
+    def release_if_idle(self, now: float | None = None) -> bool:
+        """Close the estimator if no frame came for ``idle_release_s`` seconds (True if closed).
+
+        Called by the watcher thread; ``now`` is ``time.monotonic()`` seconds.
+        """
+        if self.idle_release_s is None or self._estimator is None or self._warming is not None:
+            return False
+        now = time.monotonic() if now is None else now
+        with self._lock:  # not while a frame is being processed
+            if self._estimator is None or now - self._active_at < self.idle_release_s:
+                return False
+            estimator, self._estimator = self._estimator, None
+            self.releases += 1
+        estimator.close()
+        LOG.info("live engine idle for %.0f s: pose model released", now - self._active_at)
+        return_freed_memory()
+        return True
 
     def _join_warm_up(self) -> None:
         if self._warming is not None:
@@ -197,7 +242,7 @@ class LiveEngine:
             raise RuntimeError("the live engine is closed")
         self._join_warm_up()
         if self._estimator is None:
-            self._estimator = self._estimator_factory()
+            self._estimator = self._new_estimator()
         if self._session is None:
             self._session = self._session_factory()
         return self._estimator, self._session
@@ -245,6 +290,62 @@ class LiveEngine:
             estimator, self._estimator, self._session = self._estimator, None, None
         if estimator is not None:
             estimator.close()
+            return_freed_memory()
+
+
+_WATCHED: weakref.WeakSet[LiveEngine] = weakref.WeakSet()
+_WATCH_LOCK = threading.Lock()
+_WATCH_EVERY_S = 1.0
+_watcher: threading.Thread | None = None
+
+
+def _watch(engine: LiveEngine) -> None:
+    """Have the (one, lazily started) watcher thread release ``engine``'s idle estimator."""
+    global _watcher
+    with _WATCH_LOCK:
+        _WATCHED.add(engine)
+        if _watcher is None or not _watcher.is_alive():
+            _watcher = threading.Thread(target=_watch_loop, name="formcheck-idle", daemon=True)
+            _watcher.start()
+
+
+def _watch_loop() -> None:
+    while True:
+        time.sleep(_WATCH_EVERY_S)
+        with _WATCH_LOCK:
+            engines = list(_WATCHED)
+        for engine in engines:  # an engine gone (its session ended) has left the weak set
+            try:
+                engine.release_if_idle()
+            except Exception:  # never let one engine stop the watcher
+                LOG.exception("releasing an idle live engine failed")
+        del engines
+
+
+def return_freed_memory() -> None:
+    """Ask glibc to give freed heap pages back to the system (``malloc_trim(0)``; no-op elsewhere).
+
+    Closing a MediaPipe landmarker frees its buffers to malloc's arenas, which
+    otherwise keep them: the process's resident memory would not come down.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _libc() -> Any:
+    global _LIBC
+    if _LIBC is False:
+        name = ctypes.util.find_library("c")
+        try:
+            lib = ctypes.CDLL(name) if name else None
+            _LIBC = lib if lib is not None and hasattr(lib, "malloc_trim") else None
+        except OSError:
+            _LIBC = None
+    return _LIBC
+
+
+_LIBC: Any = False  # not looked up yet
 
 
 def _timer(state: Any, test: str | None) -> tuple[float | None, str]:
@@ -295,6 +396,7 @@ def make_engine(
     sex: str | None = None,
     estimator_factory: Callable[[], PoseEstimator] | None = None,
     num_poses: int | None = None,
+    idle_release_s: float | None = IDLE_RELEASE_S,
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
@@ -305,7 +407,7 @@ def make_engine(
     (median) against the offline run, enough to shift flexion/extension rep
     start and end times by up to 1 s on the samples. It also keeps the
     several-people check live. It costs about 19 ms CPU a 640x480 frame
-    instead of 12.5 (bench/live.py).
+    instead of 12.5 (bench/live.py). ``idle_release_s``: see :class:`LiveEngine`.
     """
     from formcheck.session import Session
 
@@ -321,4 +423,5 @@ def make_engine(
         estimator_factory or real_estimator,
         lambda: Session(exercise, test=test, age=age, sex=sex),
         lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
+        idle_release_s=idle_release_s,
     )

@@ -11,6 +11,8 @@ from formcheck.ui.boundary import page_guard
 
 __all__ = ["PRIVACY_NOTE", "main"]
 
+_ICON = Path(__file__).with_name("favicon.png")
+
 PRIVACY_NOTE = (
     "**Privacy.** Video is processed on the computer running this app. Nothing is sent "
     "anywhere else, and nothing is saved unless you download it. Uploaded clips are "
@@ -22,8 +24,9 @@ def main(app_dir: Path) -> None:
     """Run one script pass of the app whose ``app.py`` lives in ``app_dir``."""
     logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("formcheck").setLevel(logging.INFO)
-    st.set_page_config(page_title="formcheck", page_icon=":material/accessibility_new:",
-                       layout="wide")
+    # a bundled PNG, served by this app: an emoji or ":material/...:" icon makes the page
+    # fetch the icon from fonts.gstatic.com
+    st.set_page_config(page_title="formcheck", page_icon=str(_ICON), layout="wide")
     st.session_state.setdefault("app_dir", str(app_dir))
     pages = [
         st.Page(_review, title="Review a clip", icon=":material/video_library:",
