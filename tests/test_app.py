@@ -118,7 +118,8 @@ def test_bad_upload_shows_one_line_and_page_survives(app: Any) -> None:
     assert not at.exception
     assert [e.value for e in at.error] == [
         "holiday.mp4: not a video file formcheck can read "
-        "(invalid data found when processing input); use an mp4, mov, webm or avi clip"
+        "(invalid data found when processing input); "
+        "use a video clip (mp4, mov, webm, avi, mkv or an animated GIF)"
     ]
     at.radio(key="review_source").set_value("A bundled sample clip").run()
     assert not at.exception and not at.error

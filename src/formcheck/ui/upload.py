@@ -107,11 +107,16 @@ def check_upload(data: bytes, name: str, limit_mb: float) -> UploadInfo:
     size_mb = len(data) / 1e6
     if size_mb > limit_mb:
         raise VideoUnreadable(
-            f"{name}: the file is {size_mb:.0f} MB; the limit is {limit_mb:.0f} MB "
+            f"{name}: the file is {_mb(size_mb)} MB; the limit is {_mb(limit_mb)} MB "
             "(trim the clip or lower its resolution)"
         )
     if _is_text(data[:4096]):
         raise VideoUnreadable(f"{name}: this is a text file, not a video")
+    if _mp4_without_index(data):
+        raise VideoUnreadable(
+            f"{name}: the MP4 is incomplete: its index (the 'moov' atom, written when a "
+            "recording is finished) is missing, so nothing in it can be decoded"
+        )
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             return _probe(container, name)
@@ -121,7 +126,7 @@ def check_upload(data: bytes, name: str, limit_mb: float) -> UploadInfo:
         reason = (getattr(err, "strerror", None) or str(err) or type(err).__name__).lower()
         raise VideoUnreadable(
             f"{name}: not a video file formcheck can read ({reason}); "
-            "use an mp4, mov, webm or avi clip"
+            "use a video clip (mp4, mov, webm, avi, mkv or an animated GIF)"
         ) from None
 
 
@@ -144,6 +149,27 @@ def _probe(container: av.container.InputContainer, name: str) -> UploadInfo:
     if frames == 1:
         raise VideoUnreadable(f"{name}: this is a still image (a single frame), not a video")
     raise VideoUnreadable(f"{name}: the video track has no frame that can be decoded")
+
+
+def _mb(value: float) -> str:
+    """Megabytes for a message: whole numbers from 10 MB, two significant digits below."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def _mp4_without_index(data: bytes) -> bool:
+    """An ISO-BMFF file (``ftyp`` first) with media data but no ``moov`` (or ``moof``) box."""
+    if data[4:8] != b"ftyp":
+        return False
+    names, offset = set(), 0
+    while offset + 8 <= len(data) and len(names) < 64:
+        size, kind = int.from_bytes(data[offset:offset + 4], "big"), data[offset + 4:offset + 8]
+        if size == 1:
+            size = int.from_bytes(data[offset + 8:offset + 16], "big")
+        names.add(kind)
+        if size < 8:
+            break
+        offset += size
+    return b"mdat" in names and not names & {b"moov", b"moof"}
 
 
 def _is_text(head: bytes) -> bool:
