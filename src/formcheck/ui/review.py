@@ -48,6 +48,17 @@ POSES_KEPT = 3
 VIDEOS_KEPT = 2
 """Annotated clips of uploads a browser session keeps."""
 _CLIP, _POSES, _VIDEOS = "review_clip", "review_poses", "review_videos"
+_SHOW_BROWSER_REFUSAL = """<style>
+[data-testid="stFileChip"][aria-invalid="true"] span[role="alert"] {
+  position: static !important; width: auto !important; height: auto !important;
+  clip: auto !important; clip-path: none !important; overflow: visible !important;
+  white-space: normal !important; margin: 0 0.25rem 0 0.5rem; align-self: center;
+  color: rgb(125, 53, 59); font-size: 0.875rem;
+}
+</style>"""
+"""A file over the widget's own limit is refused by the browser, before the server sees it;
+Streamlit puts its reason ("File must be ... or smaller") in a screen-reader-only note
+beside the file's name. This shows that note."""
 T = TypeVar("T")
 
 
@@ -118,6 +129,7 @@ def _file_hash(path: Path) -> str:
 
 def _upload_flow() -> None:
     limit = upload.max_upload_mb(st.get_option("server.maxUploadSize"))
+    st.html(_SHOW_BROWSER_REFUSAL)
     file = st.file_uploader(
         f"Video clip: mp4, mov, webm, avi, mkv or an animated GIF, up to {limit:.0f} MB "
         "(the content is checked, not the name)",
