@@ -152,7 +152,8 @@ def test_temporary_clip_is_deleted_even_on_error() -> None:
 
 def test_upload_limit_from_env_or_streamlit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(upload.ENV_MAX_UPLOAD_MB, raising=False)
-    assert upload.max_upload_mb(50) == 50
+    assert upload.max_upload_mb(400) == upload.DEFAULT_MAX_UPLOAD_MB == 200
+    assert upload.max_upload_mb(50) == 50  # never more than the browser may send
     monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "12.5")
     assert upload.max_upload_mb(50) == 12.5
     monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "lots")

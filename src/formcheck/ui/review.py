@@ -56,7 +56,7 @@ _SHOW_BROWSER_REFUSAL = """<style>
   color: rgb(125, 53, 59); font-size: 0.875rem;
 }
 </style>"""
-"""A file over the widget's own limit is refused by the browser, before the server sees it;
+"""A file over Streamlit's ``server.maxUploadSize`` is refused by the browser, unseen by us;
 Streamlit puts its reason ("File must be ... or smaller") in a screen-reader-only note
 beside the file's name. This shows that note."""
 T = TypeVar("T")
@@ -134,7 +134,6 @@ def _upload_flow() -> None:
         f"Video clip: mp4, mov, webm, avi, mkv or an animated GIF, up to {limit:.0f} MB "
         "(the content is checked, not the name)",
         type=None, key="review_upload", on_change=_upload_changed,
-        max_upload_size=transfer_limit_mb(limit),
     )  # fmt: skip
     options = choose_options(AUTO, None, key="upload", allow_auto=True)
     clip = None
@@ -156,12 +155,6 @@ def _upload_flow() -> None:
         if not fresh:
             return
     _review(clip, extraction, options, fresh=fresh)
-
-
-def transfer_limit_mb(limit_mb: float) -> int:
-    """What the browser widget lets through (MB): twice formcheck's limit, so that a
-    file over the limit still reaches the check and gets its message on the page."""
-    return int(max(2 * limit_mb, limit_mb + 1) + 0.999)
 
 
 def _upload_changed() -> None:

@@ -33,6 +33,7 @@ from formcheck.errors import VideoUnreadable
 
 __all__ = [
     "ACCEPTED_TYPES",
+    "DEFAULT_MAX_UPLOAD_MB",
     "ENV_MAX_UPLOAD_MB",
     "Clip",
     "UploadInfo",
@@ -45,6 +46,7 @@ __all__ = [
 ACCEPTED_TYPES = ("mp4", "mov", "webm", "avi", "m4v", "mkv", "gif")
 """Names the page mentions (and temporary files keep); the check itself reads the content."""
 ENV_MAX_UPLOAD_MB = "FORMCHECK_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 200.0
 _DIR_PREFIX = "formcheck-uploads-"
 _STALE_S = 3600.0  # seconds
 _upload_dir: Path | None = None
@@ -86,9 +88,11 @@ class Clip:
 
 
 def max_upload_mb(streamlit_limit_mb: float | None = None) -> float:
-    """Our own size limit in MB: ``FORMCHECK_MAX_UPLOAD_MB`` if set, else Streamlit's
-    ``server.maxUploadSize``, else 200."""
+    """formcheck's own size limit in MB: ``FORMCHECK_MAX_UPLOAD_MB`` if set, else
+    ``DEFAULT_MAX_UPLOAD_MB``, never above Streamlit's ``server.maxUploadSize`` (what the
+    browser sends at all; a file over ours but under it gets formcheck's message)."""
     raw = os.environ.get(ENV_MAX_UPLOAD_MB, "").strip()
+    value = DEFAULT_MAX_UPLOAD_MB
     if raw:
         try:
             value = float(raw)
@@ -96,8 +100,7 @@ def max_upload_mb(streamlit_limit_mb: float | None = None) -> float:
             raise ValueError(f"{ENV_MAX_UPLOAD_MB} must be a number of MB, got {raw!r}") from None
         if value <= 0:
             raise ValueError(f"{ENV_MAX_UPLOAD_MB} must be > 0, got {value}")
-        return value
-    return float(streamlit_limit_mb) if streamlit_limit_mb else 200.0
+    return min(value, float(streamlit_limit_mb)) if streamlit_limit_mb else value
 
 
 def check_upload(data: bytes, name: str, limit_mb: float) -> UploadInfo:
