@@ -70,9 +70,12 @@ def test_review_page_names_the_users_file(
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.page], ids=lambda c: c.label)
 def test_cli_names_what_a_browser_cannot_upload(
-    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], pose_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from formcheck.cli import main
+
+    monkeypatch.setenv("FORMCHECK_MODEL", str(pose_model))  # the CLI looks for it first
 
     path = build(case, tmp_path)
     assert main(["analyze", str(path), "--exercise", "sit_to_stand"]) != 0
