@@ -320,3 +320,46 @@ def test_uploads_live_in_a_private_dir_and_dead_servers_dirs_go(
         assert path.parent.name.startswith(f"formcheck-uploads-{os.getpid()}-")
         assert (path.parent.stat().st_mode & 0o777) == 0o700
     assert not path.exists() and not stale.exists()
+
+
+def test_the_user_name_replaces_the_temporary_one_in_every_message() -> None:
+    from formcheck.ui.pipeline import in_user_words
+
+    temp = Path("/tmp/formcheck-uploads-1-x/formcheck-upload-1r5pf9p5.mp4")
+    said = f"{temp.name}: no person was detected; see {temp}"
+    assert in_user_words(said, temp, "Frau Müller.mp4") == (
+        "Frau Müller.mp4: no person was detected; see Frau Müller.mp4")
+    sample = Path("sample_videos/a.mp4")
+    assert in_user_words("a.mp4: truncated", sample, "a.mp4") == "a.mp4: truncated"
+
+
+def test_age_and_sex_leave_the_annotated_frames_alone_the_exercise_does_not() -> None:
+    from formcheck.ui.pipeline import Extraction, overlay_key, score_clip
+
+    extraction = Extraction("clip.mp4", _sts_clip())
+    plain, frames = score_clip(extraction, "sit_to_stand")
+    aged, aged_frames = score_clip(extraction, "sit_to_stand", age=72, sex="f")
+    other, other_frames = score_clip(extraction, "trunk_flexion")
+    assert overlay_key(frames) == overlay_key(aged_frames) != overlay_key(other_frames)
+    assert plain.report["rep_count"] == aged.report["rep_count"] == 3
+    assert plain.extra["score_s"] < 1.0  # a re-score: no pose extraction
+
+
+def test_upload_check_names_still_images_text_and_unfinished_recordings(tmp_path: Path) -> None:
+    from videos import write_still
+
+    png = write_still(tmp_path / "a.png").read_bytes()
+    with pytest.raises(VideoUnreadable, match=r"^knee\.mp4: this is a still image \(PNG\)"):
+        upload.check_upload(png, "knee.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match=r"^notes\.txt: this is a text file"):
+        upload.check_upload(b"reps: 5\n" * 100, "notes.txt", limit_mb=5)
+    one = write_clip(tmp_path / "one.mp4", [np.zeros((48, 64, 3), np.uint8)]).read_bytes()
+    with pytest.raises(VideoUnreadable, match=r"^one\.mp4: this is a still image \(a single"):
+        upload.check_upload(one, "one.mp4", limit_mb=5)
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 5
+    late = write_clip(tmp_path / "late.mp4", frames, faststart=False).read_bytes()
+    unfinished = late[: late.index(b"moov") - 4]  # the index, written last, never was
+    with pytest.raises(VideoUnreadable, match=r"^rec\.mp4: the MP4 is incomplete"):
+        upload.check_upload(unfinished, "rec.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match=r"is 0\.06 MB; the limit is 0\.05 MB"):
+        upload.check_upload(b"\1" * 60_000, "big.mp4", limit_mb=0.05)

@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from formcheck.annotate import Overlay
 from formcheck.errors import FormcheckError, FormcheckWarning
 from formcheck.sequence import PoseSequence
 from formcheck.ui import reporting
+
+if TYPE_CHECKING:
+    from formcheck.config import Config
 
 __all__ = [
     "Extraction",
@@ -145,10 +148,12 @@ def score_clip(
     test: str | None = None,
     age: int | None = None,
     sex: str | None = None,
+    config: Config | None = None,
 ) -> tuple[ReviewResult, list[Overlay]]:
     """The review of an extraction with these options (no video yet), and its frame overlays.
 
-    ``exercise="auto"`` detects it from the clip (a clinical test implies sit-to-stand).
+    ``exercise="auto"`` detects it from the clip (a clinical test implies sit-to-stand);
+    ``config`` (thresholds) defaults to formcheck's.
     ``extra["score_s"]`` is the wall time it took (seconds).
     """
     from formcheck.analysis import analyze, detect_exercise
@@ -159,8 +164,8 @@ def score_clip(
         warnings.simplefilter("always", FormcheckWarning)
         detected = exercise == "auto"
         if detected:
-            exercise = "sit_to_stand" if test else detect_exercise(seq)
-        report = analyze(seq, exercise, test=test, age=age, sex=sex)
+            exercise = "sit_to_stand" if test else detect_exercise(seq, config)
+        report = analyze(seq, exercise, test=test, age=age, sex=sex, config=config)
     report_dict = report.to_dict()
     messages = _unique([*extraction.warnings, *_formcheck_warnings(caught),
                         *reporting.report_warnings(report_dict)])  # fmt: skip
