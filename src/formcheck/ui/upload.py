@@ -163,7 +163,8 @@ def _mp4_without_index(data: bytes) -> bool:
     """An ISO-BMFF file (``ftyp`` first) with media data but no ``moov`` (or ``moof``) box."""
     if data[4:8] != b"ftyp":
         return False
-    names, offset = set(), 0
+    names: set[bytes] = set()
+    offset = 0
     while offset + 8 <= len(data) and len(names) < 64:
         size, kind = int.from_bytes(data[offset:offset + 4], "big"), data[offset + 4:offset + 8]
         if size == 1:
