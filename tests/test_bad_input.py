@@ -97,7 +97,7 @@ def test_downloads_carry_the_users_name_not_the_temporary_one(
     with upload.temporary_clip(data, case.file_name) as temporary:
         assert TEMP_PREFIX in temporary.name
         extraction = extract_clip(temporary, case.file_name)
-    result, _ = score_clip(extraction, "sit_to_stand")
+    result = score_clip(extraction, "sit_to_stand").result
     summary = result.summary_json().decode("utf-8")
     assert f'"source": "{case.file_name}"' in summary
     assert f"{case.file_name}: the file is truncated" in summary

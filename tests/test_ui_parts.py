@@ -333,16 +333,22 @@ def test_the_user_name_replaces_the_temporary_one_in_every_message() -> None:
     assert in_user_words("a.mp4: truncated", sample, "a.mp4") == "a.mp4: truncated"
 
 
-def test_age_and_sex_leave_the_annotated_frames_alone_the_exercise_does_not() -> None:
-    from formcheck.ui.pipeline import Extraction, overlay_key, score_clip
+def test_age_sex_and_test_leave_the_annotated_frames_alone_the_exercise_does_not() -> None:
+    """The video key (what decides whether the annotated clip is drawn again) changes
+    exactly when the frames' overlays do."""
+    from formcheck.ui.pipeline import Extraction, score_clip
 
     extraction = Extraction("clip.mp4", _sts_clip())
-    plain, frames = score_clip(extraction, "sit_to_stand")
-    aged, aged_frames = score_clip(extraction, "sit_to_stand", age=72, sex="f")
-    other, other_frames = score_clip(extraction, "trunk_flexion")
-    assert overlay_key(frames) == overlay_key(aged_frames) != overlay_key(other_frames)
-    assert plain.report["rep_count"] == aged.report["rep_count"] == 3
-    assert plain.extra["score_s"] < 1.0  # a re-score: no pose extraction
+    plain = score_clip(extraction, "sit_to_stand")
+    same = [score_clip(extraction, "sit_to_stand", age=72, sex="f"),
+            score_clip(extraction, "sit_to_stand", test="5xsts", age=80, sex="m"),
+            score_clip(extraction, "sit_to_stand", test="30s_cst")]  # fmt: skip
+    other = score_clip(extraction, "trunk_flexion")
+    for scored in same:
+        assert scored.video_key == plain.video_key and scored.overlays() == plain.overlays()
+    assert other.video_key != plain.video_key and other.overlays() != plain.overlays()
+    assert plain.result.report["rep_count"] == 3
+    assert plain.result.extra["score_s"] < 1.0  # a re-score: no pose extraction
 
 
 def test_upload_check_names_still_images_text_and_unfinished_recordings(tmp_path: Path) -> None:

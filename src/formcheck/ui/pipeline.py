@@ -5,11 +5,12 @@
    (pose inference on every frame); the page keeps a few of them, keyed by the
    clip's content hash, so that only a change of clip repeats it.
 2. :func:`score_clip`: extraction + options (exercise, test, age, sex) ->
-   :class:`ReviewResult` and the per-frame overlays. A replay of the landmarks
-   through the counter: milliseconds.
-3. :func:`render_clip`: the annotated MP4 (decodes the clip again). Its
-   input is the overlays, so :func:`overlay_key` tells when an earlier video
-   still fits (a change of age or sex does not change a frame).
+   :class:`Scored` (the :class:`ReviewResult` and the report behind it). A
+   replay of the landmarks through the counter: 10-20 ms for a 15 s clip,
+   about 0.3 s for 10 minutes.
+3. :func:`render_clip`: the annotated MP4 (decodes the clip again) from
+   ``Scored.overlays()``. ``Scored.video_key`` tells when an earlier video
+   still fits: a change of age, sex or clinical test does not change a frame.
 
 :func:`analyse_clip` runs all three. Every message names the file as the
 user chose it (``name``), never the temporary file the upload was written
@@ -44,10 +45,11 @@ __all__ = [
     "ReviewResult",
     "analyse_clip",
     "extract_clip",
+    "Scored",
     "in_user_words",
-    "overlay_key",
     "render_clip",
     "score_clip",
+    "video_key",
 ]
 
 Progress = Callable[[float, str], None]
@@ -141,6 +143,37 @@ def extract_clip(
     return Extraction(name, seq, messages, time.perf_counter() - start)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One scoring of an extraction: what the page shows (``result``) and the
+    :class:`~formcheck.report.Report` behind it, for drawing the annotated clip."""
+
+    result: ReviewResult
+    report: Any
+    seq: PoseSequence
+
+    def overlays(self) -> list[Overlay]:
+        """One overlay per frame of ``seq`` for the annotated clip."""
+        return reporting.frame_overlays(self.seq, self.report)
+
+    @property
+    def video_key(self) -> str:
+        """Equal keys, equal annotated clips (for the same clip): see :func:`video_key`."""
+        return video_key(self.result.report)
+
+
+def video_key(report: dict[str, Any]) -> str:
+    """A digest of everything in ``Report.to_dict()`` that the annotated frames can depend
+    on: all of it but the clinical test's result (age, sex and norms only change that).
+
+    Conservative: whatever else changes (exercise, reps, cues, scores, side,
+    thresholds) gives a new key and the clip is drawn again.
+    """
+    drawn = {k: v for k, v in report.items() if k != "test"}
+    text = json.dumps(drawn, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def score_clip(
     extraction: Extraction,
     exercise: str,
@@ -149,12 +182,12 @@ def score_clip(
     age: int | None = None,
     sex: str | None = None,
     config: Config | None = None,
-) -> tuple[ReviewResult, list[Overlay]]:
-    """The review of an extraction with these options (no video yet), and its frame overlays.
+) -> Scored:
+    """The review of an extraction with these options (no video yet).
 
     ``exercise="auto"`` detects it from the clip (a clinical test implies sit-to-stand);
-    ``config`` (thresholds) defaults to formcheck's.
-    ``extra["score_s"]`` is the wall time it took (seconds).
+    ``config`` (thresholds) defaults to formcheck's. ``result.extra["score_s"]`` is the
+    wall time it took (seconds).
     """
     from formcheck.analysis import analyze, detect_exercise
 
@@ -169,20 +202,13 @@ def score_clip(
     report_dict = report.to_dict()
     messages = _unique([*extraction.warnings, *_formcheck_warnings(caught),
                         *reporting.report_warnings(report_dict)])  # fmt: skip
-    series = reporting.frame_series(seq, report)
-    overlays = reporting.frame_overlays(seq, report)
     result = ReviewResult(
-        name=extraction.name, exercise=exercise, test=test, report=report_dict, series=series,
-        warnings=messages, detection_rate=seq.detection_rate,
-        duration_s=float(seq.t[-1]) if len(seq) else 0.0,
+        name=extraction.name, exercise=exercise, test=test, report=report_dict,
+        series=reporting.frame_series(seq, report), warnings=messages,
+        detection_rate=seq.detection_rate, duration_s=float(seq.t[-1]) if len(seq) else 0.0,
         extra={"exercise_detected": detected, "score_s": time.perf_counter() - start},
     )  # fmt: skip
-    return result, overlays
-
-
-def overlay_key(overlays: list[Overlay]) -> str:
-    """A digest of the overlays: equal keys, equal annotated clips (same clip and poses)."""
-    return hashlib.sha256(repr(overlays).encode("utf-8")).hexdigest()
+    return Scored(result, report, seq)
 
 
 def render_clip(
@@ -221,13 +247,13 @@ def analyse_clip(
     extraction = extract_clip(path, name, cancel=cancel,
                               progress=lambda f, s: report(0.8 * f, s))
     report(0.8, "Measuring reps...")
-    result, overlays = score_clip(extraction, exercise, test=test, age=age, sex=sex)
+    scored = score_clip(extraction, exercise, test=test, age=age, sex=sex)
     if not render:
-        return result
+        return scored.result
     _check_cancel(cancel)
-    video = render_clip(path, name, extraction.seq, overlays, cancel=cancel,
+    video = render_clip(path, name, extraction.seq, scored.overlays(), cancel=cancel,
                         progress=lambda f, s: report(0.85 + 0.15 * f, s))
-    return dataclasses.replace(result, video_mp4=video)
+    return dataclasses.replace(scored.result, video_mp4=video)
 
 
 def _formcheck_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:

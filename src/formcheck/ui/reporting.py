@@ -129,12 +129,15 @@ def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
     label = name.split("_")[0]
     reps = list(report.reps)
     ends = np.array([r.end_s for r in reps], dtype=np.float64)
+    starts = np.array([r.start_s for r in reps], dtype=np.float64)
     measured = _measured_points(seq, report)
     overlays = []
     for i, t in enumerate(seq.t.tolist()):
         done = int(np.searchsorted(ends, t, side="right"))
+        current = int(np.searchsorted(starts, t, side="right")) - 1  # last rep started by t
         overlays.append(Overlay(
-            reps=done, phase=_phase(reps, t), **_recent_cue(reps, done, t),
+            reps=done, phase=_phase(reps[current] if current >= 0 else None, t),
+            **_recent_cue(reps, done, t),
             angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
             angle_points=angle_points(measured[i], name),
             angle_vertical=name == "trunk_inclination",
@@ -170,11 +173,12 @@ def _curve_at(curves: Any, name: str, t: np.ndarray) -> np.ndarray:
     return values[index]
 
 
-def _phase(reps: Sequence[Any], t: float) -> str:
-    for r in reps:
-        if r.start_s <= t <= r.end_s:
-            return f"Rep {r.index}: " + ("going" if t < r.extreme_s else "returning")
-    return ""
+def _phase(rep: Any, t: float) -> str:
+    """"Rep n: going/returning" while ``t`` lies in ``rep`` (the last rep started by ``t``;
+    reps do not overlap), else empty."""
+    if rep is None or not rep.start_s <= t <= rep.end_s:
+        return ""
+    return f"Rep {rep.index}: " + ("going" if t < rep.extreme_s else "returning")
 
 
 def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:

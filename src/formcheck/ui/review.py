@@ -7,7 +7,7 @@ milliseconds. So the page keeps the extractions: a bundled sample's in
 public), an upload's in this browser session's state only, the last
 ``POSES_KEPT`` clips keyed by content hash. A change of option re-scores; only a
 change of clip extracts again. The annotated clip is drawn again only when its
-frames would differ (:func:`~formcheck.ui.pipeline.overlay_key`).
+frames would differ (:func:`~formcheck.ui.pipeline.video_key`).
 
 An upload is checked by content (any name, any extension), refused with a
 message on the page naming the user's file, and kept in the session (one clip)
@@ -26,17 +26,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from formcheck.annotate import Overlay
 from formcheck.ui import results, upload
 from formcheck.ui.boundary import page_guard
 from formcheck.ui.options import AUTO, AnalysisOptions, choose_options
-from formcheck.ui.pipeline import (
-    Extraction,
-    extract_clip,
-    overlay_key,
-    render_clip,
-    score_clip,
-)
+from formcheck.ui.pipeline import Extraction, Scored, extract_clip, render_clip, score_clip
 from formcheck.ui.samples import Sample, find_samples, samples_dir
 from formcheck.ui.upload import Clip
 
@@ -108,11 +101,10 @@ def _sample_poses(path: str, digest: str, _progress: _Progress) -> Extraction:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _sample_video(
-    path: str, digest: str, key: str, _extraction: Extraction, _overlays: list[Overlay],
-    _progress: _Progress,
+    path: str, digest: str, key: str, _scored: Scored, _progress: _Progress
 ) -> bytes:
-    """The sample's annotated clip; cached on (path, content hash, overlays' digest)."""
-    return render_clip(Path(path), Path(path).name, _extraction.seq, _overlays,
+    """The sample's annotated clip; cached on (path, content hash, video key)."""
+    return render_clip(Path(path), Path(path).name, _scored.seq, _scored.overlays(),
                        progress=_progress, cancel=_progress.cancel)
 
 
@@ -193,38 +185,35 @@ def _extract_upload(clip: Clip, progress: _Progress) -> Extraction:
 def _review(clip: Clip, extraction: Extraction, options: AnalysisOptions, *, fresh: bool) -> None:
     """Score ``extraction`` with ``options`` and show it; the annotated clip from its cache."""
     with page_guard("scoring"):
-        result, overlays = score_clip(extraction, options.exercise, test=options.test,
-                                      age=options.age, sex=options.sex)
-        ms = 1000 * result.extra["score_s"]
+        scored = score_clip(extraction, options.exercise, test=options.test, age=options.age,
+                            sex=options.sex)
+        ms = 1000 * scored.result.extra["score_s"]
         if fresh:
             st.caption(f"Pose found in {clip.name} in {extraction.seconds:.1f} s; "
                        f"scored in {ms:.0f} ms.")
         else:
             st.caption(f"Re-scored in {ms:.0f} ms from the pose already found in {clip.name} "
                        "(the clip was not analysed again).")
-        results.show(result, video=lambda: _video(clip, extraction, overlays))
+        results.show(scored.result, video=lambda: _video(clip, scored))
 
 
-def _video(clip: Clip, extraction: Extraction, overlays: list[Overlay]) -> bytes:
-    key = overlay_key(overlays)
+def _video(clip: Clip, scored: Scored) -> bytes:
+    key = scored.video_key
     text = "Drawing the annotated clip..."
     if clip.path is not None:
         path = str(clip.path)
-        return _with_progress(
-            lambda p: _sample_video(path, clip.digest, key, extraction, overlays, p), text)
+        return _with_progress(lambda p: _sample_video(path, clip.digest, key, scored, p), text)
     videos = _session_lru(_VIDEOS, VIDEOS_KEPT)
     video = videos.get((clip.digest, key))
     if video is None:
-        video = _with_progress(lambda p: _render_upload(clip, extraction, overlays, p), text)
+        video = _with_progress(lambda p: _render_upload(clip, scored, p), text)
         videos.put((clip.digest, key), video)
     return video
 
 
-def _render_upload(
-    clip: Clip, extraction: Extraction, overlays: list[Overlay], progress: _Progress
-) -> bytes:
+def _render_upload(clip: Clip, scored: Scored, progress: _Progress) -> bytes:
     with clip.on_disk() as path:
-        return render_clip(path, clip.name, extraction.seq, overlays, progress=progress,
+        return render_clip(path, clip.name, scored.seq, scored.overlays(), progress=progress,
                            cancel=progress.cancel)
 
 
