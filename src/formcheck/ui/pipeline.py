@@ -129,12 +129,12 @@ def extract_clip(
 
     report = progress or (lambda _f, _s: None)
     start = time.perf_counter()
-    report(0.0, "Finding the person in each frame...")
+    report(0.0, f"Finding the person in each frame of {name}...")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FormcheckWarning)
         try:
-            seq = extract_pose(path, progress=lambda f: report(f, "Finding the pose..."),
-                               cancel=cancel)
+            seq = extract_pose(path, cancel=cancel, progress=lambda f: report(
+                f, f"Finding the pose in {name}: {100 * f:.0f}% ({_elapsed(start)})"))
         except FormcheckError as err:
             raise type(err)(in_user_words(str(err), path, name)) from None
     _check_cancel(cancel)
@@ -223,8 +223,8 @@ def render_clip(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FormcheckWarning)  # already said by the extraction
         try:
-            data = render_annotated(path, seq, overlays, cancel=cancel,
-                                    progress=lambda f: report(f, "Drawing the annotated clip..."))
+            data = render_annotated(path, seq, overlays, cancel=cancel, progress=lambda f: report(
+                f, f"Drawing the annotated clip of {name}: {100 * f:.0f}%"))
         except FormcheckError as err:
             raise type(err)(in_user_words(str(err), path, name)) from None
     return data or b""
@@ -254,6 +254,12 @@ def analyse_clip(
     video = render_clip(path, name, extraction.seq, scored.overlays(), cancel=cancel,
                         progress=lambda f, s: report(0.85 + 0.15 * f, s))
     return dataclasses.replace(scored.result, video_mp4=video)
+
+
+def _elapsed(start: float) -> str:
+    """Time since ``start`` (``time.perf_counter()``) as "12 s" or "3 min 05 s"."""
+    seconds = int(time.perf_counter() - start)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 def _formcheck_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:

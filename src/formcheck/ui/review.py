@@ -123,7 +123,7 @@ def _upload_flow() -> None:
     limit = upload.max_upload_mb(st.get_option("server.maxUploadSize"))
     st.html(_SHOW_BROWSER_REFUSAL)
     file = st.file_uploader(
-        f"Video clip: mp4, mov, webm, avi, mkv or an animated GIF, up to {limit:.0f} MB "
+        f"Video clip: mp4, mov, webm, avi, mkv or an animated GIF, up to {limit:g} MB "
         "(the content is checked, not the name)",
         type=None, key="review_upload", on_change=_upload_changed,
     )  # fmt: skip
