@@ -369,3 +369,12 @@ def test_upload_check_names_still_images_text_and_unfinished_recordings(tmp_path
         upload.check_upload(unfinished, "rec.mp4", limit_mb=5)
     with pytest.raises(VideoUnreadable, match=r"is 0\.06 MB; the limit is 0\.05 MB"):
         upload.check_upload(b"\1" * 60_000, "big.mp4", limit_mb=0.05)
+
+
+def test_a_long_clip_numbers_only_every_nth_rep_on_the_charts() -> None:
+    from formcheck.ui.charts import MAX_REP_LABELS, rep_labels
+
+    reps = [{"index": i + 1, "start_s": 3.0 * i, "end_s": 3.0 * i + 2} for i in range(208)]
+    labels = rep_labels(reps)
+    assert len(labels) <= MAX_REP_LABELS and labels["label"].iloc[0] == "1"
+    assert list(rep_labels(reps[:5])["label"]) == [f"rep {i}" for i in range(1, 6)]
