@@ -159,7 +159,7 @@ def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[flo
     world = extras.get("trunk_source") == "world"
     xy = measured_points(pix, report.side, facing, centres, trunk_world=world)
     xy /= np.array([seq.width, seq.height])
-    ok = np.isfinite(xy).all(axis=-1)
+    ok = np.asarray(np.isfinite(xy).all(axis=-1))  # (T, joints)
     return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
              if ok[i, k]} for i in range(len(xy))]  # fmt: skip
 
