@@ -1,9 +1,11 @@
 """Page logic with Streamlit's AppTest: landing review, upload errors, the page guard, live page.
 
-Most tests replace the clip analysis by ``fake_analysis`` (a real ``analyze``
-of a synthetic pose sequence, no video or inference): their point is the
-page. ``test_sample_review_with_real_inference`` runs the real pipeline on a
-bundled sample.
+Most tests replace the pose extraction by ``FakeExtraction`` (a synthetic pose
+sequence, no video or inference; it counts its calls) and the drawing of the
+annotated clip by ``fake_render``: their point is the page, and the scoring
+(``analyze``) is real. ``test_sample_review_with_real_inference`` runs the
+real pipeline on a bundled sample; ``tests/test_bad_input.py`` the tester's
+corpus of bad files through the real pipeline.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 from builders import build_sequence, sit_to_stand_curves, uniform_times
 from formcheck.errors import FormcheckError, NoPersonFound
 from formcheck.ui.boundary import APOLOGY
-from formcheck.ui.pipeline import ReviewResult
+from formcheck.ui.pipeline import Extraction
 from videos import write_clip
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -35,21 +37,33 @@ def _tiny_mp4(path: Path) -> None:
     write_clip(path, [np.zeros((48, 64, 3), np.uint8)] * 3, fps=10)
 
 
-def fake_analysis(path: Path, name: str, exercise: str, **_: Any) -> ReviewResult:
-    """A real report of a synthetic 2-rep sit-to-stand sequence (no video decoding)."""
-    from formcheck.analysis import analyze
-    from formcheck.ui import reporting
+class FakeExtraction:
+    """Stands in for the pose extraction: a synthetic 2-rep sit-to-stand sequence
+    (no video decoding, no inference); ``calls`` lists the names it was asked for."""
 
-    t = uniform_times(9.0, 30.0)
-    seq = build_sequence(t, *sit_to_stand_curves(t, [(1.5, 2.5, 3.5, 4.5), (5.5, 6.5, 7.2, 8.2)]))
-    report = analyze(seq, "sit_to_stand")
-    return ReviewResult(name=name, exercise=exercise, test=None, report=report.to_dict(),
-                        series=reporting.frame_series(seq, report), detection_rate=1.0)
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, path: Path, name: str, **_: Any) -> Extraction:
+        self.calls.append(name)
+        t = uniform_times(9.0, 30.0)
+        reps = [(1.5, 2.5, 3.5, 4.5), (5.5, 6.5, 7.2, 8.2)]
+        return Extraction(name, build_sequence(t, *sit_to_stand_curves(t, reps)), seconds=0.1)
+
+
+def fake_render(*_: Any, **__: Any) -> bytes:
+    """Stands in for drawing the annotated clip (its own tests are in test_ui_parts)."""
+    return b""
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The app with one tiny sample clip (truth: sit-to-stand, 2 reps) and the fake analysis."""
+def extraction() -> FakeExtraction:
+    return FakeExtraction()
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extraction: FakeExtraction) -> Any:
+    """The app with one tiny sample clip (truth: sit-to-stand, 2 reps) and the fake extraction."""
     import streamlit as st
 
     import formcheck.ui.review as review
@@ -57,7 +71,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     _tiny_mp4(tmp_path / "two_reps.mp4")
     (tmp_path / "two_reps.json").write_text('{"exercise": "sit_to_stand", "rep_count": 2}')
     monkeypatch.setenv("FORMCHECK_SAMPLES", str(tmp_path))
-    monkeypatch.setattr(review, "analyse_clip", fake_analysis)
+    monkeypatch.setattr(review, "extract_clip", extraction)
+    monkeypatch.setattr(review, "render_clip", fake_render)
     st.cache_data.clear()
     return AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
 
@@ -103,7 +118,8 @@ def test_bad_upload_shows_one_line_and_page_survives(app: Any) -> None:
     assert not at.exception
     assert [e.value for e in at.error] == [
         "holiday.mp4: not a video file formcheck can read "
-        "(invalid data found when processing input); use an mp4, mov, webm or avi clip"
+        "(invalid data found when processing input); "
+        "use a video clip (mp4, mov, webm, avi, mkv or an animated GIF)"
     ]
     at.radio(key="review_source").set_value("A bundled sample clip").run()
     assert not at.exception and not at.error
@@ -125,7 +141,56 @@ def test_upload_is_analysed_and_kept_for_this_session_only(app: Any, tmp_path: P
     assert {m.label: m.value for m in at.metric}["Reps"] == "2"
     other = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
     other.radio(key="review_source").set_value("Upload a clip").run()
-    assert not other.metric and "review_upload_result" not in other.session_state
+    assert not other.metric and "review_clip" not in other.session_state
+    assert "patient.mp4" not in _texts(other)
+
+
+def test_changing_an_option_rescores_without_extracting_again(
+    app: Any, tmp_path: Path, extraction: FakeExtraction
+) -> None:
+    at = _upload_and_analyse(app.run(), tmp_path)
+    assert extraction.calls == ["two_reps.mp4", "patient.mp4"]  # the landing sample, the upload
+    at.number_input(key="upload_age").set_value(72).run()
+    at.selectbox(key="upload_sex").set_value("f").run()
+    at.selectbox(key="upload_test").set_value("30s_cst").run()
+    assert not at.exception and not at.error
+    assert extraction.calls == ["two_reps.mp4", "patient.mp4"]  # no new extraction
+    assert {m.label: m.value for m in at.metric}["Reps"] == "2"  # the result stays
+    assert "Re-scored in" in _texts(at) and "patient.mp4" in _texts(at)
+    assert any("30-second chair stand" in s.value for s in [*at.success, *at.warning])
+
+
+def test_an_upload_survives_a_visit_to_the_samples(
+    app: Any, tmp_path: Path, extraction: FakeExtraction
+) -> None:
+    at = _upload_and_analyse(app.run(), tmp_path)
+    at.radio(key="review_source").set_value("A bundled sample clip").run()
+    assert "two_reps.mp4" in _texts(at) or any("two_reps" in s.value for s in at.subheader)
+    at.radio(key="review_source").set_value("Upload a clip").run()
+    assert not at.exception and not at.error
+    assert "uploaded earlier in this session" in _texts(at)
+    assert any(s.value.endswith("patient.mp4") for s in at.subheader)
+    assert {m.label: m.value for m in at.metric}["Reps"] == "2"
+    assert extraction.calls.count("patient.mp4") == 1
+
+
+def test_the_session_keeps_only_the_last_few_extractions(
+    app: Any, tmp_path: Path, extraction: FakeExtraction
+) -> None:
+    from formcheck.ui.review import POSES_KEPT
+
+    at = app.run()
+    at.radio(key="review_source").set_value("Upload a clip").run()
+    for i in range(POSES_KEPT + 2):
+        clip = tmp_path / f"clip{i}.mp4"
+        write_clip(clip, [np.full((48, 64, 3), 10 * i, np.uint8)] * 3, fps=10)  # distinct bytes
+        at.file_uploader(key="review_upload").upload(clip.name, clip.read_bytes(), "video/mp4")
+        at.run()
+        at.button(key="review_analyse").click().run()
+        assert not at.exception and not at.error
+    kept = at.session_state["review_poses"].items
+    assert len(kept) == POSES_KEPT
+    assert [name for _, name in kept] == [f"clip{i}.mp4" for i in range(2, POSES_KEPT + 2)]
 
 
 @pytest.mark.parametrize(
@@ -141,10 +206,10 @@ def test_failures_become_a_message_never_a_traceback(
 ) -> None:
     import formcheck.ui.review as review
 
-    def failing(*_: Any, **__: Any) -> ReviewResult:
+    def failing(*_: Any, **__: Any) -> Extraction:
         raise raised
 
-    monkeypatch.setattr(review, "analyse_clip", failing)
+    monkeypatch.setattr(review, "extract_clip", failing)
     at = _upload_and_analyse(app.run(), tmp_path)
     assert not at.exception
     assert [e.value for e in at.error] == [shown]
@@ -265,7 +330,7 @@ def test_leaving_an_upload_analysis_cancels_it_and_deletes_the_clip(
     seen: dict[str, Any] = {}
     done = threading.Event()
 
-    def slow_analysis(path: Path, name: str, exercise: str, **kw: Any) -> ReviewResult:
+    def slow_analysis(path: Path, name: str, **kw: Any) -> Extraction:
         seen["path"], seen["exists"] = path, path.exists()
         try:
             seen["cancelled"] = kw["cancel"].wait(30)  # a long analysis, until cancelled
@@ -279,7 +344,7 @@ def test_leaving_an_upload_analysis_cancels_it_and_deletes_the_clip(
     at.radio(key="review_source").set_value("Upload a clip").run()
     at.file_uploader(key="review_upload").upload("patient.mp4", clip.read_bytes(), "video/mp4")
     at.run()
-    monkeypatch.setattr(review, "analyse_clip", slow_analysis)
+    monkeypatch.setattr(review, "extract_clip", slow_analysis)
     with pytest.raises(RuntimeError, match="timed out"):  # the user leaves mid-analysis
         at.button(key="review_analyse").click().run(timeout=1.0)
     assert done.wait(30) and seen["exists"] and seen["cancelled"]

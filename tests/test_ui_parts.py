@@ -152,7 +152,8 @@ def test_temporary_clip_is_deleted_even_on_error() -> None:
 
 def test_upload_limit_from_env_or_streamlit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(upload.ENV_MAX_UPLOAD_MB, raising=False)
-    assert upload.max_upload_mb(50) == 50
+    assert upload.max_upload_mb(400) == upload.DEFAULT_MAX_UPLOAD_MB == 200
+    assert upload.max_upload_mb(50) == 50  # never more than the browser may send
     monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "12.5")
     assert upload.max_upload_mb(50) == 12.5
     monkeypatch.setenv(upload.ENV_MAX_UPLOAD_MB, "lots")
@@ -319,3 +320,61 @@ def test_uploads_live_in_a_private_dir_and_dead_servers_dirs_go(
         assert path.parent.name.startswith(f"formcheck-uploads-{os.getpid()}-")
         assert (path.parent.stat().st_mode & 0o777) == 0o700
     assert not path.exists() and not stale.exists()
+
+
+def test_the_user_name_replaces_the_temporary_one_in_every_message() -> None:
+    from formcheck.ui.pipeline import in_user_words
+
+    temp = Path("/tmp/formcheck-uploads-1-x/formcheck-upload-1r5pf9p5.mp4")
+    said = f"{temp.name}: no person was detected; see {temp}"
+    assert in_user_words(said, temp, "Frau Müller.mp4") == (
+        "Frau Müller.mp4: no person was detected; see Frau Müller.mp4")
+    sample = Path("sample_videos/a.mp4")
+    assert in_user_words("a.mp4: truncated", sample, "a.mp4") == "a.mp4: truncated"
+
+
+def test_age_sex_and_test_leave_the_annotated_frames_alone_the_exercise_does_not() -> None:
+    """The video key (what decides whether the annotated clip is drawn again) changes
+    exactly when the frames' overlays do."""
+    from formcheck.ui.pipeline import Extraction, score_clip
+
+    extraction = Extraction("clip.mp4", _sts_clip())
+    plain = score_clip(extraction, "sit_to_stand")
+    same = [score_clip(extraction, "sit_to_stand", age=72, sex="f"),
+            score_clip(extraction, "sit_to_stand", test="5xsts", age=80, sex="m"),
+            score_clip(extraction, "sit_to_stand", test="30s_cst")]  # fmt: skip
+    other = score_clip(extraction, "trunk_flexion")
+    for scored in same:
+        assert scored.video_key == plain.video_key and scored.overlays() == plain.overlays()
+    assert other.video_key != plain.video_key and other.overlays() != plain.overlays()
+    assert plain.result.report["rep_count"] == 3
+    assert plain.result.extra["score_s"] < 1.0  # a re-score: no pose extraction
+
+
+def test_upload_check_names_still_images_text_and_unfinished_recordings(tmp_path: Path) -> None:
+    from videos import write_still
+
+    png = write_still(tmp_path / "a.png").read_bytes()
+    with pytest.raises(VideoUnreadable, match=r"^knee\.mp4: this is a still image \(PNG\)"):
+        upload.check_upload(png, "knee.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match=r"^notes\.txt: this is a text file"):
+        upload.check_upload(b"reps: 5\n" * 100, "notes.txt", limit_mb=5)
+    one = write_clip(tmp_path / "one.mp4", [np.zeros((48, 64, 3), np.uint8)]).read_bytes()
+    with pytest.raises(VideoUnreadable, match=r"^one\.mp4: this is a still image \(a single"):
+        upload.check_upload(one, "one.mp4", limit_mb=5)
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 5
+    late = write_clip(tmp_path / "late.mp4", frames, faststart=False).read_bytes()
+    unfinished = late[: late.index(b"moov") - 4]  # the index, written last, never was
+    with pytest.raises(VideoUnreadable, match=r"^rec\.mp4: the MP4 is incomplete"):
+        upload.check_upload(unfinished, "rec.mp4", limit_mb=5)
+    with pytest.raises(VideoUnreadable, match=r"is 0\.06 MB; the limit is 0\.05 MB"):
+        upload.check_upload(b"\1" * 60_000, "big.mp4", limit_mb=0.05)
+
+
+def test_a_long_clip_numbers_only_every_nth_rep_on_the_charts() -> None:
+    from formcheck.ui.charts import MAX_REP_LABELS, rep_labels
+
+    reps = [{"index": i + 1, "start_s": 3.0 * i, "end_s": 3.0 * i + 2} for i in range(208)]
+    labels = rep_labels(reps)
+    assert len(labels) <= MAX_REP_LABELS and labels["label"].iloc[0] == "1"
+    assert list(rep_labels(reps[:5])["label"]) == [f"rep {i}" for i in range(1, 6)]

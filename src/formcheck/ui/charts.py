@@ -2,7 +2,8 @@
 
 Both share the time axis (seconds) and shade each rep (start to end) with its
 number on top, so a physiotherapist can see which movement each row of the
-rep table is.
+rep table is. A long clip (more than ``MAX_REP_LABELS`` reps) numbers every
+n-th rep only, so the numbers stay legible; the time axis zooms and pans.
 """
 
 from __future__ import annotations
@@ -13,24 +14,34 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-__all__ = ["angles_chart", "primary_chart"]
+__all__ = ["MAX_REP_LABELS", "angles_chart", "primary_chart", "rep_labels"]
+
+MAX_REP_LABELS = 12
+"""At most this many rep numbers on a chart (every n-th rep beyond it)."""
 
 _ANGLES = {"trunk_inclination_deg": "trunk", "hip_flexion_deg": "hip", "knee_flexion_deg": "knee"}
 _THRESHOLD_NAMES = {"baseline": "baseline", "enter": "rep starts", "rest": "back at rest"}
 
 
+def rep_labels(reps: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """``start`` (s) and ``label`` of the reps that get a number: all, or every n-th so
+    that at most ``MAX_REP_LABELS`` do."""
+    step = max(1, -(-len(reps) // MAX_REP_LABELS))  # ceiling division
+    shown = list(reps)[::step]
+    return pd.DataFrame({"start": [r["start_s"] for r in shown],
+                         "label": [f"rep {r['index']}" if step == 1 else str(r["index"])
+                                   for r in shown]})  # fmt: skip
+
+
 def _rep_bands(reps: Sequence[Mapping[str, Any]]) -> alt.LayerChart | None:
     if not reps:
         return None
-    frame = pd.DataFrame(
-        {"start": [r["start_s"] for r in reps], "end": [r["end_s"] for r in reps],
-         "label": [f"rep {r['index']}" for r in reps]}  # fmt: skip
-    )
-    base = alt.Chart(frame)
-    bands = base.mark_rect(opacity=0.12, color="#1f77b4").encode(x="start:Q", x2="end:Q")
-    labels = base.mark_text(dy=-6, baseline="bottom", align="left", fontSize=13).encode(
-        x="start:Q", y=alt.value(12), text="label:N"
-    )
+    frame = pd.DataFrame({"start": [r["start_s"] for r in reps], "end": [r["end_s"] for r in reps]})
+    bands = alt.Chart(frame).mark_rect(opacity=0.12, color="#1f77b4").encode(
+        x="start:Q", x2="end:Q")
+    labels = alt.Chart(rep_labels(reps)).mark_text(
+        dy=-6, baseline="bottom", align="left", fontSize=13
+    ).encode(x="start:Q", y=alt.value(12), text="label:N")
     return bands + labels
 
 
@@ -61,7 +72,8 @@ def primary_chart(
         chart = chart + alt.Chart(rules).mark_rule(strokeDash=[6, 4]).encode(
             y="level:Q", color=alt.Color("threshold:N", title="threshold")
         )
-    return chart.properties(height=260, title="Rep signal with rep thresholds")
+    return chart.properties(height=260, title="Rep signal with rep thresholds").interactive(
+        bind_y=False)
 
 
 def angles_chart(
@@ -77,4 +89,5 @@ def angles_chart(
         x=alt.X("t:Q", title="time (s)"), y=alt.Y("deg:Q", title="angle (deg)"),
         color=alt.Color("angle:N", title="angle"),
     )  # fmt: skip
-    return _layer(lines, report.get("reps", [])).properties(height=260, title="Joint angles")
+    chart = _layer(lines, report.get("reps", [])).properties(height=260, title="Joint angles")
+    return chart.interactive(bind_y=False)

@@ -133,12 +133,15 @@ def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
     label = name.split("_")[0]
     reps = list(report.reps)
     ends = np.array([r.end_s for r in reps], dtype=np.float64)
+    starts = np.array([r.start_s for r in reps], dtype=np.float64)
     measured = _measured_points(seq, report)
     overlays = []
     for i, t in enumerate(seq.t.tolist()):
         done = int(np.searchsorted(ends, t, side="right"))
+        current = int(np.searchsorted(starts, t, side="right")) - 1  # last rep started by t
         overlays.append(Overlay(
-            reps=done, phase=_phase(reps, t), **_recent_cue(reps, done, t),
+            reps=done, phase=_phase(reps[current] if current >= 0 else None, t),
+            **_recent_cue(reps, done, t),
             angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
             angle_points=angle_points(measured[i], name),
             angle_vertical=name == "trunk_inclination",
@@ -160,7 +163,7 @@ def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[flo
     world = extras.get("trunk_source") == "world"
     xy = measured_points(pix, report.side, facing, centres, trunk_world=world)
     xy /= np.array([seq.width, seq.height])
-    ok = np.isfinite(xy).all(axis=-1)
+    ok = np.asarray(np.isfinite(xy).all(axis=-1))  # (T, joints)
     return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
              if ok[i, k]} for i in range(len(xy))]  # fmt: skip
 
@@ -174,11 +177,12 @@ def _curve_at(curves: Any, name: str, t: np.ndarray) -> np.ndarray:
     return values[index]
 
 
-def _phase(reps: Sequence[Any], t: float) -> str:
-    for r in reps:
-        if r.start_s <= t <= r.end_s:
-            return f"Rep {r.index}: " + ("going" if t < r.extreme_s else "returning")
-    return ""
+def _phase(rep: Any, t: float) -> str:
+    """"Rep n: going/returning" while ``t`` lies in ``rep`` (the last rep started by ``t``;
+    reps do not overlap), else empty."""
+    if rep is None or not rep.start_s <= t <= rep.end_s:
+        return ""
+    return f"Rep {rep.index}: " + ("going" if t < rep.extreme_s else "returning")
 
 
 def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from formcheck.errors import FormcheckError
 from formcheck.ui import charts, reporting
 from formcheck.ui.options import TEST_TITLES, exercise_title
 from formcheck.ui.pipeline import ReviewResult
@@ -15,8 +17,9 @@ from formcheck.ui.pipeline import ReviewResult
 __all__ = ["show", "show_summary", "show_test"]
 
 
-def show(result: ReviewResult) -> None:
-    """The whole review of one clip."""
+def show(result: ReviewResult, video: Callable[[], bytes] | None = None) -> None:
+    """The whole review of one clip; ``video()`` gives the annotated clip when it is
+    not in ``result`` (called where the clip goes, so the rest shows first)."""
     report = result.report
     show_summary(result)
     for message in result.warnings:
@@ -30,8 +33,8 @@ def show(result: ReviewResult) -> None:
     else:
         st.info("No complete rep was found in this clip.")
     _incomplete(report)
-    _charts_and_clip(result)
-    _downloads(result)
+    clip = _charts_and_clip(result, video)
+    _downloads(result, clip)
 
 
 def show_summary(result: ReviewResult) -> None:
@@ -91,7 +94,8 @@ def _incomplete(report: dict[str, Any]) -> None:
         st.warning(f"Unfinished movement at the end of the clip (from {start:.1f} s): {cues}")
 
 
-def _charts_and_clip(result: ReviewResult) -> None:
+def _charts_and_clip(result: ReviewResult, video: Callable[[], bytes] | None) -> bytes:
+    """Charts on the left, the annotated clip on the right; returns the clip's MP4 bytes."""
     left, right = st.columns([3, 2])
     with left:
         for make in (charts.primary_chart, charts.angles_chart):
@@ -100,19 +104,26 @@ def _charts_and_clip(result: ReviewResult) -> None:
                 st.altair_chart(chart, width="stretch")
     with right:
         st.markdown("**Annotated clip**")
-        if result.video_mp4:
-            st.video(result.video_mp4, format="video/mp4")
+        clip, why = result.video_mp4, ""
+        if not clip and video is not None:
+            try:
+                clip = video()
+            except FormcheckError as err:
+                why = f": {err}"
+        if clip:
+            st.video(clip, format="video/mp4")
         else:
-            st.caption("The annotated clip could not be made for this file.")
+            st.caption(f"The annotated clip could not be made for this file{why}.")
+    return clip
 
 
-def _downloads(result: ReviewResult) -> None:
+def _downloads(result: ReviewResult, clip: bytes) -> None:
     stem = Path(result.name).stem
     cols = st.columns(3)
     cols[0].download_button("Per-frame angles (CSV)", result.frames_csv(),
                             file_name=f"{stem}-angles.csv", mime="text/csv")
     cols[1].download_button("Summary (JSON)", result.summary_json(),
                             file_name=f"{stem}-summary.json", mime="application/json")
-    cols[2].download_button("Annotated clip (MP4)", result.video_mp4 or b"",
+    cols[2].download_button("Annotated clip (MP4)", clip or b"",
                             file_name=f"{stem}-annotated.mp4", mime="video/mp4",
-                            disabled=not result.video_mp4)
+                            disabled=not clip)

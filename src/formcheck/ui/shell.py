@@ -15,8 +15,9 @@ _ICON = Path(__file__).with_name("favicon.png")
 
 PRIVACY_NOTE = (
     "**Privacy.** Video is processed on the computer running this app. Nothing is sent "
-    "anywhere else, and nothing is saved unless you download it. Uploaded clips are "
-    "deleted as soon as they have been analysed."
+    "anywhere else, and nothing is saved unless you download it. An uploaded clip is "
+    "written to disk only while it is analysed; it and its measurements stay in memory "
+    "for this browser session only, so that changing an option is instant."
 )
 
 
