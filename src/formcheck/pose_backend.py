@@ -443,12 +443,12 @@ def _refuse_usage_logging() -> None:
     try:
         setenv = ctypes.CDLL(None).setenv
     except (OSError, AttributeError):  # no C setenv (Windows): the Python environment then
-        for name in ("https_proxy", "HTTPS_PROXY"):
-            os.environ[name] = _NO_NETWORK_PROXY.decode()
+        for key in ("https_proxy", "HTTPS_PROXY"):
+            os.environ[key] = _NO_NETWORK_PROXY.decode()
     else:
         setenv.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
-        for name in (b"https_proxy", b"HTTPS_PROXY"):
-            setenv(name, _NO_NETWORK_PROXY, 1)
+        for raw in (b"https_proxy", b"HTTPS_PROXY"):
+            setenv(raw, _NO_NETWORK_PROXY, 1)
     _REFUSED = True
 
 
