@@ -333,6 +333,7 @@ def extract_pose(
     estimator_factory: EstimatorFactory | None = None,
     min_split_s: float = MIN_SPLIT_S,
     cancel: threading.Event | None = None,
+    awkward: bool = True,
 ) -> PoseSequence:
     """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
 
