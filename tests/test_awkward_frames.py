@@ -98,6 +98,9 @@ def test_region_of_interest_only_for_small_people() -> None:
     assert 0 <= x0 < 0.1 * 1080 and y0 < 0.7 * 1920 and y1 > 0.8 * 1920  # contains the box
     corner = region_of_interest(_pose_box(0.0, 0.95, 0.05, 1.0), 1080, 1920)
     assert corner[0] == 0 and corner[3] == 1920  # moved inside the frame, not shrunk
+    assert corner[2] - corner[0] == corner[3] - corner[1]  # square
+    wide = region_of_interest(_pose_box(0.0, 0.0, 0.17, 0.04), 1920, 200)
+    assert wide == (63, 0, 263, 200)  # at most the shorter side, centred
 
 
 def test_search_tiles_cover_the_frame_at_two_scales() -> None:

@@ -319,7 +319,11 @@ class MediaPipePose:
         found = _Found.of(self._run(call))
         if self.follow_small and not found.count and t - self._searched_at >= self.search_every_s:
             self._searched_at = t
-            found = self._search(rgb)
+            if self._cropper is None:  # the crop landmarker's first calls log natively
+                with _native_stderr_silenced():
+                    found = self._search(rgb)
+            else:
+                found = self._search(rgb)
         return self._choose(found, t, rgb.shape)
 
     def _run(self, call: Callable[[], Any]) -> Any:
@@ -338,6 +342,11 @@ class MediaPipePose:
                 path, "image", num_poses, detection, presence, tracking
             )
             self._crop_finalizer = _finalizer(self, self._cropper)
+            with _native_stderr_silenced():  # its first inference logs native warnings too
+                return self._crop_once(rgb, box)
+        return self._crop_once(rgb, box)
+
+    def _crop_once(self, rgb: NDArray[np.uint8], box: tuple[int, int, int, int]) -> _Found:
         x0, y0, x1, y1 = box
         crop = _mp_image(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
         return _Found.of(self._cropper.detect(crop)).mapped(box, rgb.shape)
@@ -443,22 +452,24 @@ def region_of_interest(
     """The crop (x0, y0, x1, y1 pixels) to find ``pose`` ((33, 4), normalised) in next,
     or None when the person is not small (box side >= ``SMALL_PERSON`` of the longer side).
 
-    A square of ``_ROI_SCALE`` times the box's longer side about its centre, moved
-    (not shrunk) to lie inside the frame, and cut to the frame when larger than it.
+    A square of ``_ROI_SCALE`` times the box's longer side about its centre (at most
+    the frame's shorter side), moved (not shrunk) to lie inside the frame: always square,
+    as MediaPipe's landmark projection expects of a region.
     """
     box = _bboxes(np.asarray(pose)[None], 0.5)[0] * [width, height, width, height]
     side = float(max(box[2] - box[0], box[3] - box[1]))
     if not np.isfinite(side) or side >= SMALL_PERSON * max(width, height):
         return None
-    side = max(side * _ROI_SCALE, _MIN_TILE)
+    side = min(max(side * _ROI_SCALE, _MIN_TILE), min(width, height))
     centre = (box[:2] + box[2:]) / 2
     x0, y0 = (_place(c, side, n) for c, n in zip(centre, (width, height), strict=True))
-    return x0, y0, min(width, int(round(x0 + side))), min(height, int(round(y0 + side)))
+    whole = int(round(side))
+    return x0, y0, x0 + whole, y0 + whole
 
 
 def _place(centre: float, side: float, size: int) -> int:
     """Start of a span of ``side`` about ``centre`` kept within 0..``size``."""
-    return int(round(min(max(centre - side / 2, 0.0), max(size - side, 0.0))))
+    return int(min(max(round(centre - side / 2), 0), max(size - round(side), 0)))
 
 
 def search_tiles(width: int, height: int) -> list[list[tuple[int, int, int, int]]]:
@@ -577,7 +588,7 @@ def _create_landmarker(
         raise ModelUnavailable(f"cannot load the pose model {path}: {first}") from err
 
 
-_STDERR_LOCK = threading.Lock()
+_STDERR_LOCK = threading.RLock()  # re-entrant: a search silences the crop landmarker it creates
 
 
 @contextmanager
