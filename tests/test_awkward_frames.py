@@ -20,8 +20,15 @@ import pytest
 from awkward import make_variant
 from formcheck.analysis import analyze
 from formcheck.errors import FormcheckWarning
-from formcheck.extract import _candidates, extract_pose, length_aspect
-from formcheck.pose_backend import SMALL_PERSON, region_of_interest, search_tiles
+from formcheck.extract import (
+    _candidates,
+    _Probe,
+    _ProbeKeeper,
+    extract_pose,
+    length_aspect,
+    probe_aspect,
+)
+from formcheck.pose_backend import SMALL_PERSON, FramePose, region_of_interest, search_tiles
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 MIN_DETECTION = 0.95
@@ -132,3 +139,49 @@ def test_length_aspect_recovers_a_squash_of_a_turning_limb() -> None:
             images[:, a, :2] = hip / [640 * squash, 640]  # stored x: true x / squash
             images[:, b, :2] = knee / [640 * squash, 640]
         assert length_aspect(images, 640, 640) == pytest.approx(squash, rel=0.03)
+
+
+class FakeShapeEstimator:
+    """A fake for the probe's decision only: finds a person iff the frame is 4:3."""
+
+    def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+        height, width = rgb.shape[:2]
+        if abs(np.log(width / height / (4 / 3))) > 0.05:
+            return FramePose.nobody()
+        return FramePose(image=np.full((33, 4), 0.5, np.float32), world=None, people=1)
+
+    def close(self) -> None:
+        pass
+
+
+def _probes(width: int, height: int, missed: int, found: int) -> list[_Probe]:
+    rgb = np.zeros((height, width, 3), np.uint8)
+    flags = [False] * missed + [True] * found
+    return [_Probe(float(i), rgb, flag) for i, flag in enumerate(flags)]
+
+
+def test_probe_picks_the_shape_that_finds_the_person() -> None:
+    probes = _probes(360, 640, missed=6, found=0)  # a 4:3 picture squashed to 9:16
+    assert probe_aspect(probes, 360, 640, FakeShapeEstimator) == pytest.approx(64 / 27, rel=1e-3)
+
+
+def test_probe_keeps_the_stored_shape_unless_it_gains() -> None:
+    assert probe_aspect(_probes(640, 480, 6, 6), 640, 480, FakeShapeEstimator) == 1.0
+    assert probe_aspect(_probes(360, 640, 0, 6), 360, 640, FakeShapeEstimator) == 1.0  # no miss
+    assert probe_aspect(_probes(360, 640, 1, 0), 360, 640, FakeShapeEstimator) == 1.0  # gain 1
+
+
+def test_probe_keeper_spreads_its_frames_and_stays_small() -> None:
+    keeper = _ProbeKeeper(10.0)
+    rgb = np.zeros((4000, 3000, 3), np.uint8)
+    for i in range(300):
+        keeper.offer(i / 30, rgb[:8, :8], found=i % 3 == 0)
+    kept = keeper.kept
+    assert sum(not p.found for p in kept) == 8 and sum(p.found for p in kept) == 6
+    missed_t = [p.t for p in kept if not p.found]
+    assert min(np.diff(missed_t)) >= 10.0 / 8 - 1e-9
+    keeper.offer(20.0, rgb, found=True)  # full: not kept
+    assert max(p.rgb.shape[0] for p in keeper.kept) <= 1920
+    big = _ProbeKeeper(100.0)
+    big.offer(0.0, rgb, found=False)
+    assert max(big.kept[0].rgb.shape[:2]) == 1920  # a 4000-px frame is shrunk

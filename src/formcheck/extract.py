@@ -46,6 +46,18 @@ costs what MediaPipe's own resize saves (35.8 ms CPU a frame at full size,
 37-39 ms at 1280-480 px), and it moves landmarks by a median 1.3-2.3 px
 (1080p pixels; 95th percentile 6-8 px).
 
+Awkward frames (``bench/detection.py``, README "Recording conditions"). Frames
+are decoded at their display shape (the file's SAR). A squashed picture with
+no SAR (a re-encode to another frame shape) makes MediaPipe miss the person
+in many frames (38 % found in a 4:3 sample squashed to 9:16): when under
+``PROBE_BELOW`` of the frames have a person, each chunk has kept a few missed
+and found frames (:class:`_ProbeKeeper`, no extra decoding), :func:`probe_aspect`
+re-runs them at the widths that restore the camera shapes in ``ASPECTS``, and
+a shape that finds the person in more of them is extracted again (all
+frames; the sequence then has that display size). Normal clips never pay
+for this: their person is found in every frame. Small people are the pose
+backend's business (crops, :mod:`formcheck.pose_backend`).
+
 The frame-by-frame path is :class:`PoseStream`: ``step(t, rgb)`` or
 ``step_frame(av_frame)`` → :class:`~formcheck.pose_backend.FramePose`,
 recording rows that become a ``PoseSequence``. ``extract_pose`` uses it for
