@@ -236,3 +236,25 @@ def test_a_whole_file_has_no_damage_warning(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         list(reader)
     assert reader.decode_errors == 0 and reader.damage_message == ""
+
+
+def test_non_square_pixels_decode_at_the_display_shape(tmp_path: Path) -> None:
+    """A file whose SAR is 3:4 (pixels narrower than tall) decodes at width x 3/4, as a
+    player shows it; ``pixel_aspect=`` overrides the file's SAR."""
+    from awkward import make_variant
+
+    source = write_clip(tmp_path / "src.mp4", [pattern_frame(128, 96)] * 4)
+    stored = make_variant(source, "anamorphic", tmp_path / "sar.mp4")  # 128x128, SAR 3:4
+    with open_video(stored) as reader:
+        assert (reader.info.stored_width, reader.info.stored_height) == (128, 128)
+        assert reader.info.pixel_aspect == pytest.approx(0.75)
+        assert (reader.width, reader.height) == (96, 128)
+        rgb = next(iter(reader))[1]
+    assert rgb.shape == (128, 96, 3)
+    np.testing.assert_allclose(rgb[:64, :24].mean(), 255, atol=8)  # the card's white block
+    with open_video(stored, pixel_aspect=1.0) as reader:
+        assert (reader.width, reader.height) == (128, 128)
+    with open_video(source) as reader:
+        assert reader.info.pixel_aspect == 1.0 and (reader.width, reader.height) == (96, 128)
+    with pytest.raises(ValueError, match="pixel_aspect"):
+        open_video(stored, pixel_aspect=0.0)

@@ -46,6 +46,18 @@ costs what MediaPipe's own resize saves (35.8 ms CPU a frame at full size,
 37-39 ms at 1280-480 px), and it moves landmarks by a median 1.3-2.3 px
 (1080p pixels; 95th percentile 6-8 px).
 
+Awkward frames (``bench/detection.py``, README "Recording conditions"). Frames
+are decoded at their display shape (the file's SAR). A squashed picture with
+no SAR (a re-encode to another frame shape) makes MediaPipe miss the person
+in many frames (38 % found in a 4:3 sample squashed to 9:16): when under
+``PROBE_BELOW`` of the frames have a person, each chunk has kept a few missed
+and found frames (:class:`_ProbeKeeper`, no extra decoding), :func:`probe_aspect`
+re-runs them at the widths that restore the camera shapes in ``ASPECTS``, and
+a shape that finds the person in more of them is extracted again (all
+frames; the sequence then has that display size). Normal clips never pay
+for this: their person is found in every frame. Small people are the pose
+backend's business (crops, :mod:`formcheck.pose_backend`).
+
 The frame-by-frame path is :class:`PoseStream`: ``step(t, rgb)`` or
 ``step_frame(av_frame)`` → :class:`~formcheck.pose_backend.FramePose`,
 recording rows that become a ``PoseSequence``. ``extract_pose`` uses it for
@@ -56,6 +68,7 @@ frames give the same landmarks.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
@@ -85,7 +98,9 @@ __all__ = [
     "EstimatorFactory",
     "PoseStream",
     "extract_pose",
+    "length_aspect",
     "plan_chunks",
+    "probe_aspect",
 ]
 
 MIN_SPLIT_S = 20.0
@@ -97,6 +112,21 @@ _PROGRESS_EVERY_S = 0.25
 _BLOCK = 1024  # frames of landmark rows per allocation
 _MANY_PEOPLE_SHARE = 0.1  # warn when 2+ people are in view in at least this share of frames
 _LOW_DETECTION = 0.5  # warn when the person is found in fewer than this share of frames
+ASPECTS = (16 / 9, 9 / 16, 4 / 3, 3 / 4)
+"""Display shapes (width / height) cameras record; a squashed clip is probed back to one."""
+PROBE_BELOW = 0.98
+"""A clip whose person is found in fewer than this share of frames is probed for squashing."""
+_PROBE_MISSED = 8  # frames without a person kept for the probe
+_PROBE_FOUND = 6  # frames with a person kept for the probe
+_PROBE_SIDE = 1920  # pixels: probe frames longer than this are shrunk (memory); smaller
+# ones are kept as they are: a shrunk frame is detected differently, so it would not probe
+# the frames that were missed
+_PROBE_GAIN = 2  # a shape must find the person in this many more probe frames to be used
+_LENGTH_SQUARE = 1.1  # length_aspect of square pixels, side views (measured 0.96-1.27)
+# Segments whose image length should stay constant as they turn in a side view:
+# thighs, shanks, trunk sides, upper arms, forearms (landmark index pairs).
+_SEGMENTS = ((23, 25), (24, 26), (25, 27), (26, 28), (11, 23), (12, 24),
+             (11, 13), (12, 14), (13, 15), (14, 16))  # fmt: skip
 
 EstimatorFactory = Callable[[], "PoseEstimator"]
 T = TypeVar("T")
@@ -222,6 +252,62 @@ class _ChunkResult:
     decoded_s: float = 0.0
     untimed_errors: int = 0
     damaged_s: tuple[float, ...] = ()
+    probes: list[_Probe] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Decode:
+    """How chunks decode: ``max_side`` (pixels) and ``pixel_aspect`` (None: the file's SAR)."""
+
+    max_side: int | None = None
+    pixel_aspect: float | None = None
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A frame kept for the aspect probe: time (s), RGB (at most ``_PROBE_SIDE`` px), found."""
+
+    t: float
+    rgb: NDArray[np.uint8]
+    found: bool
+
+
+class _ProbeKeeper:
+    """Keeps a few frames while a chunk runs: up to ``_PROBE_MISSED`` in which nobody was
+    found and ``_PROBE_FOUND`` in which somebody was, spread over the chunk's time."""
+
+    def __init__(self, span_s: float) -> None:
+        span = span_s if np.isfinite(span_s) and span_s > 0 else 10.0
+        self.gap = {False: span / _PROBE_MISSED, True: span / _PROBE_FOUND}
+        self.last = {False: -np.inf, True: -np.inf}
+        self.limit = {False: _PROBE_MISSED, True: _PROBE_FOUND}
+        self.kept: list[_Probe] = []
+
+    def offer(self, t: float, rgb: NDArray[np.uint8], found: bool) -> None:
+        if t - self.last[found] < self.gap[found]:
+            return
+        if sum(p.found == found for p in self.kept) >= self.limit[found]:
+            return
+        self.last[found] = t
+        self.kept.append(_Probe(t, _shrink(rgb, _PROBE_SIDE), found))
+
+
+def _shrink(rgb: NDArray[np.uint8], side: int) -> NDArray[np.uint8]:
+    """``rgb`` with its longer side at most ``side`` pixels (area averaging)."""
+    height, width = rgb.shape[:2]
+    if max(height, width) <= side:
+        return rgb.copy()
+    scale = side / max(height, width)
+    return _resize(rgb, max(2, round(width * scale)), max(2, round(height * scale)))
+
+
+def _resize(rgb: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8]:
+    import av
+
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    return np.ascontiguousarray(
+        frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
+    )
 
 
 def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
@@ -238,26 +324,33 @@ def _run_chunk(
     chunk: Chunk,
     index: int,
     make_estimator: EstimatorFactory,
-    max_side: int | None,
+    decode: _Decode,
     shared: _Shared,
 ) -> _ChunkResult:
     """Decode and estimate one chunk (runs in a worker thread)."""
     # With two chunks both cores are already busy: one FFmpeg thread per decoder
     # saves the memory of frame threading; alone, let FFmpeg use both cores.
     threads = 1 if len(shared.covered) > 1 else None
-    with open_video(path, max_side=max_side, threads=threads) as reader:
+    with open_video(
+        path, max_side=decode.max_side, threads=threads, pixel_aspect=decode.pixel_aspect
+    ) as reader:
+        stop = min(chunk.stop, reader.duration_s) if np.isfinite(reader.duration_s) else chunk.stop
+        keeper = _ProbeKeeper(stop - chunk.start)
         estimator = make_estimator()
         try:
             stream = PoseStream(estimator)
             frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
             for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
-                stream.step(t, rgb, record=t >= chunk.start)
+                pose = stream.step(t, rgb, record=t >= chunk.start)
+                if t >= chunk.start:
+                    keeper.offer(t, rgb, pose.image is not None)
                 shared.covered[index] = t - chunk.warm_from
         finally:
             estimator.close()
         damaged = reader.damaged_s
         return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
-                            reader.decode_errors - len(damaged), tuple(damaged))  # fmt: skip
+                            reader.decode_errors - len(damaged), tuple(damaged),
+                            keeper.kept)  # fmt: skip
 
 
 _END = object()
@@ -333,6 +426,7 @@ def extract_pose(
     estimator_factory: EstimatorFactory | None = None,
     min_split_s: float = MIN_SPLIT_S,
     cancel: threading.Event | None = None,
+    awkward: bool = True,
 ) -> PoseSequence:
     """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
 
@@ -346,33 +440,178 @@ def extract_pose(
     person found in under half the frames. Setting ``cancel`` (from any thread)
     stops the decoding and inference within a fraction of a second and raises
     ``FormcheckError("analysis cancelled")``.
+
+    Awkward frames (``awkward=True``, the default): frames are decoded at the
+    display shape (the file's sample aspect ratio honoured), a small person is
+    followed in a crop (:class:`~formcheck.pose_backend.MediaPipePose`), and a
+    clip whose person is found in under ``PROBE_BELOW`` of the frames is
+    probed for a squashed picture (:func:`probe_aspect`); when another shape
+    finds the person in more frames, the clip is extracted again at that
+    shape, the sequence's ``width``/``height`` are that display size
+    (``meta.aspect_corrected``) and a warning says so. ``awkward=False``
+    restores the earlier behaviour (stored pixels taken as square, no probe;
+    the estimator factory decides about crops).
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     source = Path(path)
-    make = estimator_factory or _mediapipe_factory(model_path)
-    with open_video(source, max_side=max_side, threads=1) as reader:
+    make = estimator_factory or _mediapipe_factory(model_path, follow_small=awkward)
+    # the probe measures the picture's shape: no crops or tile search, which find a
+    # person in a squashed picture too (squashed, with distorted landmarks)
+    plain = estimator_factory or _mediapipe_factory(model_path, follow_small=False)
+    decode = _Decode(max_side, None if awkward else 1.0)
+    with open_video(
+        source, max_side=max_side, threads=1, pixel_aspect=decode.pixel_aspect
+    ) as reader:
         chunks = plan_chunks(reader, workers, min_split_s)
     # closed: only its metadata is used from here on (each chunk opens the file again)
-    results = _run_chunks(source, chunks, make, max_side, reader.duration_s, progress, cancel)
+    results = _run_chunks(source, chunks, make, decode, reader.duration_s, progress, cancel)
     seq = _assemble(reader, results)
+    if awkward and len(seq) and seq.detection_rate < PROBE_BELOW:
+        seq = _unsquash(source, seq, results, (make, plain), decode, chunks, cancel)
     _check_people(seq, source.name)
     return seq
 
 
-def _mediapipe_factory(model_path: str | os.PathLike[str] | None) -> EstimatorFactory:
+def _unsquash(
+    source: Path,
+    seq: PoseSequence,
+    results: list[_ChunkResult],
+    makers: tuple[EstimatorFactory, EstimatorFactory],
+    decode: _Decode,
+    chunks: list[Chunk],
+    cancel: threading.Event | None,
+) -> PoseSequence:
+    """``seq``, or the clip extracted again at the shape the probe prefers (if it finds more).
+
+    ``makers``: the extraction's estimator factory and the probe's (no crops).
+    """
+    make, plain = makers
+    probes = sorted((p for r in results for p in r.probes), key=lambda p: p.t)
+    factor = probe_aspect(probes, seq.width, seq.height, plain)
+    if factor == 1.0:
+        return seq
+    aspect = seq.meta.pixel_aspect * factor
+    wider = _Decode(decode.max_side, aspect)
+    with open_video(source, max_side=decode.max_side, threads=1, pixel_aspect=aspect) as reader:
+        pass  # its metadata: the display size at the new shape
+    again = _run_chunks(source, chunks, make, wider, reader.duration_s, None, cancel)
+    fixed = _assemble(reader, again, warn=False)
+    if fixed.detection_rate <= seq.detection_rate:
+        return seq
+    warnings.warn(
+        f"{source.name}: the picture looks squashed (a re-encode that changed the frame's "
+        f"shape?): the person was found in {seq.detection_rate:.0%} of the frames as stored "
+        f"({seq.width}x{seq.height}) and in {fixed.detection_rate:.0%} restored to "
+        f"{fixed.width}x{fixed.height}, which is what was analysed",
+        FormcheckWarning,
+        stacklevel=3,
+    )
+    return dataclasses.replace(fixed, meta=dataclasses.replace(fixed.meta, aspect_corrected=True))
+
+
+def probe_aspect(
+    probes: list[_Probe], width: int, height: int, make: EstimatorFactory
+) -> float:
+    """Width factor that makes the probe frames' picture its true shape (1.0: keep it).
+
+    Each candidate factor turns the ``width`` x ``height`` frame into one of the
+    ``ASPECTS``; a fresh estimator runs over the probe frames (time order)
+    rescaled by it. A factor is chosen only if it finds the person in at least
+    ``_PROBE_GAIN`` more probe frames than the stored shape; among factors that
+    find the most, the one whose own landmarks give a :func:`length_aspect`
+    nearest ``_LENGTH_SQUARE`` wins (limbs keep their length as they turn when
+    the picture has its true shape). Measured on the squashed samples: the
+    true shape reads 1.08 and 1.13, the next candidates 0.87 and 0.89.
+    """
+    if not probes or all(p.found for p in probes):
+        return 1.0
+    candidates = _candidates(width, height)
+    scores: dict[float, int] = {}
+    residual: dict[float, float] = {}
+    for factor in candidates:
+        poses = _probe_run(probes, factor, make)
+        scores[factor] = len(poses)
+        k = length_aspect(np.stack(poses), round(width * factor), height) if poses else np.nan
+        residual[factor] = abs(np.log(k / _LENGTH_SQUARE)) if np.isfinite(k) else np.inf
+    best = max(scores.values())
+    if best < scores[1.0] + _PROBE_GAIN:
+        return 1.0
+    tied = [f for f in candidates if scores[f] == best]
+    return min(tied, key=lambda f: (residual[f], abs(np.log(f))))
+
+
+def _candidates(width: int, height: int) -> list[float]:
+    """1.0 and the width factors turning ``width`` x ``height`` into each of ``ASPECTS``
+    (one within 3 % of another, as 16:9 is of 1138x640, is left out)."""
+    factors = [1.0]
+    for aspect in ASPECTS:
+        factor = aspect * height / width
+        if all(abs(np.log(factor / f)) > 0.03 for f in factors):
+            factors.append(round(factor, 4))
+    return sorted(factors)
+
+
+def _probe_run(
+    probes: list[_Probe], factor: float, make: EstimatorFactory
+) -> list[NDArray[np.float32]]:
+    """Image landmarks (33, 4) found in the probe frames with their width scaled by ``factor``."""
+    estimator = make()
+    try:
+        poses = []
+        for probe in probes:
+            height, width = probe.rgb.shape[:2]
+            wide = max(2, round(width * factor))
+            rgb = probe.rgb if factor == 1.0 else _resize(probe.rgb, wide, height)
+            pose = estimator.estimate(rgb, probe.t)
+            if pose.image is not None:
+                poses.append(pose.image)
+        return poses
+    finally:
+        estimator.close()
+
+
+def length_aspect(images: NDArray[np.floating], width: int, height: int) -> float:
+    """Width scale (0.2..5) that keeps limb and trunk lengths most constant across poses.
+
+    ``images`` (N, 33, 4) normalised landmarks of a ``width`` x ``height`` frame.
+    The variance of log length of each of ``_SEGMENTS`` (both ends visible) is
+    summed; a wrong width scale lengthens and shortens a segment as it turns.
+    On the rendered side-view samples and real side clips it reads 0.96-1.27
+    for square pixels (front views, where limbs foreshorten, read up to 2.4:
+    only a tie-break among shapes). NaN when fewer than 4 poses show a segment.
+    """
+    scales = np.exp(np.linspace(np.log(0.2), np.log(5.0), 161))
+    xy = images[..., :2].astype(np.float64)
+    seen = images[..., 3] >= 0.5
+    cost = np.zeros_like(scales)
+    used = 0
+    for a, b in _SEGMENTS:
+        ok = seen[:, a] & seen[:, b] & np.isfinite(xy[:, [a, b]]).all(axis=(1, 2))
+        if ok.sum() < 4:
+            continue
+        d = (xy[ok, b] - xy[ok, a]) * [width, height]
+        lengths = np.hypot(d[:, :1] * scales, d[:, 1:])  # (n, scales)
+        cost += np.var(np.log(np.maximum(lengths, 1e-6)), axis=0)
+        used += 1
+    return float(scales[np.argmin(cost)]) if used else float("nan")
+
+
+def _mediapipe_factory(
+    model_path: str | os.PathLike[str] | None, *, follow_small: bool = True
+) -> EstimatorFactory:
     from formcheck.model import ensure_model
     from formcheck.pose_backend import MediaPipePose
 
     resolved = Path(model_path) if model_path is not None else ensure_model("full")
-    return lambda: MediaPipePose(resolved, mode="video")
+    return lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
 
 
 def _run_chunks(
     path: Path,
     chunks: list[Chunk],
     make: EstimatorFactory,
-    max_side: int | None,
+    decode: _Decode,
     duration: float,
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None = None,
@@ -380,7 +619,7 @@ def _run_chunks(
     shared = _Shared(covered=[0.0] * len(chunks))
     with ThreadPoolExecutor(len(chunks), thread_name_prefix="formcheck-pose") as pool:
         futures = [
-            pool.submit(_run_chunk, path, chunk, i, make, max_side, shared)
+            pool.submit(_run_chunk, path, chunk, i, make, decode, shared)
             for i, chunk in enumerate(chunks)
         ]
         try:
@@ -420,7 +659,9 @@ def _wait(
         progress(1.0)
 
 
-def _assemble(reader: VideoReader, results: list[_ChunkResult]) -> PoseSequence:
+def _assemble(
+    reader: VideoReader, results: list[_ChunkResult], *, warn: bool = True
+) -> PoseSequence:
     arrays = {k: np.concatenate([r.arrays[k] for r in results]) for k in results[0].arrays}
     truncated = any(r.truncated for r in results)
     meta = SourceMeta(
@@ -429,13 +670,16 @@ def _assemble(reader: VideoReader, results: list[_ChunkResult]) -> PoseSequence:
         rotation=reader.rotation,
         duration_s=reader.duration_s,
         truncated=truncated,
+        pixel_aspect=reader.info.pixel_aspect,
     )
     if truncated:  # the last frame decoded, even if the file ended before the second chunk
         step = 1.0 / reader.fps if reader.fps > 0 else 0.0
         reader.truncated = True
         reader.decoded_s = float(arrays["t"][-1]) + step if len(arrays["t"]) else 0.0
-        warnings.warn(reader.truncation_message, FormcheckWarning, stacklevel=3)
-    _warn_damage(reader.name, results)
+        if warn:
+            warnings.warn(reader.truncation_message, FormcheckWarning, stacklevel=3)
+    if warn:
+        _warn_damage(reader.name, results)
     return PoseSequence(width=reader.width, height=reader.height, meta=meta, **arrays)
 
 

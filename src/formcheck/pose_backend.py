@@ -8,6 +8,24 @@ when several people are in view.
 
 Every estimator owns its landmarker and its selector: no module-level state,
 so separate processes (or threads) can each run their own estimator.
+
+Small people. MediaPipe's person detector sees the whole frame letterboxed
+to 224x224 pixels (``keep_aspect_ratio`` with zero borders, in its
+``PoseDetectorGraph``), so padding a frame to a square ourselves changes
+nothing, but a person a tenth of a 1080x1920 frame's height is about 20
+detector pixels tall and is never found (``bench/detection.py``: 0 % of the
+frames). :class:`MediaPipePose` therefore (``follow_small=True``, the default)
+
+- follows a person whose box is under ``SMALL_PERSON`` of the frame's longer
+  side in a region of interest: the next frame is cropped to a square about
+  the last box (``_ROI_SCALE`` times its longer side), the landmarker runs
+  on the crop and the landmarks are mapped back to the whole frame;
+- when nobody is found in the whole frame, searches overlapping square tiles
+  (at most once per ``search_every_s`` seconds of frame time: a search costs
+  a few inferences), then follows what it finds as above.
+
+A person taller than that is never cropped, so their landmarks are exactly
+those of the plain landmarker.
 """
 
 from __future__ import annotations
@@ -34,13 +52,21 @@ __all__ = [
     "MediaPipePose",
     "PersonSelector",
     "PoseEstimator",
+    "SMALL_PERSON",
     "prominence",
+    "region_of_interest",
+    "search_tiles",
 ]
 
 N_LANDMARKS = 33
 # Landmarks whose bounding box stands for "the person" (all 33) and the torso
 # (shoulders 11/12, hips 23/24) used to match a person between frames.
 _TORSO = np.array([11, 12, 23, 24])
+SMALL_PERSON = 0.18
+"""A person whose visible-landmark box is under this share of the frame's longer side is
+followed in a crop (measured: the rendered samples and real clips are 0.20-0.61)."""
+_ROI_SCALE = 2.2  # crop side / the person's box longer side (room to stand up, step, lean)
+_MIN_TILE = 96  # pixels: tiles are not made smaller than this
 
 
 @dataclass(frozen=True)
@@ -237,7 +263,11 @@ class MediaPipePose:
         min_tracking: float = 0.5,
         min_confidence: float | None = None,
         selector: PersonSelector | None = None,
+        follow_small: bool = True,
+        search_every_s: float = 1.0,
     ) -> None:
+        if not search_every_s >= 0:
+            raise ValueError(f"search_every_s must be >= 0 seconds, got {search_every_s!r}")
         if min_confidence is not None:
             min_detection_confidence = min_presence = min_tracking = min_confidence
         _check_options(mode, num_poses, min_detection_confidence, min_presence, min_tracking)
@@ -251,10 +281,19 @@ class MediaPipePose:
         self._last_t = -math.inf
         self._last_ms = -1
         self._first = True
+        self.follow_small = follow_small
+        self.search_every_s = search_every_s
+        self._roi: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 pixels
+        self._searched_at = -math.inf
+        self._settings = (
+            Path(model_path), num_poses, min_detection_confidence, min_presence, min_tracking
+        )
         self._landmarker = _create_landmarker(
             Path(model_path), mode, num_poses, min_detection_confidence, min_presence, min_tracking
         )
         self._finalizer = _finalizer(self, self._landmarker)
+        self._cropper: Any = None  # IMAGE-mode landmarker for crops, made when first needed
+        self._crop_finalizer: weakref.finalize | None = None
 
     def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
         """Pose of the followed person in ``rgb`` ((H, W, 3) uint8 RGB) at ``t`` seconds.
@@ -270,13 +309,73 @@ class MediaPipePose:
         else:
             _check_time(t)
             call = partial(self._landmarker.detect, image)
+        if t < self._searched_at:  # time went back (a new clip in image mode): start over
+            self._searched_at, self._roi = -math.inf, None
+        if self.follow_small and self._roi is not None:
+            found = self._in_crop(rgb, self._roi)
+            if found.count:
+                return self._choose(found, t, rgb.shape)
+            self._roi = None  # lost in the crop: look at the whole frame
+        found = _Found.of(self._run(call))
+        if self.follow_small and not found.count and t - self._searched_at >= self.search_every_s:
+            self._searched_at = t
+            if self._cropper is None:  # the crop landmarker's first calls log natively
+                with _native_stderr_silenced():
+                    found = self._search(rgb)
+            else:
+                found = self._search(rgb)
+        return self._choose(found, t, rgb.shape)
+
+    def _run(self, call: Callable[[], Any]) -> Any:
         if self._first:  # the first inference logs a few native warnings
             with _native_stderr_silenced():
                 result = call()
             self._first = False
+            return result
+        return call()
+
+    def _in_crop(self, rgb: NDArray[np.uint8], box: tuple[int, int, int, int]) -> _Found:
+        """People found in ``rgb[box]`` (IMAGE mode), landmarks mapped to the whole frame."""
+        if self._cropper is None:
+            path, num_poses, detection, presence, tracking = self._settings
+            self._cropper = _create_landmarker(
+                path, "image", num_poses, detection, presence, tracking
+            )
+            self._crop_finalizer = _finalizer(self, self._cropper)
+            with _native_stderr_silenced():  # its first inference logs native warnings too
+                return self._crop_once(rgb, box)
+        return self._crop_once(rgb, box)
+
+    def _crop_once(self, rgb: NDArray[np.uint8], box: tuple[int, int, int, int]) -> _Found:
+        x0, y0, x1, y1 = box
+        crop = _mp_image(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
+        return _Found.of(self._cropper.detect(crop)).mapped(box, rgb.shape)
+
+    def _search(self, rgb: NDArray[np.uint8]) -> _Found:
+        """People in overlapping tiles (largest tiles first, stopping at the first find)."""
+        for level in search_tiles(rgb.shape[1], rgb.shape[0]):
+            for box in level:
+                found = self._in_crop(rgb, box)
+                if found.count:
+                    return found
+        return _Found.of(None)
+
+    def _choose(self, found: _Found, t: float, shape: tuple[int, ...]) -> FramePose:
+        """The followed person among ``found``; sets the region of interest for the next frame."""
+        if self.num_poses == 1:  # nothing to choose from
+            index: int | None = 0 if found.count else None
         else:
-            result = call()
-        return self._to_frame_pose(result, t)
+            index = self.selector.select(found.images, t)
+        if index is None:
+            return FramePose.nobody(found.count)
+        if self.follow_small:
+            self._roi = region_of_interest(found.images[index], shape[1], shape[0])
+        return FramePose(
+            image=found.images[index],
+            world=found.worlds[index],
+            people=found.count,
+            presence=found.presences[index],
+        )
 
     def _timestamp_ms(self, t: float) -> int:
         """Integer milliseconds for MediaPipe, strictly increasing even for sub-ms spacing."""
@@ -290,29 +389,13 @@ class MediaPipePose:
         self._last_t, self._last_ms = t, ms
         return ms
 
-    def _to_frame_pose(self, result: Any, t: float) -> FramePose:
-        people = len(result.pose_landmarks)
-        images = [_as_array(p, _IMAGE_FIELDS, 4) for p in result.pose_landmarks]
-        if self.num_poses == 1:  # nothing to choose from
-            index: int | None = 0 if people else None
-        else:
-            stack = np.stack(images) if images else np.empty((0, N_LANDMARKS, 4), np.float32)
-            index = self.selector.select(stack, t)
-        if index is None:
-            return FramePose.nobody(people)
-        chosen = result.pose_landmarks[index]
-        world = result.pose_world_landmarks
-        return FramePose(
-            image=images[index],
-            world=_as_array(world[index], _WORLD_FIELDS, 3) if index < len(world) else None,
-            people=people,
-            presence=_presence(chosen),
-        )
-
     def close(self) -> None:
         """Release the landmarker (idempotent)."""
         self._finalizer()
         self._landmarker = None
+        if self._crop_finalizer is not None:
+            self._crop_finalizer()
+        self._cropper = None
 
     def __enter__(self) -> Self:
         return self
@@ -324,6 +407,89 @@ class MediaPipePose:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The people of one landmarker result: ``images`` (P, 33, 4) normalised to the frame,
+    ``worlds`` and ``presences`` one entry (or None) per person."""
+
+    images: NDArray[np.float32]
+    worlds: list[NDArray[np.float32] | None]
+    presences: list[NDArray[np.float32] | None]
+
+    @property
+    def count(self) -> int:
+        return len(self.images)
+
+    @classmethod
+    def of(cls, result: Any) -> _Found:
+        people = [] if result is None else result.pose_landmarks
+        world = [] if result is None else result.pose_world_landmarks
+        images = [_as_array(p, _IMAGE_FIELDS, 4) for p in people]
+        return cls(
+            images=np.stack(images) if images else np.empty((0, N_LANDMARKS, 4), np.float32),
+            worlds=[_as_array(w, _WORLD_FIELDS, 3) for w in world[: len(people)]]
+            + [None] * (len(people) - len(world)),
+            presences=[_presence(p) for p in people],
+        )
+
+    def mapped(self, box: tuple[int, int, int, int], shape: tuple[int, ...]) -> _Found:
+        """Landmarks found in crop ``box`` (x0, y0, x1, y1 pixels) of a frame of ``shape``
+        (H, W, ...), in the whole frame's normalised units (z scales like x)."""
+        x0, y0, x1, y1 = box
+        height, width = shape[0], shape[1]
+        images = self.images.copy()
+        images[..., 0] = (images[..., 0] * (x1 - x0) + x0) / width
+        images[..., 1] = (images[..., 1] * (y1 - y0) + y0) / height
+        images[..., 2] *= (x1 - x0) / width
+        return _Found(images, self.worlds, self.presences)
+
+
+def region_of_interest(
+    pose: NDArray[np.floating], width: int, height: int
+) -> tuple[int, int, int, int] | None:
+    """The crop (x0, y0, x1, y1 pixels) to find ``pose`` ((33, 4), normalised) in next,
+    or None when the person is not small (box side >= ``SMALL_PERSON`` of the longer side).
+
+    A square of ``_ROI_SCALE`` times the box's longer side about its centre (at most
+    the frame's shorter side), moved (not shrunk) to lie inside the frame: always square,
+    as MediaPipe's landmark projection expects of a region.
+    """
+    box = _bboxes(np.asarray(pose)[None], 0.5)[0] * [width, height, width, height]
+    side = float(max(box[2] - box[0], box[3] - box[1]))
+    if not np.isfinite(side) or side >= SMALL_PERSON * max(width, height):
+        return None
+    side = min(max(side * _ROI_SCALE, _MIN_TILE), min(width, height))
+    centre = (box[:2] + box[2:]) / 2
+    x0, y0 = (_place(c, side, n) for c, n in zip(centre, (width, height), strict=True))
+    whole = int(round(side))
+    return x0, y0, x0 + whole, y0 + whole
+
+
+def _place(centre: float, side: float, size: int) -> int:
+    """Start of a span of ``side`` about ``centre`` kept within 0..``size``."""
+    return int(min(max(round(centre - side / 2), 0), max(size - round(side), 0)))
+
+
+def search_tiles(width: int, height: int) -> list[list[tuple[int, int, int, int]]]:
+    """Overlapping square tiles (x0, y0, x1, y1) of a ``width`` x ``height`` frame, by level:
+    side = the shorter side, then half of it (half-side overlap), never under ``_MIN_TILE``."""
+    levels = []
+    for side in (min(width, height), min(width, height) // 2):
+        if side < _MIN_TILE:
+            break
+        xs, ys = _starts(width, side), _starts(height, side)
+        levels.append([(x, y, x + side, y + side) for y in ys for x in xs])
+    return levels
+
+
+def _starts(size: int, side: int) -> list[int]:
+    """Starts of tiles of ``side`` covering 0..``size`` with about half a tile's overlap."""
+    if size <= side:
+        return [0]
+    count = int(math.ceil((size - side) / (side / 2))) + 1
+    return [int(round(i * (size - side) / (count - 1))) for i in range(count)]
 
 
 def _finalizer(owner: object, landmarker: Any) -> weakref.finalize:
@@ -452,7 +618,7 @@ def _refuse_usage_logging() -> None:
     _REFUSED = True
 
 
-_STDERR_LOCK = threading.Lock()
+_STDERR_LOCK = threading.RLock()  # re-entrant: a search silences the crop landmarker it creates
 
 
 @contextmanager

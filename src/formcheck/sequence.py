@@ -41,6 +41,12 @@ class SourceMeta:
     only: time always comes from ``PoseSequence.t``. ``rotation`` is the
     clockwise rotation in degrees that was applied to make frames upright.
     ``truncated`` is True when the file ended before its header said it would.
+    ``pixel_aspect``: display width / height of one stored pixel as analysed
+    (the file's sample aspect ratio, 1.0 for square pixels); ``aspect_corrected``
+    is True when formcheck chose it because the picture looked squashed (a
+    re-encode that changed the frame's shape and left no SAR), see
+    :mod:`formcheck.extract`. ``width``/``height`` of the sequence are then the
+    corrected display size.
     """
 
     source: str = ""
@@ -49,6 +55,8 @@ class SourceMeta:
     duration_s: float = float("nan")
     truncated: bool = False
     live: bool = False
+    pixel_aspect: float = 1.0
+    aspect_corrected: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)

@@ -11,10 +11,16 @@
   no PTS gets the previous time plus one nominal frame step. So ``t`` is
   strictly increasing, deterministically.
 - ``rgb``: ``(H, W, 3)`` uint8, C-contiguous, turned upright using the
-  display matrix (phone clips recorded in portrait), optionally downscaled
-  so its longer side is at most ``max_side`` pixels. Scaling and the RGB
-  conversion happen in one swscale pass (PyAV ``reformat``); the quarter
-  turns are a NumPy ``rot90`` copy afterwards.
+  display matrix (phone clips recorded in portrait), at the display shape:
+  a file whose pixels are not square (a sample aspect ratio, SAR, other than
+  1:1, as anamorphic HDV or some phone re-encodes store) has its width scaled
+  by the SAR, as a player does, so a body keeps its proportions and pixel
+  angles are true; ``pixel_aspect=`` overrides the file's SAR (a clip whose
+  picture was squashed by a re-encode that left no SAR, see
+  :mod:`formcheck.extract`). Optionally downscaled so its longer side is at
+  most ``max_side`` pixels. Scaling and the RGB conversion happen in one
+  swscale pass (PyAV ``reformat``); the quarter turns are a NumPy ``rot90``
+  copy afterwards.
 
 Why PyAV rather than ``cv2.VideoCapture``: OpenCV 5.x decoded the same
 clips 6-15 times slower here, and PyAV exposes PTS and the display matrix.
@@ -50,6 +56,7 @@ __all__ = [
     "VideoInfo",
     "VideoReader",
     "damage_message",
+    "display_width",
     "frame_to_rgb",
     "open_video",
     "output_size",
@@ -69,12 +76,15 @@ _TRUNCATION_SLACK_S = 0.25  # a clip ending this much (or 3 frames) early is "tr
 class VideoInfo:
     """What a video file says about itself.
 
-    ``width``/``height``: upright size of the source in pixels (after the
-    display rotation, before any ``max_side`` downscale). ``fps``: average
-    frame rate (informative only). ``rotation``: clockwise degrees (0, 90,
-    180, 270) applied to make frames upright. ``duration_s``: the duration
-    the container declares (NaN if unknown). ``frame_count``: frames the
-    container declares, or None.
+    ``width``/``height``: upright display size of the source in pixels (after
+    the pixel aspect and the display rotation, before any ``max_side``
+    downscale). ``fps``: average frame rate (informative only). ``rotation``:
+    clockwise degrees (0, 90, 180, 270) applied to make frames upright.
+    ``duration_s``: the duration the container declares (NaN if unknown).
+    ``frame_count``: frames the container declares, or None.
+    ``pixel_aspect``: width / height of one stored pixel as displayed (the
+    file's SAR, 1.0 when it has none, or the ``pixel_aspect`` asked for);
+    ``stored_width``/``stored_height``: the coded frame size (not rotated).
     """
 
     path: str
@@ -86,6 +96,9 @@ class VideoInfo:
     frame_count: int | None
     codec: str
     container: str
+    pixel_aspect: float = 1.0
+    stored_width: int = 0
+    stored_height: int = 0
 
 
 def output_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -124,13 +137,18 @@ def frame_to_rgb(
 
 
 def open_video(
-    path: str | os.PathLike[str], *, max_side: int | None = None, threads: int | None = None
+    path: str | os.PathLike[str],
+    *,
+    max_side: int | None = None,
+    threads: int | None = None,
+    pixel_aspect: float | None = None,
 ) -> VideoReader:
     """Open ``path`` for decoding; raises ``VideoUnreadable`` (one-line reason) if it cannot.
 
     ``threads``: FFmpeg decoding threads (None: FFmpeg's automatic choice).
+    ``pixel_aspect``: display width / height of a stored pixel (None: the file's SAR).
     """
-    return VideoReader(path, max_side=max_side, threads=threads)
+    return VideoReader(path, max_side=max_side, threads=threads, pixel_aspect=pixel_aspect)
 
 
 class VideoReader:
@@ -148,7 +166,10 @@ class VideoReader:
         *,
         max_side: int | None = None,
         threads: int | None = None,
+        pixel_aspect: float | None = None,
     ) -> None:
+        if pixel_aspect is not None and not 0.1 <= pixel_aspect <= 10:
+            raise ValueError(f"pixel_aspect must be within 0.1..10, got {pixel_aspect!r}")
         self.path = _check_file(Path(path))
         self.name = self.path.name
         self.truncated = False
@@ -170,7 +191,9 @@ class VideoReader:
             self._container.close()
             raise
         self._pts0 = self._pending[0].pts
-        self.info = _info(self.path, self._container, self._stream, self._pending[0])
+        self.info = _info(
+            self.path, self._container, self._stream, self._pending[0], pixel_aspect
+        )
         self.frame_width, self.frame_height = output_size(
             self.info.width, self.info.height, max_side
         )
@@ -485,11 +508,15 @@ def _first_frames(frames: Iterator[Any], name: str, container: Any) -> list[Any]
     )
 
 
-def _info(path: Path, container: Any, stream: Any, first: Any) -> VideoInfo:
+def _info(
+    path: Path, container: Any, stream: Any, first: Any, pixel_aspect: float | None = None
+) -> VideoInfo:
     rotation = (-int(round(first.rotation or 0))) % 360
     rotation = 90 * round(rotation / 90) % 360
+    aspect = _sample_aspect(stream) if pixel_aspect is None else float(pixel_aspect)
+    shown = display_width(first.width, aspect)
     quarter = rotation in (90, 270)
-    width, height = (first.height, first.width) if quarter else (first.width, first.height)
+    width, height = (first.height, shown) if quarter else (shown, first.height)
     return VideoInfo(
         path=str(path),
         width=int(width),
@@ -500,7 +527,27 @@ def _info(path: Path, container: Any, stream: Any, first: Any) -> VideoInfo:
         frame_count=int(stream.frames) or None,
         codec=stream.codec_context.name,
         container=container.format.name,
+        pixel_aspect=aspect,
+        stored_width=int(first.width),
+        stored_height=int(first.height),
     )
+
+
+def display_width(stored_width: int, pixel_aspect: float) -> int:
+    """Width in pixels a player shows for ``stored_width`` pixels of aspect ``pixel_aspect``
+    (FFmpeg's convention: the width is scaled, the height kept; even, at least 2)."""
+    if abs(pixel_aspect - 1.0) < 1e-6:
+        return int(stored_width)
+    return max(2, 2 * round(stored_width * pixel_aspect / 2))
+
+
+def _sample_aspect(stream: Any) -> float:
+    """The stream's sample aspect ratio as a float (1.0 when unset or implausible)."""
+    for owner in (stream, stream.codec_context):
+        sar = getattr(owner, "sample_aspect_ratio", None)
+        if sar and 0.1 <= float(sar) <= 10:
+            return float(sar)
+    return 1.0
 
 
 def _fps(stream: Any) -> float:
