@@ -63,7 +63,8 @@ FEET_HIDDEN = "Feet not visible: cannot count reps — step back so your whole b
 
 NEVER_READY = {
     "Step back so your feet are in view": FEET_HIDDEN,
-    "Step into view so your whole body is visible": "No person fully in view: cannot count reps",
+    "Step into view so your whole body is visible": "No person fully in view: cannot count reps"
+    " — step into view so your whole body is visible",
 }
 
 

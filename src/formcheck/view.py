@@ -193,9 +193,9 @@ class SetupFinder:
     @staticmethod
     def _missing(pix_row: NDArray[np.float64]) -> str:
         """What the person should do when a frame is not usable for set-up."""
-        trunk = ("shoulder", "hip")
-        upper = _visible(pix_row, "left", trunk) or _visible(pix_row, "right", trunk)
-        return _MISSING_FEET if upper else _MISSING_PERSON
+        shoulder = ("shoulder",)
+        upper = _visible(pix_row, "left", shoulder) or _visible(pix_row, "right", shoulder)
+        return _MISSING_FEET if upper else _MISSING_PERSON  # the upper body seen: legs cut off
 
     def _motion(self) -> float:
         """Spread (RMS standard deviation) of mid-hip and mid-shoulder positions over
