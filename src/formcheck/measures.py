@@ -43,6 +43,7 @@ _STILL_MIN_S = 0.1  # ... for at least this long (MediaPipe's angles move in sma
 _NOISE_FACTOR = 2.0  # ... and than this many times the speed of landmark jitter at rest
 _JITTER_S = 0.3  # stretch of rest whose mean speed measures the jitter
 _TOP_SHARE = 0.75  # sit-to-stand "standing": hips above this share of the rep's rise
+_LEAN_DEG = 5.0  # sit-to-stand: a forward lean of at least this marks the rep's bounds
 LOOKBACK_S = 1.0
 """Seconds of history before the counter's start that a rep's measurement may use."""
 
@@ -220,14 +221,16 @@ def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i
     rest = _median(trunk[: i0 + 1], 0.0)
     start, end = i0, i1
     rise_peak = i0 + int(np.argmax(filled[i0 : i_ext + 1]))
-    if filled[rise_peak] - rest >= 10.0:
+    if filled[rise_peak] - rest >= _LEAN_DEG:
         start = _level_index(level, rise_peak, rest, False)
         v = _speed(t, trunk)
         start = _still_index(t, v, rise_peak, start, False, _jitter_speed(t, v, start, len(t)))
     sit_peak = i_ext + int(np.argmax(filled[i_ext : i1 + 1]))
     rest_after = _median(trunk[i1:], rest)
-    if filled[sit_peak] - rest_after >= 10.0:
+    if filled[sit_peak] - rest_after >= _LEAN_DEG:
         end = _level_index(level, sit_peak, rest_after, True)
+        v = _speed(t, trunk)
+        end = _still_index(t, v, sit_peak, end, True, _jitter_speed(t, v, 0, end))
     return min(i0, start), max(i1, end)
 
 
