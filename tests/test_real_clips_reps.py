@@ -149,3 +149,29 @@ def test_any_exercise_on_any_clip_gives_a_report_not_a_crash(
     for other in EXERCISES:
         report = analyze(extracted[name], other)
         assert report.rep_count >= 0 and isinstance(report.to_dict(), dict)
+
+
+@pytest.mark.parametrize(("name", "exercise", "truth"), CLIPS, ids=[c[0] for c in CLIPS])
+def test_the_cli_and_the_review_page_count_each_real_clip_exactly(
+    extracted: dict[str, PoseSequence], name: str, exercise: str, truth: int, tmp_path: Path
+) -> None:
+    """Issue #9: counted exactly by both front doors, with the exercise recognised
+    (``auto``). The CLI reads the clip's real landmarks from a pose file (its own
+    counting path; extraction is the same ``extract_pose`` as above); the review page's
+    scoring step (``ui.pipeline.score_clip``) gets them as the page does after extracting."""
+    import json
+    import subprocess
+    import sys
+
+    from formcheck.ui.pipeline import Extraction, score_clip
+
+    pose = extracted[name].save(tmp_path / "pose.npz")
+    cli = subprocess.run(
+        [sys.executable, "-m", "formcheck.cli", "analyze", str(pose), "--exercise", "auto",
+         "--json"], capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    report = json.loads(cli.stdout)
+    assert (report["exercise"], report["rep_count"]) == (exercise, truth)
+    page = score_clip(Extraction(name, extracted[name]), "auto").result.report
+    assert (page["exercise"], page["rep_count"]) == (exercise, truth)

@@ -121,6 +121,8 @@ _PROBE_FOUND = 6  # frames with a person kept for the probe
 _PROBE_SIDE = 1920  # pixels: probe frames longer than this are shrunk (memory); smaller
 # ones are kept as they are: a shrunk frame is detected differently, so it would not probe
 # the frames that were missed
+_PROBE_CROWD = 0.05  # several people in this share of the frames: no squash probe
+_STANDARD_SHAPES = (*ASPECTS, 1.0, 3 / 2, 2 / 3)  # frame shapes a re-encode produces
 _PROBE_GAIN = 2  # a shape must find the person in this many more probe frames to be used
 _LENGTH_SQUARE = 1.1  # length_aspect of square pixels, side views (measured 0.96-1.27)
 # Segments whose image length should stay constant as they turn in a side view:
@@ -467,10 +469,21 @@ def extract_pose(
     # closed: only its metadata is used from here on (each chunk opens the file again)
     results = _run_chunks(source, chunks, make, decode, reader.duration_s, progress, cancel)
     seq = _assemble(reader, results)
-    if awkward and len(seq) and seq.detection_rate < PROBE_BELOW:
+    if awkward and len(seq) and seq.detection_rate < PROBE_BELOW and _may_be_squashed(seq):
         seq = _unsquash(source, seq, results, (make, plain), decode, chunks, cancel)
     _check_people(seq, source.name)
     return seq
+
+
+def _may_be_squashed(seq: PoseSequence) -> bool:
+    """Worth probing for a squash: a re-encode that changes the picture's shape writes a
+    standard frame shape (16:9, 4:3, ...), so an odd shape (two clips side by side, a crop)
+    is no squash; and where several people are in view, missed frames are theirs (a
+    narrower picture would find "a person" more often by distorting everyone)."""
+    shape = seq.width / seq.height if seq.height else 0.0
+    standard = any(abs(shape / s - 1.0) <= 0.03 for s in _STANDARD_SHAPES)
+    crowded = float(np.mean(seq.people >= 2)) >= _PROBE_CROWD
+    return standard and not crowded
 
 
 def _unsquash(

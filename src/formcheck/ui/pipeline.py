@@ -200,8 +200,9 @@ def score_clip(
             exercise = "sit_to_stand" if test else detect_exercise(seq, config)
         report = analyze(seq, exercise, test=test, age=age, sex=sex, config=config)
     report_dict = report.to_dict()
-    messages = _unique([*extraction.warnings, *_formcheck_warnings(caught),
-                        *reporting.report_warnings(report_dict)])  # fmt: skip
+    analysis = [_named(extraction.name, w) for w in
+                (*_formcheck_warnings(caught), *reporting.report_warnings(report_dict))]
+    messages = _unique([*extraction.warnings, *analysis])
     result = ReviewResult(
         name=extraction.name, exercise=exercise, test=test, report=report_dict,
         series=reporting.frame_series(seq, report), warnings=messages,
@@ -269,6 +270,11 @@ def _formcheck_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise FormcheckError("analysis cancelled")
+
+
+def _named(name: str, message: str) -> str:
+    """``message`` as it names the user's file: prefixed with ``name`` unless it does."""
+    return message if message.startswith(f"{name}: ") else f"{name}: {message}"
 
 
 def _unique(messages: Iterable[str]) -> tuple[str, ...]:
