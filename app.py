@@ -7,6 +7,7 @@ keeps a ``multiprocessing`` child (which re-imports the main module as
 terminal.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def _warn_if_served_on_network() -> None:
         )
 
 
+def _config_from_args(argv: list[str]) -> None:
+    """``streamlit run app.py -- --config FILE`` (``./dev app -- --config FILE``): the pages
+    use FILE's settings, as ``formcheck analyze --config FILE`` does (FORMCHECK_CONFIG)."""
+    if "--config" in argv[:-1]:
+        path = Path(argv[argv.index("--config") + 1]).expanduser().resolve()
+        os.environ["FORMCHECK_CONFIG"] = str(path)
+
+
 if __name__ == "__main__":
+    _config_from_args(sys.argv[1:])
     _warn_if_served_on_network()
     main(Path(__file__).resolve().parent)

@@ -397,6 +397,7 @@ def make_engine(
     estimator_factory: Callable[[], PoseEstimator] | None = None,
     num_poses: int | None = None,
     idle_release_s: float | None = IDLE_RELEASE_S,
+    config: Any = None,
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
@@ -408,6 +409,7 @@ def make_engine(
     start and end times by up to 1 s on the samples. It also keeps the
     several-people check live. It costs about 19 ms CPU a 640x480 frame
     instead of 12.5 (bench/live.py). ``idle_release_s``: see :class:`LiveEngine`.
+    ``config``: the :class:`~formcheck.config.Config` of the session (defaults if None).
     """
     from formcheck.session import Session
 
@@ -418,10 +420,10 @@ def make_engine(
             return MediaPipePose(mode="video")
         return MediaPipePose(mode="video", num_poses=num_poses)
 
-    Session(exercise, test=test, age=age, sex=sex)  # bad options fail here, on the page
+    Session(exercise, test=test, age=age, sex=sex, config=config)  # bad options fail here
     return LiveEngine(
         estimator_factory or real_estimator,
-        lambda: Session(exercise, test=test, age=age, sex=sex),
+        lambda: Session(exercise, test=test, age=age, sex=sex, config=config),
         lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
         idle_release_s=idle_release_s,
     )

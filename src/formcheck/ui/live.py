@@ -28,6 +28,7 @@ from formcheck.ui import reporting, rtc
 from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
 from formcheck.ui.options import AnalysisOptions, choose_options
 from formcheck.ui.results import show_test
+from formcheck.ui.settings import app_config, with_overrides
 from formcheck.video import frame_to_rgb
 
 __all__ = ["live_page", "make_callback", "score_line"]
@@ -66,7 +67,9 @@ def _engine_for(options: AnalysisOptions) -> LiveEngine:
         return held[1]
     if held is not None:
         held[1].close()
-    engine = make_engine(options.exercise, options.test, age=options.age, sex=options.sex)
+    config, _ = with_overrides(app_config()[0], options.overrides)
+    engine = make_engine(options.exercise, options.test, age=options.age, sex=options.sex,
+                         config=config)
     engine.warm_up()
     st.session_state[_ENGINE] = (options, engine)
     return engine
@@ -76,7 +79,10 @@ def live_page() -> None:
     """Draw the live page."""
     st.title("Live exercise")
     st.caption("Your camera picture is processed on this computer only; nothing is recorded.")
-    options = choose_options(None, None, key="live", from_query=True)
+    config, problem = app_config()
+    if problem:
+        st.error(problem)
+    options = choose_options(None, None, key="live", from_query=True, config=config)
     engine = _engine_for(options)
     _instructions(options)
     video_col, status_col = st.columns([3, 2])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from formcheck.config import Config
 from formcheck.exercises import EXERCISES
 
 __all__ = [
@@ -23,12 +24,14 @@ SEXES = {"": "Not given", "f": "Female", "m": "Male"}  # codes of formcheck.clin
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """What to analyse: ``exercise`` (an ``EXERCISES`` name), ``test``, age (years), sex."""
+    """What to analyse: ``exercise`` (an ``EXERCISES`` name), ``test``, age (years), sex,
+    and the thresholds changed on the page (``--set``-style pairs, this session only)."""
 
     exercise: str
     test: str | None = None
     age: int | None = None
     sex: str | None = None
+    overrides: tuple[tuple[str, float], ...] = ()
 
 
 TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second chair stand"}
@@ -60,9 +63,11 @@ def choose_options(
     ask_patient: bool = True,
     from_query: bool = False,
     allow_auto: bool = False,
+    config: Config | None = None,
 ) -> AnalysisOptions:
     """Widgets for the options, preset to ``exercise``/``test`` (or, with ``from_query``, the
-    page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart."""
+    page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart. With
+    ``config``, the exercise's thresholds can be changed too (:mod:`formcheck.ui.settings`)."""
     names = ([AUTO] if allow_auto else []) + list(EXERCISES)
     if from_query:
         exercise = st.query_params.get("exercise", exercise)
@@ -86,4 +91,9 @@ def choose_options(
         age = int(raw_age) if raw_age is not None else None
         sex = cols[3].selectbox("Patient sex (optional)", list(SEXES),
                                 format_func=SEXES.__getitem__, key=f"{key}_sex") or None
-    return AnalysisOptions(chosen, picked or None, age, sex)
+    overrides: tuple[tuple[str, float], ...] = ()
+    if config is not None and chosen in EXERCISES:
+        from formcheck.ui.settings import threshold_editor
+
+        overrides = threshold_editor(config, chosen, EXERCISES[chosen].unit, key=key)
+    return AnalysisOptions(chosen, picked or None, age, sex, overrides)

@@ -31,6 +31,7 @@ from formcheck.ui.boundary import page_guard
 from formcheck.ui.options import AUTO, AnalysisOptions, choose_options
 from formcheck.ui.pipeline import Extraction, Scored, extract_clip, render_clip, score_clip
 from formcheck.ui.samples import Sample, find_samples, samples_dir
+from formcheck.ui.settings import app_config, describe, with_overrides
 from formcheck.ui.upload import Clip
 
 __all__ = ["POSES_KEPT", "VIDEOS_KEPT", "review_page"]
@@ -58,6 +59,8 @@ T = TypeVar("T")
 def review_page(app_dir: Path) -> None:
     """Draw the review page."""
     st.title("Review a clip")
+    if (problem := app_config()[1]) is not None:
+        st.error(problem)
     st.caption("Measured reps, scores and cues for a recorded exercise. "
                "The clip is analysed on this computer and not kept.")
     samples = find_samples(samples_dir(app_dir))
@@ -80,7 +83,8 @@ def _sample_flow(samples: list[Sample]) -> None:
         return
     sample = by_name[name]
     # widgets per sample, so each opens preset to its own exercise and test
-    options = choose_options(sample.exercise, sample.test, key=f"sample_{sample.path.stem}")
+    options = choose_options(sample.exercise, sample.test, key=f"sample_{sample.path.stem}",
+                             config=app_config()[0])
     clip = Clip(sample.path.name, _file_hash(sample.path), path=sample.path)
     progress = _Progress()
     extraction = _with_progress(
@@ -127,7 +131,8 @@ def _upload_flow() -> None:
         "(the content is checked, not the name)",
         type=None, key="review_upload", on_change=_upload_changed,
     )  # fmt: skip
-    options = choose_options(AUTO, None, key="upload", allow_auto=True)
+    options = choose_options(AUTO, None, key="upload", allow_auto=True,
+                             config=app_config()[0])
     clip = None
     with page_guard("upload check"):  # a refusal shows here, like any other error
         clip = _current_upload(file, limit)
@@ -185,8 +190,13 @@ def _extract_upload(clip: Clip, progress: _Progress) -> Extraction:
 def _review(clip: Clip, extraction: Extraction, options: AnalysisOptions, *, fresh: bool) -> None:
     """Score ``extraction`` with ``options`` and show it; the annotated clip from its cache."""
     with page_guard("scoring"):
+        config, problem = with_overrides(app_config()[0], options.overrides)
+        if problem:
+            st.error(problem)
+        elif options.overrides:
+            st.caption(f"Thresholds changed on this page: {describe(options.overrides)}")
         scored = score_clip(extraction, options.exercise, test=options.test, age=options.age,
-                            sex=options.sex)
+                            sex=options.sex, config=config)
         ms = 1000 * scored.result.extra["score_s"]
         if fresh:
             st.caption(f"Pose found in {clip.name} in {extraction.seconds:.1f} s; "
