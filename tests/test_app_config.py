@@ -73,9 +73,10 @@ def test_the_live_page_uses_the_config_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The same strict file on the live page: the fake camera's two reps are not counted."""
+    from fractions import Fraction
+
     import av
     import numpy as np
-    from fractions import Fraction
 
     from test_app import FakeStreamer, _live_app, _texts
 

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 from browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
-from conftest import _free_port, _stop, _wait_healthy
 from test_live_browser import _rep_count, to_y4m
+
+from conftest import _free_port, _stop, _wait_healthy
 
 STRICT = """# no rep of any sample reaches these floors
 [trunk_flexion.counter]
