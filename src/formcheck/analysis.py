@@ -61,7 +61,7 @@ def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
     curves = squat.angle_curves
     if curves is None:
         return "trunk_flexion"
-    world = squat.extras.get("trunk_source") == "world"
+    world = squat.trunk_source == "world"
     base = squat.baseline["trunk_inclination_world" if world else "trunk_inclination"]
     trunk = curves.filtered["trunk_inclination"] - base
     forward = np.nanmax(trunk) if np.isfinite(trunk).any() else 0.0

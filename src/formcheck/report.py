@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -96,7 +96,11 @@ class AngleCurves:
 @dataclass
 class Report:
     """Everything one analysis found. ``thresholds`` give absolute levels of the
-    primary signal (baseline, enter, rest) for the chart."""
+    primary signal (baseline, enter, rest) for the chart. How the angles were
+    measured: ``trunk_source`` and ``knee_source`` (image pixels in a side view,
+    MediaPipe's 3-D world landmarks otherwise), ``joint_points`` (the estimated hip
+    and knee centres, with ``joint_centre_offsets``, or the raw landmarks),
+    ``min_visibility`` and the body's ``view_yaw_deg``; None before set-up."""
 
     exercise: str
     view: str
@@ -115,7 +119,12 @@ class Report:
     duration_s: float
     detection_rate: float
     angle_curves: AngleCurves | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    trunk_source: Literal["image", "world"] | None = None
+    knee_source: Literal["image", "world"] | None = None
+    view_yaw_deg: float = math.nan
+    joint_points: Literal["landmarks", "estimated_centres"] | None = None
+    joint_centre_offsets: dict[str, float] | None = None
+    min_visibility: float | None = None
 
     @property
     def rep_count(self) -> int:
@@ -158,7 +167,11 @@ class Report:
             "warnings": list(self.warnings),
             "summary": self.summary(),
         }
-        out.update(self.extras)
+        if self.trunk_source is not None:
+            out.update(trunk_source=self.trunk_source, knee_source=self.knee_source,
+                       view_yaw_deg=self.view_yaw_deg, joint_points=self.joint_points,
+                       joint_centre_offsets=self.joint_centre_offsets,
+                       min_visibility=self.min_visibility)  # fmt: skip
         if self.test is not None:
             out["test"] = self.test.to_dict()
         return _clean(out)

@@ -20,7 +20,6 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -114,7 +113,6 @@ class LiveState:
     side: str | None
     test_elapsed_s: float | None = None
     test_remaining_s: float | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
     guidance: str | None = None
 

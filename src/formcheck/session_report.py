@@ -29,55 +29,43 @@ def build_report(session: Session) -> Report:
     warnings = _warnings(session, rate)
     if calib is None or plan is None:
         return Report(
-            spec.name,
-            "unknown",
-            float("nan"),
-            None,
-            None,
-            None,
-            spec.primary,
-            spec.unit,
-            {},
-            {},
-            [],
-            None,
-            warnings,
-            session.test_result(),
-            duration,
-            rate,
-            session.curves(),
-        )
+            exercise=spec.name, view="unknown", view_ratio=float("nan"), side=None,
+            facing=None, start_posture=None, primary=spec.primary, primary_unit=spec.unit,
+            baseline={}, thresholds={}, reps=[], incomplete=None, warnings=warnings,
+            test=session.test_result(), duration_s=duration, detection_rate=rate,
+            angle_curves=session.curves(),
+        )  # fmt: skip
     thresholds = {
         "baseline": plan.baseline,
         "enter": plan.absolute(plan.counter.enter),
         "rest": plan.absolute(plan.counter.rest),
     }
-    report = Report(
-        spec.name,
-        calib.view,
-        calib.view_ratio,
-        calib.side,
-        "right" if calib.facing > 0 else "left",
-        plan.start_posture,
-        plan.primary.removesuffix("_world"),
-        plan.unit,
-        dict(calib.baseline),
-        thresholds,
-        list(session.reps),
-        session.open_rep(),
-        warnings,
-        session.test_result(),
-        duration,
-        rate,
-        session.curves(),
-    )
-    report.extras["trunk_source"] = "world" if plan.trunk.endswith("_world") else "image"
-    report.extras["view_yaw_deg"] = calib.view_yaw_deg
     model = session.config.angles.centres_for(calib.view)
-    report.extras["joint_points"] = "landmarks" if model is None else "estimated_centres"
-    report.extras["joint_centre_offsets"] = None if model is None else dataclasses.asdict(model)
-    report.extras["min_visibility"] = session.config.cleaning.min_visibility
-    return report
+    return Report(
+        exercise=spec.name,
+        view=calib.view,
+        view_ratio=calib.view_ratio,
+        side=calib.side,
+        facing="right" if calib.facing > 0 else "left",
+        start_posture=plan.start_posture,
+        primary=plan.primary.removesuffix("_world"),
+        primary_unit=plan.unit,
+        baseline=dict(calib.baseline),
+        thresholds=thresholds,
+        reps=list(session.reps),
+        incomplete=session.open_rep(),
+        warnings=warnings,
+        test=session.test_result(),
+        duration_s=duration,
+        detection_rate=rate,
+        angle_curves=session.curves(),
+        trunk_source="world" if plan.trunk.endswith("_world") else "image",
+        knee_source="world" if plan.knee.endswith("_world") else "image",
+        view_yaw_deg=calib.view_yaw_deg,
+        joint_points="landmarks" if model is None else "estimated_centres",
+        joint_centre_offsets=None if model is None else dataclasses.asdict(model),
+        min_visibility=session.config.cleaning.min_visibility,
+    )
 
 
 def _warnings(session: Session, rate: float) -> list[str]:

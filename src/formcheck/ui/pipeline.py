@@ -34,6 +34,7 @@ import numpy as np
 
 from formcheck.annotate import Overlay
 from formcheck.errors import FormcheckError, FormcheckWarning
+from formcheck.report import Report
 from formcheck.sequence import PoseSequence
 from formcheck.ui import reporting
 
@@ -149,7 +150,7 @@ class Scored:
     :class:`~formcheck.report.Report` behind it, for drawing the annotated clip."""
 
     result: ReviewResult
-    report: Any
+    report: Report
     seq: PoseSequence
 
     def overlays(self) -> list[Overlay]:

@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.angles import Side
 from formcheck.annotate import Overlay
 from formcheck.config import CleaningConfig
 from formcheck.joint_centres import JointCentreModel
 from formcheck.landmarks import INDEX
+from formcheck.report import Report
 from formcheck.sequence import PoseSequence
 from formcheck.signals import MEASURED_JOINTS, masked_pixels, measured_points
 
@@ -79,9 +81,9 @@ def _column(name: str, prefix: str = "") -> str:
     return f"{prefix}{name}_{_UNITS.get(name, 'deg')}"
 
 
-def frame_series(seq: PoseSequence, report: Any) -> dict[str, list[float]]:
+def frame_series(seq: PoseSequence, report: Report) -> dict[str, list[float]]:
     """Per-frame columns (lists of equal length; NaN where unseen), ``t_s`` first."""
-    curves = getattr(report, "angle_curves", None)
+    curves = report.angle_curves
     t = np.asarray(curves.t if curves is not None else seq.t, dtype=np.float64)
     out: dict[str, list[float]] = {"t_s": t.tolist(), "rep": _rep_of_frame(t, report).tolist()}
     if curves is not None:
@@ -92,10 +94,10 @@ def frame_series(seq: PoseSequence, report: Any) -> dict[str, list[float]]:
     return out
 
 
-def _rep_of_frame(t: np.ndarray, report: Any) -> np.ndarray:
+def _rep_of_frame(t: np.ndarray, report: Report) -> np.ndarray:
     """(T,) 1-based rep number each frame lies in, NaN outside reps."""
     rep = np.full(t.shape, np.nan)
-    for r in getattr(report, "reps", []):
+    for r in report.reps:
         rep[(t >= r.start_s) & (t <= r.end_s)] = r.index
     return rep
 
@@ -124,11 +126,11 @@ def worst_level(cues: Sequence[Any]) -> str:
     return "bad" if "bad" in levels else "warn" if levels else "good"
 
 
-def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
+def frame_overlays(seq: PoseSequence, report: Report) -> list[Overlay]:
     """One overlay per row of ``seq`` (times from ``seq.t``)."""
     name = display_angle(report.exercise)
     joint = INDEX.get(f"{report.side or 'left'}_{ANGLE_JOINT[name]}")
-    curves = getattr(report, "angle_curves", None)
+    curves = report.angle_curves
     angle = _curve_at(curves, name, seq.t)
     label = name.split("_")[0]
     reps = list(report.reps)
@@ -149,19 +151,20 @@ def frame_overlays(seq: PoseSequence, report: Any) -> list[Overlay]:
     return overlays
 
 
-def _measured_points(seq: PoseSequence, report: Any) -> list[dict[str, tuple[float, float]]]:
+def _measured_points(seq: PoseSequence, report: Report) -> list[dict[str, tuple[float, float]]]:
     """Per frame, the measured points of the report's side (as ``LiveState.points``),
     with the joint-centre offsets and visibility threshold the analysis recorded."""
     if report.side not in ("left", "right"):
         return [{} for _ in range(len(seq))]
-    extras = getattr(report, "extras", {}) or {}
-    offsets = extras.get("joint_centre_offsets")
+    offsets = report.joint_centre_offsets
     centres = JointCentreModel(**offsets) if offsets else None
-    minvis = float(extras.get("min_visibility", CleaningConfig().min_visibility))
+    minvis = report.min_visibility
+    minvis = CleaningConfig().min_visibility if minvis is None else float(minvis)
     pix = masked_pixels(seq.image, seq.width, seq.height, minvis)
     facing = 1 if report.facing == "right" else -1
-    world = extras.get("trunk_source") == "world"
-    xy = measured_points(pix, report.side, facing, centres, trunk_world=world)
+    world = report.trunk_source == "world"
+    side: Side = "left" if report.side == "left" else "right"
+    xy = measured_points(pix, side, facing, centres, trunk_world=world)
     xy /= np.array([seq.width, seq.height])
     ok = np.asarray(np.isfinite(xy).all(axis=-1))  # (T, joints)
     return [{j: (float(xy[i, k, 0]), float(xy[i, k, 1])) for k, j in enumerate(MEASURED_JOINTS)
