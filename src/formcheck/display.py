@@ -10,9 +10,19 @@ read. :class:`Debounced` shows a new value only once it has held for
 from __future__ import annotations
 
 import math
-from typing import Final, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Final, Generic, TypeVar
 
-__all__ = ["Debounced", "PHASE_HOLD_S", "CUE_HOLD_S", "CUE_MIN_SHOW_S", "REP_CUE_SHOW_S"]
+__all__ = [
+    "Debounced",
+    "PHASE_HOLD_S",
+    "CUE_HOLD_S",
+    "CUE_MIN_SHOW_S",
+    "REP_CUE_SHOW_S",
+    "rep_feedback",
+    "rep_phase",
+    "worst_cue",
+]
 
 PHASE_HOLD_S: Final = 0.3
 """A phase shows once it has lasted this long (s)."""
@@ -68,3 +78,26 @@ class Debounced(Generic[T]):
             self._shown, self._shown_since = value, t
             self._candidate, self._candidate_since = _NONE, math.nan
         return self._shown  # type: ignore[return-value]
+
+
+def worst_cue(cues: Sequence[Any]) -> Any | None:
+    """The cue to show for a rep: the first "bad" one, else the first (None if none)."""
+    bad = [c for c in cues if c.level == "bad"]
+    ordered = bad or list(cues)
+    return ordered[0] if ordered else None
+
+
+def rep_feedback(cues: Sequence[Any]) -> tuple[str, str]:
+    """(patient words, level) shown for a finished rep: its worst cue, or "Good rep"."""
+    worst = worst_cue(cues)
+    return (worst.patient, worst.level) if worst is not None else ("Good rep", "good")
+
+
+def rep_phase(phases: Sequence[str], t: float, start_s: float, extreme_s: float,
+              end_s: float) -> str:  # fmt: skip
+    """The exercise's phase name at time ``t`` (s) of one rep (``phases``: rest, out, end
+    range, back, as in ``Plan.phases``): out before the extreme, back after it."""
+    rest, out, _, back = phases
+    if not start_s <= t <= end_s:
+        return rest
+    return out if t < extreme_s else back

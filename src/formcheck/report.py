@@ -100,7 +100,9 @@ class Report:
     measured: ``trunk_source`` and ``knee_source`` (image pixels in a side view,
     MediaPipe's 3-D world landmarks otherwise), ``joint_points`` (the estimated hip
     and knee centres, with ``joint_centre_offsets``, or the raw landmarks),
-    ``min_visibility`` and the body's ``view_yaw_deg``; None before set-up."""
+    ``min_visibility`` and the body's ``view_yaw_deg``; None before set-up.
+    ``phases``: the exercise's phase names for this start posture (rest, out, end
+    range, back), the words the live page and the annotated clip show."""
 
     exercise: str
     view: str
@@ -125,6 +127,7 @@ class Report:
     joint_points: Literal["landmarks", "estimated_centres"] | None = None
     joint_centre_offsets: dict[str, float] | None = None
     min_visibility: float | None = None
+    phases: tuple[str, str, str, str] | None = None
 
     @property
     def rep_count(self) -> int:
@@ -171,7 +174,8 @@ class Report:
             out.update(trunk_source=self.trunk_source, knee_source=self.knee_source,
                        view_yaw_deg=self.view_yaw_deg, joint_points=self.joint_points,
                        joint_centre_offsets=self.joint_centre_offsets,
-                       min_visibility=self.min_visibility)  # fmt: skip
+                       min_visibility=self.min_visibility,
+                       phases=list(self.phases or ()))  # fmt: skip
         if self.test is not None:
             out["test"] = self.test.to_dict()
         return _clean(out)

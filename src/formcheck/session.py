@@ -26,13 +26,14 @@ from numpy.typing import NDArray
 
 from formcheck.clinical import TESTS, TestResult, chair_stand_30s, five_times_sts, not_seated
 from formcheck.config import AnglesConfig, Config
-from formcheck.cues import Cue, incomplete_cue, rep_cues, score
+from formcheck.cues import incomplete_cue, rep_cues, score
 from formcheck.display import (
     CUE_HOLD_S,
     CUE_MIN_SHOW_S,
     PHASE_HOLD_S,
     REP_CUE_SHOW_S,
     Debounced,
+    rep_feedback,
 )
 from formcheck.errors import NoPersonFound
 from formcheck.exercises import EXERCISES, ExerciseSpec, Plan, get_exercise
@@ -441,8 +442,7 @@ class Session:
             if row[COL["wrist_thigh"]] < self.plan.setting("arm_touch_distance"):
                 return "Cross your arms, push through your legs", "warn"
         if last is not None and t - last.end_s <= REP_CUE_SHOW_S:
-            worst = _worst(last.cues)
-            return (worst.patient, worst.level) if worst else ("Good rep", "good")
+            return rep_feedback(last.cues)
         return None, "good"
 
     def _test_clock(self, t: float) -> tuple[float | None, float | None]:
@@ -627,8 +627,3 @@ def _arms(reps: list[RepResult]) -> bool:
 def _nz(x: float) -> float:
     return x if x == x else 0.0
 
-
-def _worst(cues: list[Cue]) -> Cue | None:
-    bad = [c for c in cues if c.level == "bad"]
-    ordered = bad or cues
-    return ordered[0] if ordered else None

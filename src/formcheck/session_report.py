@@ -65,6 +65,7 @@ def build_report(session: Session) -> Report:
         joint_points="landmarks" if model is None else "estimated_centres",
         joint_centre_offsets=None if model is None else dataclasses.asdict(model),
         min_visibility=session.config.cleaning.min_visibility,
+        phases=plan.phases,
     )
 
 

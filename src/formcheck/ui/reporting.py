@@ -23,6 +23,7 @@ import numpy as np
 from formcheck.angles import Side
 from formcheck.annotate import Overlay
 from formcheck.config import CleaningConfig
+from formcheck.display import REP_CUE_SHOW_S, rep_feedback, rep_phase
 from formcheck.joint_centres import JointCentreModel
 from formcheck.landmarks import INDEX
 from formcheck.report import Report
@@ -43,7 +44,7 @@ __all__ = [
     "worst_level",
 ]
 
-CUE_SHOW_S = 3.0
+CUE_SHOW_S = REP_CUE_SHOW_S  # one display time, decided in formcheck.display
 """Seconds a finished rep's cue and score stay on the annotated clip."""
 
 ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee"}
@@ -142,7 +143,7 @@ def frame_overlays(seq: PoseSequence, report: Report) -> list[Overlay]:
         done = int(np.searchsorted(ends, t, side="right"))
         current = int(np.searchsorted(starts, t, side="right")) - 1  # last rep started by t
         overlays.append(Overlay(
-            reps=done, phase=_phase(reps[current] if current >= 0 else None, t),
+            reps=done, phase=_phase(report, reps[current] if current >= 0 else None, t),
             **_recent_cue(reps, done, t),
             angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
             angle_points=angle_points(measured[i], name),
@@ -180,12 +181,14 @@ def _curve_at(curves: Any, name: str, t: np.ndarray) -> np.ndarray:
     return values[index]
 
 
-def _phase(rep: Any, t: float) -> str:
-    """"Rep n: going/returning" while ``t`` lies in ``rep`` (the last rep started by ``t``;
-    reps do not overlap), else empty."""
+def _phase(report: Report, rep: Any, t: float) -> str:
+    """"Rep n: <phase>" while ``t`` lies in ``rep`` (the last rep started by ``t``; reps do
+    not overlap), in the exercise's own phase words (as the live page), else empty."""
     if rep is None or not rep.start_s <= t <= rep.end_s:
         return ""
-    return f"Rep {rep.index}: " + ("going" if t < rep.extreme_s else "returning")
+    phases = report.phases or ("", "going", "", "returning")
+    word = rep_phase(phases, t, rep.start_s, rep.extreme_s, rep.end_s)
+    return f"Rep {rep.index}: {word.replace('_', ' ')}"
 
 
 def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:
@@ -193,9 +196,8 @@ def _recent_cue(reps: Sequence[Any], done: int, t: float) -> dict[str, Any]:
     if done == 0 or t - reps[done - 1].end_s > CUE_SHOW_S:
         return {}
     rep = reps[done - 1]
-    worst = sorted(rep.cues, key=lambda c: getattr(c, "level", "warn") != "bad")
-    cue = worst[0].patient if worst else "Good rep"
-    return {"score": float(rep.score), "cue": cue, "cue_level": worst_level(rep.cues)}
+    cue, level = rep_feedback(rep.cues)
+    return {"score": float(rep.score), "cue": cue, "cue_level": level}
 
 
 def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
