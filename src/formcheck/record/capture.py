@@ -54,6 +54,7 @@ class NewSession:
     video_name: str | None = None
     video_mime: str = "video/mp4"
     model_sha256: str | None = None
+    formcheck_version: str | None = None  # None: this formcheck (an import keeps the original)
 
     def when(self) -> datetime:
         """The session's time, UTC (now when not given)."""

@@ -227,23 +227,27 @@ class Record:
 
     def save(self, code: str, new: NewSession) -> int:
         """Save one session for patient ``code`` in one transaction; returns its number."""
-        from formcheck import __version__
-
         with self._tx() as session:
-            patient = self._patient_row(session, code)
-            row = SessionRow(
-                patient_id=patient.id, recorded_utc=new.when(), exercise=new.exercise,
-                test=new.test, thresholds=dict(new.report.get("thresholds") or {}),
-                report=new.report, curves=encode_curves(new.curves) if new.curves else None,
-                formcheck_version=__version__, model_sha256=new.model_sha256,
-                clip_name=new.clip_name, clip_sha256=new.clip_sha256, source=new.source,
-            )  # fmt: skip
-            session.add(row)
-            session.flush()
-            if new.video:
-                session.add(VideoRow(session_id=row.id, name=new.video_name or "clip",
-                                     mime=new.video_mime, data=new.video))
-            return int(row.id)
+            return _insert(session, self._patient_row(session, code), new)
+
+    def import_patient(self, patient: Patient, sessions: list[NewSession]) -> list[int]:
+        """Add ``patient`` with all its ``sessions`` in one transaction (an export read
+        back); ``ValueError`` when the ID is already in this record."""
+        row = PatientRow(code=check_code(patient.code), name=patient.name,
+                         birth_year=_check_birth_year(patient.birth_year),
+                         sex=_check_sex(patient.sex), notes=patient.notes,
+                         created_utc=patient.created_utc or datetime.now(UTC))  # fmt: skip
+        with database.guard(self.url):
+            try:
+                with self._sessions.begin() as session:
+                    session.add(row)
+                    session.flush()
+                    return [_insert(session, row, new) for new in sessions]
+            except IntegrityError:
+                raise ValueError(
+                    f"patient {row.code} is already in {self.where}: delete it there first "
+                    "(formcheck delete-patient) or import into another record"
+                ) from None
 
     def sessions(
         self, code: str, exercise: str | None = None, *, curves: bool = False,
@@ -279,6 +283,25 @@ class Record:
         with self._tx() as session:
             row = session.get(VideoRow, session_id)
             return None if row is None else (row.name, row.mime, bytes(row.data))
+
+
+def _insert(session: Session, patient: PatientRow, new: NewSession) -> int:
+    """Add one session row (and its kept video) inside an open transaction."""
+    from formcheck import __version__
+
+    row = SessionRow(
+        patient_id=patient.id, recorded_utc=new.when(), exercise=new.exercise, test=new.test,
+        thresholds=dict(new.report.get("thresholds") or {}), report=new.report,
+        curves=encode_curves(new.curves) if new.curves else None,
+        formcheck_version=new.formcheck_version or __version__, model_sha256=new.model_sha256,
+        clip_name=new.clip_name, clip_sha256=new.clip_sha256, source=new.source,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    if new.video:
+        session.add(VideoRow(session_id=row.id, name=new.video_name or "clip",
+                             mime=new.video_mime, data=new.video))
+    return int(row.id)
 
 
 def _patient(row: PatientRow, sessions: int) -> Patient:
