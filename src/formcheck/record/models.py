@@ -65,7 +65,6 @@ class SessionRow(Base):
     patient: Mapped[PatientRow] = relationship(back_populates="sessions")
     video: Mapped[VideoRow | None] = relationship(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True,
-        lazy="noload",
     )
 
 
