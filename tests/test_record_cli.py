@@ -125,3 +125,52 @@ def test_default_database_follows_the_environment(tmp_path: Path, monkeypatch,  
     _run(capsys, "patients", "--add", "E-1")
     assert (tmp_path / "env.sqlite3").is_file() and not default_path().exists()
     assert resolve_url(str(tmp_path / "flag.sqlite3")).database == str(tmp_path / "flag.sqlite3")
+
+
+def _clip(tmp_path: Path) -> Path:
+    """A pose file (``formcheck pose`` output) of a real 5xSTS analysis' synthetic input."""
+    from builders import build_sequence, sit_to_stand_curves, uniform_times
+
+    t = uniform_times(20.0, 30.0)
+    reps = [(1.0 + 3.2 * i, 2.0 + 3.2 * i, 2.6 + 3.2 * i, 3.9 + 3.2 * i) for i in range(5)]
+    path = tmp_path / "mrs_k_5xsts.npz"
+    build_sequence(t, *sit_to_stand_curves(t, reps)).save(path)
+    return path
+
+
+def test_analyze_save_prints_the_session_id(db_url: str, tmp_path: Path,  # noqa: F811
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    clip = _clip(tmp_path)
+    code, out, err = _run(capsys, "analyze", str(clip), "--exercise", "sit_to_stand", "--test",
+                          "5xsts", "--age", "72", "--sex", "f", "--save", "--patient", "K-9",
+                          "--db", db_url)  # fmt: skip
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("sit_to_stand: 5 rep(s)")  # the analysis as before
+    sid = int(lines[-1])  # then the saved session's ID alone
+    assert "added patient K-9" in err and f"saved as session {sid}" in err
+    code, out, _ = _run(capsys, "analyze", str(clip), "--exercise", "sit_to_stand", "--test",
+                        "5xsts", "--json", "--save", "--patient", "K-9", "--db", db_url)  # fmt: skip
+    doc = json.loads(out)
+    assert code == 0 and doc["saved_session"] > sid
+    with Record.open(db_url) as record:
+        patient = record.patient("K-9")
+        assert patient.sex == "f" and patient.birth_year == datetime.now(UTC).year - 72
+        saved = record.session(sid, "K-9")
+        assert saved.clip_name == "mrs_k_5xsts.npz" and saved.test == "5xsts"
+        assert saved.report["test"]["time_s"] == doc["test"]["time_s"]
+        assert len(saved.clip_sha256 or "") == 64 and record.video(sid) is None
+
+
+def test_analyze_save_failure_keeps_the_analysis(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    clip = _clip(tmp_path)
+    damaged = tmp_path / "r.sqlite3"
+    damaged.write_bytes(b"garbage" * 300)
+    code, out, err = _run(capsys, "analyze", str(clip), "--exercise", "sit_to_stand", "--save",
+                          "--patient", "K-9", "--db", str(damaged))  # fmt: skip
+    assert code == 2
+    assert out.startswith("sit_to_stand: 5 rep(s)")  # printed before the save was tried
+    assert "damaged" in err and "the analysis was not saved" in err and err.count("\n") == 1
+    code, _, err = _run(capsys, "analyze", str(clip), "--exercise", "sit_to_stand", "--save")
+    assert code == 2 and "--save needs --patient ID" in err

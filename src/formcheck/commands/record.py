@@ -77,6 +77,10 @@ def register(subparsers: Any) -> None:
     _db(p)
     p.set_defaults(handler=run_delete)
 
+    p = subparsers.add_parser("hash-password",
+                              help="hash a sign-in password for the app's network mode")
+    p.set_defaults(handler=run_hash_password)
+
 
 def _open(args: argparse.Namespace) -> Any:
     from formcheck.record.store import Record
@@ -211,3 +215,70 @@ def run_delete(args: argparse.Namespace) -> int:
         count = record.delete_patient(args.patient)
         print(f"erased patient {args.patient} and {count} session(s) from {record.where}")
     return 0
+
+
+def run_hash_password(_args: argparse.Namespace) -> int:
+    """Read a password (hidden at a terminal, else one line of stdin); print its hash."""
+    import getpass
+
+    from formcheck.record.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ValueError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    print(hash_password(password))
+    return 0
+
+
+# ---------------------------------------------------------------------- analyze --save
+
+
+def add_save_arguments(p: argparse.ArgumentParser) -> None:
+    """``analyze``'s options to save the session to a patient's record."""
+    p.add_argument("--save", action="store_true",
+                   help="save the session to the patient's record (prints its session ID)")
+    p.add_argument("--patient", metavar="ID",
+                   help="with --save: the patient's pseudonymous ID (added if new)")
+    p.add_argument("--keep-video", action="store_true",
+                   help="with --save: keep the clip itself in the record too")
+    _db(p)
+
+
+def check_save_arguments(args: argparse.Namespace) -> None:
+    """Before any work: ``--save`` needs ``--patient`` (a valid ID), and the reverse."""
+    from formcheck.record.store import check_code
+
+    if args.save and not args.patient:
+        raise ValueError("--save needs --patient ID (the patient's pseudonymous ID)")
+    if args.patient and not args.save:
+        raise ValueError("--patient is for --save: add --save to store the session")
+    if args.patient:
+        check_code(args.patient)
+
+
+def save_if_asked(args: argparse.Namespace, report: Any) -> tuple[int | None, str | None]:
+    """Save ``report`` of ``args.clip`` for ``args.patient`` when ``--save``:
+    (session ID, None), or (None, the one-line failure). A new patient is added with
+    ``--sex`` and the birth year from ``--age``."""
+    from formcheck.errors import FormcheckError
+    from formcheck.record.capture import from_report
+    from formcheck.record.store import Record
+
+    if not args.save:
+        return None, None
+    try:
+        with Record.open(args.db) as record:
+            if not record.has_patient(args.patient):
+                year = datetime.now(UTC).year - args.age if args.age is not None else None
+                record.add_patient(args.patient, birth_year=year, sex=args.sex)
+                print(f"formcheck: added patient {args.patient} to {record.where}", file=sys.stderr)
+            new = from_report(report, test=args.test, clip=args.clip, keep_video=args.keep_video)
+            sid = record.save(args.patient, new)
+            print(f"formcheck: saved as session {sid} of patient {args.patient} in "
+                  f"{record.where}", file=sys.stderr)  # fmt: skip
+            return sid, None
+    except (FormcheckError, ValueError, OSError) as err:
+        return None, f"{err}; the analysis was not saved"

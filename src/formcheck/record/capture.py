@@ -31,6 +31,7 @@ __all__ = [
     "from_report",
     "from_review",
     "model_sha256",
+    "report_series",
 ]
 
 Curves = dict[str, NDArray[np.float32]]
@@ -108,7 +109,9 @@ def model_sha256() -> str | None:
     return _hash_cached(str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def _series_of_report(report: Any) -> dict[str, NDArray[np.float64]]:
+def report_series(report: Any) -> dict[str, NDArray[np.float64]]:
+    """The per-frame columns of a :class:`~formcheck.report.Report` (``t_s`` and the
+    filtered curves, named as the review page names them)."""
     curves = report.angle_curves
     if curves is None:
         return {}
@@ -128,7 +131,7 @@ def from_report(
     video = clip.read_bytes() if keep_video and clip is not None else None
     return NewSession(
         exercise=report.exercise, test=test, report=report.to_dict(),
-        curves=_series_of_report(report), clip_name=clip.name if clip else None,
+        curves=report_series(report), clip_name=clip.name if clip else None,
         clip_sha256=file_sha256(clip) if clip is not None else None,
         recorded_utc=recorded_utc, video=video, video_name=clip.name if video else None,
         video_mime=_mime(clip) if clip is not None else "video/mp4",
@@ -145,7 +148,8 @@ def from_review(
         exercise=result.exercise, test=result.test, report=dict(result.report),
         curves=result.series, clip_name=result.name, clip_sha256=clip_sha256,
         recorded_utc=recorded_utc, source=source, video=video,
-        video_name=result.name if video else None, model_sha256=model_sha256(),
+        video_name=result.name if video else None, video_mime=_mime(Path(result.name)),
+        model_sha256=model_sha256(),
     )  # fmt: skip
 
 

@@ -29,9 +29,11 @@ METRICS: Final = {
 }
 _DAY = timedelta(days=1)
 
-
-def _x(title: str = "session date") -> alt.X:
-    return alt.X("when:T", title=title, axis=alt.Axis(format="%d %b %Y", labelAngle=-30))
+def _x(trend: Sequence[TrendPoint]) -> alt.X:
+    """The session-date axis; with the time of day when the sessions span under two days."""
+    span = trend[-1].when - trend[0].when if trend else timedelta(0)
+    fmt = "%d %b %H:%M" if span < 2 * _DAY else "%d %b %Y"
+    return alt.X("when:T", title="session date", axis=alt.Axis(format=fmt, labelAngle=-30))
 
 
 def metric_chart(trend: Sequence[TrendPoint], metric: str) -> alt.Chart | None:
@@ -43,7 +45,8 @@ def metric_chart(trend: Sequence[TrendPoint], metric: str) -> alt.Chart | None:
         return None
     data = pd.DataFrame(rows)
     base = alt.Chart(data).encode(
-        x=_x(), y=alt.Y("value:Q", title=axis, scale=alt.Scale(zero=metric == "reps")),
+        x=_x(trend), y=alt.Y("value:Q", title=axis, scale=alt.Scale(zero=metric == "reps"),
+                             axis=alt.Axis(format="d" if metric == "reps" else "~g")),
         tooltip=["session:Q", alt.Tooltip("when:T", format="%d %b %Y %H:%M"), "value:Q"],
     )
     chart = base.mark_line(strokeWidth=2.5) + base.mark_point(size=70, filled=True)
@@ -78,7 +81,7 @@ def test_chart(trend: Sequence[TrendPoint]) -> alt.LayerChart | None:
     data = pd.DataFrame([{"when": p.when.isoformat(), "value": p.test_value,
                           "valid": "valid" if p.test_valid else "not valid",
                           "session": p.session_id} for p in values])  # fmt: skip
-    base = alt.Chart(data).encode(x=_x(), y=alt.Y("value:Q", title=f"result ({unit})",
+    base = alt.Chart(data).encode(x=_x(trend), y=alt.Y("value:Q", title=f"result ({unit})",
                                                   scale=alt.Scale(zero=True)))  # fmt: skip
     line = base.mark_line(strokeWidth=2.5, color="#1f77b4")
     dots = base.mark_point(size=80, filled=True).encode(

@@ -14,17 +14,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from formcheck.errors import FormcheckError
-from formcheck.record.capture import NewSession
+from formcheck.record.capture import NewSession, from_review
 from formcheck.record.database import describe, resolve_url
 from formcheck.record.store import Record
 from formcheck.ui.signin import require_sign_in
 
-__all__ = ["NOT_LOST", "open_record", "save_panel"]
+__all__ = ["NOT_LOST", "live_save", "open_record", "review_save", "save_panel"]
 
 NOT_LOST = "The analysis on this page is not lost: download it with the buttons above."
 NEW = "New patient"
@@ -97,8 +98,8 @@ def _save_form(record: Record, codes: list[str], make: Callable[[bool], NewSessi
     if st.button("Save", type="primary", key=f"{key}_save"):
         _save(record, code.strip(), info if choice == NEW else None, make, keep, key)
     done = st.session_state.get(f"{key}_saved")
-    if done:
-        st.success(done)
+    if done and done[0] == _digest(make(False).report):  # this analysis, not an earlier one
+        st.success(done[1])
 
 
 def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
@@ -115,6 +116,37 @@ def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
         st.error(f"{err}. {NOT_LOST}")
         return
     st.session_state[f"{key}_saved_marker"] = marker
-    st.session_state[f"{key}_saved"] = (f"Saved as session {sid} in patient {code}'s record "
-                                        f"({record.where}). See it on the Patients page.")
+    st.session_state[f"{key}_saved"] = (marker[1], f"Saved as session {sid} in patient {code}'s "
+                                        f"record ({record.where}). See it on the Patients page.")
     st.rerun()
+
+
+def review_save(result: Any, clip: Any) -> None:
+    """The review page's save panel for ``result`` (a ``ReviewResult``) of ``clip`` (an
+    ``upload.Clip``: a sample's ``path`` or an upload's ``data``, and its ``digest``)."""
+
+    def clip_bytes() -> bytes:
+        return bytes(clip.data) if clip.data else Path(clip.path).read_bytes()
+
+    def make(keep: bool) -> NewSession:
+        return from_review(result, clip_sha256=clip.digest, video=clip_bytes() if keep else None)
+
+    save_panel(make, "review", can_keep_video=bool(clip.data) or clip.path is not None)
+
+
+def live_save(report: dict[str, Any], curves: dict[str, Any] | None) -> None:
+    """The live page's save panel for a finished session's ``report`` (``to_dict()``)."""
+
+    def make(_keep: bool) -> NewSession:
+        test = (report.get("test") or {}).get("test")
+        return NewSession(exercise=str(report.get("exercise")), test=test, report=report,
+                          curves=curves or {}, clip_name=None, source="live",
+                          model_sha256=_model_sha())  # fmt: skip
+
+    save_panel(make, "live", can_keep_video=False)
+
+
+def _model_sha() -> str | None:
+    from formcheck.record.capture import model_sha256
+
+    return model_sha256()
