@@ -19,11 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from record_support import five_sts_report, flexion_report  # noqa: E402
-
 from formcheck.record import pdf, trends  # noqa: E402
 from formcheck.record.capture import from_report  # noqa: E402
 from formcheck.record.store import Record  # noqa: E402
+from record_support import five_sts_report, flexion_report  # noqa: E402
 
 N = 50
 
@@ -32,8 +31,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="formcheck-bench-")
-    url = args.db or f"sqlite:///{folder}/record.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as folder:
+        _run(args.db or f"sqlite:///{folder}/record.sqlite3")
+
+
+def _run(url: str) -> None:
     reports = [flexion_report(35.0 + 0.5 * i) if i % 2 else five_sts_report(3.2 + 0.02 * i)
                for i in range(N)]  # fmt: skip
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import build_sequence, flexion_curves, sit_to_stand_curves, uniform_times
 
+from builders import build_sequence, flexion_curves, sit_to_stand_curves, uniform_times
 from formcheck.analysis import analyze
 from formcheck.report import Report
 
@@ -68,7 +68,8 @@ class _Cluster:
     def _run(self, *args: str) -> None:
         done = subprocess.run([*self.runas, *args], capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
-            raise RuntimeError(f"{Path(args[0]).name} failed: {(done.stderr or done.stdout)[-400:]}")
+            tail = (done.stderr or done.stdout)[-400:]
+            raise RuntimeError(f"{Path(args[0]).name} failed: {tail}")
 
     def start(self) -> None:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust",

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from record_support import db_url, five_sts_report, flexion_report, postgres_server  # noqa: F401
 
 from formcheck.cli import main
 from formcheck.record import fhir
 from formcheck.record.capture import from_report
 from formcheck.record.store import Record
+from record_support import db_url, five_sts_report, flexion_report, postgres_server  # noqa: F401
 
 START = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -87,7 +87,8 @@ def test_export_import_delete(db_url: str, tmp_path: Path,  # noqa: F811
         assert [s.report for s in before] == [s.report for s in after]
         assert [s.recorded_utc for s in before] == [s.recorded_utc for s in after]
         assert [s.formcheck_version for s in before] == [s.formcheck_version for s in after]
-        assert all((x.curves["t_s"] == y.curves["t_s"]).all() for x, y in zip(before, after))
+        pairs = zip(before, after, strict=True)
+        assert all((x.curves["t_s"] == y.curves["t_s"]).all() for x, y in pairs)
     code, _, err = _run(capsys, "import", str(backup), "--db", other)
     assert code == 2 and "already in" in err
 
@@ -150,7 +151,8 @@ def test_analyze_save_prints_the_session_id(db_url: str, tmp_path: Path,  # noqa
     sid = int(lines[-1])  # then the saved session's ID alone
     assert "added patient K-9" in err and f"saved as session {sid}" in err
     code, out, _ = _run(capsys, "analyze", str(clip), "--exercise", "sit_to_stand", "--test",
-                        "5xsts", "--json", "--save", "--patient", "K-9", "--db", db_url)  # fmt: skip
+                        "5xsts", "--json", "--save", "--patient", "K-9",
+                        "--db", db_url)  # fmt: skip
     doc = json.loads(out)
     assert code == 0 and doc["saved_session"] > sid
     with Record.open(db_url) as record:

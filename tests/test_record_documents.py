@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from record_support import cst_report, five_sts_report, flexion_report
 
 from formcheck.clinical import CST_BELOW_AVERAGE
 from formcheck.record import fhir, pdf
 from formcheck.record.capture import from_report
 from formcheck.record.store import Record
+from record_support import cst_report, five_sts_report, flexion_report
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from record_support import flexion_report
 
 from formcheck.cli import main
 from formcheck.record.capture import from_report
 from formcheck.record.database import RecordUnavailable
 from formcheck.record.store import Record
+from record_support import flexion_report
 
 
 def _record_with_patient(path: Path) -> str:
@@ -28,7 +28,8 @@ def test_locked(tmp_path: Path) -> None:
     other.execute("BEGIN IMMEDIATE")  # another program is writing (readers may go on)
     try:
         with Record.open(url, timeout_s=0.3) as record:
-            with pytest.raises(RecordUnavailable, match="is locked by another program; nothing was saved"):
+            locked = "is locked by another program; nothing was saved"
+            with pytest.raises(RecordUnavailable, match=locked):
                 record.save("K", from_report(flexion_report()))
     finally:
         other.execute("ROLLBACK")

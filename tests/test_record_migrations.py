@@ -7,13 +7,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from record_support import db_url, flexion_report, postgres_server  # noqa: F401
 from sqlalchemy import text
 
 from formcheck.record import database
 from formcheck.record.capture import encode_curves, from_report
 from formcheck.record.database import RecordUnavailable
 from formcheck.record.store import Record
+from record_support import db_url, flexion_report, postgres_server  # noqa: F401
 
 
 def _version1_rows(url: str) -> dict:  # type: ignore[type-arg]
@@ -24,7 +24,8 @@ def _version1_rows(url: str) -> dict:  # type: ignore[type-arg]
     assert database.schema_revision(engine) == "0001"
     report = flexion_report(42.0)
     row = {"pid": 1, "when": datetime(2025, 11, 3, 10, 0, tzinfo=UTC),
-           "report": json.dumps(report.to_dict()), "thr": json.dumps(report.to_dict()["thresholds"]),
+           "report": json.dumps(report.to_dict()),
+           "thr": json.dumps(report.to_dict()["thresholds"]),
            "curves": encode_curves({"t_s": [0.0, 0.5], "trunk_inclination_deg": [1.0, 2.0]})}
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO patients (id, code, birth_year, sex, created_utc) "

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from record_support import db_url, five_sts_report, flexion_report, postgres_server  # noqa: F401
 from sqlalchemy import func, select, text
 
 from formcheck.record.capture import NewSession, from_report
 from formcheck.record.database import RecordUnavailable
 from formcheck.record.models import PatientRow, SessionRow, VideoRow
 from formcheck.record.store import PatientNotFound, Record, SessionNotFound
+from record_support import db_url, five_sts_report, flexion_report, postgres_server  # noqa: F401
 
 MARCH = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -71,7 +71,7 @@ def test_history_by_exercise_and_dates(db_url: str) -> None:  # noqa: F811
         record.save("A", _new(five_sts_report(), 7, test="5xsts"))
         record.save("B", _new(flexion_report(50.0), 3))
         flex = record.sessions("A", "trunk_flexion")
-        assert [s.recorded_utc for s in flex] == [MARCH, MARCH + timedelta(14), MARCH + timedelta(28)]
+        assert [s.recorded_utc for s in flex] == [MARCH + timedelta(d) for d in (0, 14, 28)]
         roms = [s.report["summary"]["mean_rom_deg"] for s in flex]
         assert roms == sorted(roms) and roms[-1] - roms[0] > 20
         assert len(record.sessions("A")) == 4

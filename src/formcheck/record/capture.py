@@ -69,7 +69,7 @@ def encode_curves(series: Mapping[str, Sequence[float] | NDArray[Any]]) -> bytes
     keep = {k: np.asarray(v, dtype=np.float32) for k, v in series.items()
             if not k.startswith("raw_") and k != "rep"}  # fmt: skip
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **keep)
+    np.savez_compressed(buffer, **keep)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
@@ -133,7 +133,8 @@ def from_report(
         exercise=report.exercise, test=test, report=report.to_dict(),
         curves=report_series(report), clip_name=clip.name if clip else None,
         clip_sha256=file_sha256(clip) if clip is not None else None,
-        recorded_utc=recorded_utc, video=video, video_name=clip.name if video else None,
+        recorded_utc=recorded_utc, video=video,
+        video_name=clip.name if video is not None and clip is not None else None,
         video_mime=_mime(clip) if clip is not None else "video/mp4",
         model_sha256=model_sha256(),
     )  # fmt: skip

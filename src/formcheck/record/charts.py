@@ -69,14 +69,16 @@ def _band_rows(trend: Sequence[TrendPoint], top: float) -> list[dict[str, Any]]:
     return rows
 
 
-def test_chart(trend: Sequence[TrendPoint]) -> alt.LayerChart | None:
-    """The test values over the age- and sex-specific norm band; None without a value."""
+def test_chart(trend: Sequence[TrendPoint]) -> Any:
+    """The test values over the age- and sex-specific norm band (an Altair layer chart);
+    None without a value."""
     values = [p for p in trend if p.test_value is not None]
     if not values:
         return None
     test = values[-1].test or ""
     unit = values[-1].test_unit or ""
-    highs = [p.band.high or p.band.low or 0.0 for p in trend if p.band] + [p.test_value or 0.0 for p in values]
+    highs = [p.band.high or p.band.low or 0.0 for p in trend if p.band]
+    highs += [p.test_value or 0.0 for p in values]
     top = max(highs) * 1.25 + 1
     data = pd.DataFrame([{"when": p.when.isoformat(), "value": p.test_value,
                           "valid": "valid" if p.test_valid else "not valid",
@@ -86,7 +88,8 @@ def test_chart(trend: Sequence[TrendPoint]) -> alt.LayerChart | None:
     line = base.mark_line(strokeWidth=2.5, color="#1f77b4")
     dots = base.mark_point(size=80, filled=True).encode(
         color=alt.Color("valid:N", title="result",
-                        scale=alt.Scale(domain=["valid", "not valid"], range=["#1f77b4", "#d62728"])),
+                        scale=alt.Scale(domain=["valid", "not valid"],
+                                        range=["#1f77b4", "#d62728"])),
         tooltip=["session:Q", alt.Tooltip("when:T", format="%d %b %Y"), "value:Q", "valid:N"],
     )  # fmt: skip
     layers: list[Any] = [line, dots]

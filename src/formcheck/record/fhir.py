@@ -46,6 +46,7 @@ LOCAL_CODES: Final = "urn:formcheck:fhir:observation"
 PATIENT_ID_SYSTEM: Final = "urn:formcheck:patient-id"
 SESSION_ID_SYSTEM: Final = "urn:formcheck:session"
 CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
+MODIFIED_CST: Final = "Modified 30 seconds Sit to stand --with use of upper extremities"
 _NS: Final = uuid.UUID("6f1f7a52-5f0c-4a7e-9d0e-3c2b7f1c9a11")
 
 LOCAL_CODE_MEANINGS: Final = {
@@ -129,13 +130,15 @@ def _stands_counted(report: dict[str, Any], duration_s: float = 30.0) -> int:
     return sum(1 for r in reps if float(r.get("extreme_s", r["end_s"])) <= end)
 
 
-def _test_observation(session: SavedSession, patient: Patient, subject: str) -> dict[str, Any] | None:
+def _test_observation(
+    session: SavedSession, patient: Patient, subject: str
+) -> dict[str, Any] | None:
     test = session.report.get("test") or {}
     notes = [str(n) for n in test.get("notes", [])]
     arms = any("arms" in n.lower() for n in notes)
     if test.get("test") == "30s_cst" and test.get("stands") is not None:
         if arms:
-            code = _loinc("93125-3", "Modified 30 seconds Sit to stand --with use of upper extremities")
+            code = _loinc("93125-3", MODIFIED_CST)
             value = float(_stands_counted(session.report))
         else:
             code = _loinc("66247-8", "Sit to stand frequency in 30 seconds")
@@ -155,7 +158,9 @@ def _test_observation(session: SavedSession, patient: Patient, subject: str) -> 
     return obs
 
 
-def session_observations(session: SavedSession, patient: Patient, subject: str) -> list[dict[str, Any]]:
+def session_observations(
+    session: SavedSession, patient: Patient, subject: str
+) -> list[dict[str, Any]]:
     """The Observations of one saved session (test, range of motion, reps, score)."""
     out: list[dict[str, Any]] = []
     if (test := _test_observation(session, patient, subject)) is not None:

@@ -203,7 +203,8 @@ def _norm_lines(test: dict[str, Any], norm: dict[str, Any]) -> list[str]:
         out.append(f"{verdict}: below average is fewer than "
                    f"{norm['below_average_if_fewer_than']} stands ({ref})")  # fmt: skip
     if "fall_risk_12s" in norm:
-        out.append(f"fall-risk marker >= 12 s (Lusardi 2017): {'yes' if norm['fall_risk_12s'] else 'no'}")
+        flag = "yes" if norm["fall_risk_12s"] else "no"
+        out.append(f"fall-risk marker >= 12 s (Lusardi 2017): {flag}")
     if "recurrent_fall_risk_15s" in norm:
         flag = "yes" if norm["recurrent_fall_risk_15s"] else "no"
         out.append(f"recurrent-fall marker >= 15 s, age >= 65 (Buatois 2008): {flag}")
@@ -364,7 +365,9 @@ def progress_pdf(
     return bytes(doc.output())
 
 
-def _exercise_summary(doc: _Doc, exercise: str, group: list[SavedSession], patient: Patient) -> None:
+def _exercise_summary(
+    doc: _Doc, exercise: str, group: list[SavedSession], patient: Patient
+) -> None:
     trend = points(group, patient)
     doc.h2(f"{_EXERCISE_TITLES.get(exercise, exercise)}: {len(trend)} session(s)")
     if len(trend) >= 2:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
@@ -92,7 +92,8 @@ class SavedSession:
                "exercise": self.exercise, "test": self.test, "source": self.source,
                "formcheck_version": self.formcheck_version, "model_sha256": self.model_sha256,
                "clip_name": self.clip_name, "clip_sha256": self.clip_sha256,
-               "summary": self.report.get("summary"), "test_result": self.report.get("test")}  # fmt: skip
+               "summary": self.report.get("summary"),
+               "test_result": self.report.get("test")}  # fmt: skip
         if full:
             out["thresholds"] = self.thresholds
             out["report"] = self.report
@@ -200,7 +201,8 @@ class Record:
         """Every patient with the number of saved sessions, by ID."""
         counts = (select(SessionRow.patient_id, func.count().label("n"))
                   .group_by(SessionRow.patient_id).subquery())  # fmt: skip
-        query = (select(PatientRow, counts.c.n).outerjoin(counts, counts.c.patient_id == PatientRow.id)
+        query = (select(PatientRow, counts.c.n)
+                 .outerjoin(counts, counts.c.patient_id == PatientRow.id)
                  .order_by(PatientRow.code))  # fmt: skip
         with self._tx() as session:
             return [_patient(row, int(n or 0)) for row, n in session.execute(query)]
@@ -216,11 +218,12 @@ class Record:
         number of sessions erased."""
         with self._tx() as session:
             row = self._patient_row(session, code)
-            ids = list(session.scalars(select(SessionRow.id).where(SessionRow.patient_id == row.id)))
+            mine = select(SessionRow.id).where(SessionRow.patient_id == row.id)
+            ids = list(session.scalars(mine))
             if ids:
-                session.execute(VideoRow.__table__.delete().where(VideoRow.session_id.in_(ids)))
-                session.execute(SessionRow.__table__.delete().where(SessionRow.id.in_(ids)))
-            session.execute(PatientRow.__table__.delete().where(PatientRow.id == row.id))
+                session.execute(delete(VideoRow).where(VideoRow.session_id.in_(ids)))
+                session.execute(delete(SessionRow).where(SessionRow.id.in_(ids)))
+            session.execute(delete(PatientRow).where(PatientRow.id == row.id))
             return len(ids)
 
     # ----------------------------------------------------------------- sessions

@@ -36,12 +36,14 @@ def export_patient(record: Record, code: str) -> dict[str, Any]:
         item = s.to_dict(full=True)
         item.pop("summary", None)
         item.pop("test_result", None)
-        item["curves_npz_b64"] = base64.b64encode(encode_curves(s.curves)).decode() if s.curves else None
+        curves = encode_curves(s.curves) if s.curves else None
+        item["curves_npz_b64"] = base64.b64encode(curves).decode() if curves else None
         video = record.video(s.id)
         item["video"] = None if video is None else {
             "name": video[0], "mime": video[1], "data_b64": base64.b64encode(video[2]).decode()}
         sessions.append(item)
-    return {"format": FORMAT, "version": VERSION, "patient": patient.to_dict(), "sessions": sessions}
+    return {"format": FORMAT, "version": VERSION, "patient": patient.to_dict(),
+            "sessions": sessions}
 
 
 def write_export(record: Record, code: str, path: Path) -> int:

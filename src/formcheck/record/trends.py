@@ -134,13 +134,15 @@ def summary_rows(trend: Sequence[TrendPoint]) -> list[dict[str, Any]]:
     """Flat rows for a trend table (page and PDF)."""
     rows = []
     for p in trend:
-        row: dict[str, Any] = {"session": p.session_id, "date (UTC)": p.when.strftime("%Y-%m-%d %H:%M"),
+        row: dict[str, Any] = {"session": p.session_id,
+                               "date (UTC)": p.when.strftime("%Y-%m-%d %H:%M"),
                                "reps": p.reps, "mean ROM deg": _round(p.mean_rom_deg),
                                "mean score": _round(p.mean_score)}  # fmt: skip
         if p.test is not None:
             row["test"] = TEST_TITLES.get(p.test, p.test)
-            row["result"] = (None if p.test_value is None else
-                             f"{p.test_value:g} {p.test_unit}" + ("" if p.test_valid else " (not valid)"))
+            flag = "" if p.test_valid else " (not valid)"
+            value = None if p.test_value is None else f"{p.test_value:g} {p.test_unit}"
+            row["result"] = None if value is None else value + flag
             row["norm"] = p.band.reference if p.band else p.norm.get("comparison", "")
         rows.append(row)
     return rows
