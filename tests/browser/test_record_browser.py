@@ -84,16 +84,17 @@ def _choose(page: Any, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def _save(page: Any, patient: str | None, new: dict[str, str] | None = None) -> str:
+def _save(page: Any, number: int, patient: str | None, new: dict[str, str] | None = None) -> str:
+    """Save the review on screen; wait for "Saved as session ``number``"."""
     try:
-        return _save_steps(page, patient, new)
+        return _save_steps(page, number, patient, new)
     except Exception:
         screenshot(page, "record-save-failed")
         (ARTIFACTS / "record-save-failed.html").write_text(page.content())
         raise
 
 
-def _save_steps(page: Any, patient: str | None, new: dict[str, str] | None) -> str:
+def _save_steps(page: Any, number: int, patient: str | None, new: dict[str, str] | None) -> str:
     start = page.get_by_role("button", name="Save to a patient's record")
     box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Patient", exact=True))
     start.or_(box).first.wait_for(timeout=60_000)
@@ -109,7 +110,7 @@ def _save_steps(page: Any, patient: str | None, new: dict[str, str] | None) -> s
     else:
         _choose(page, "Patient", patient or "")
     page.get_by_role("button", name="Save", exact=True).click()
-    done = page.get_by_text(re.compile(r"Saved as session \d+ in patient"))
+    done = page.get_by_text(re.compile(f"Saved as session {number} in patient"))
     done.wait_for(timeout=30_000)
     return str(done.inner_text())
 
@@ -135,7 +136,7 @@ def test_save_two_reviews_see_trend_and_download_pdf(
         _wait_review(page)  # the landing sample: Back extension faults
         assert not db.exists()  # nothing stored before the user saves
         first_rom = _metric(page, "Mean range of motion")
-        said = _save(page, None, {"id": "K-001", "year": "1953"})
+        said = _save(page, 1, None, {"id": "K-001", "year": "1953"})
         assert "Saved as session 1 in patient K-001" in said
         screenshot(page, "record-saved-first")
 
@@ -145,7 +146,7 @@ def test_save_two_reviews_see_trend_and_download_pdf(
         page.get_by_text(re.compile(r": back_extension_side\.mp4$")).first.wait_for(
             timeout=ANALYSIS_TIMEOUT_MS)
         second_rom = _metric(page, "Mean range of motion")
-        assert "Saved as session 2 in patient K-001" in _save(page, "K-001")
+        assert "Saved as session 2 in patient K-001" in _save(page, 2, "K-001")
 
         screenshot(page, "record-saved-second")
         page.get_by_role("link", name="Patients").click()
@@ -205,7 +206,7 @@ def test_record_failure_keeps_the_review(
         page = _page(launch_chromium, url)
         _wait_review(page)
         page.get_by_role("button", name="Save to a patient's record").click()
-        alert = page.get_by_text(re.compile("is damaged or not a formcheck database"))
+        alert = page.get_by_text(re.compile("The patient record .* is damaged or not a formcheck database"))
         alert.wait_for(timeout=30_000)
         assert "The analysis on this page is not lost" in alert.inner_text()
         screenshot(page, "record-failure")

@@ -46,6 +46,12 @@ def record_where() -> str:
     return describe(resolve_url())
 
 
+def _sentence(err: Exception) -> str:
+    """A one-line message as the start of a sentence."""
+    text = str(err).rstrip(".")
+    return text[:1].upper() + text[1:]
+
+
 def _digest(report: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(report, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -70,7 +76,7 @@ def save_panel(make: Callable[[bool], NewSession], key: str, *, can_keep_video: 
         record = open_record()
         codes = [p.code for p in record.patients()]
     except FormcheckError as err:
-        st.error(f"{err}. {NOT_LOST}")
+        st.error(f"{_sentence(err)}. {NOT_LOST}")
         return
     _save_form(record, codes, make, key, can_keep_video)
 
@@ -113,7 +119,7 @@ def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
             record.add_patient(code, **new_patient)
         sid = record.save(code, session)
     except (FormcheckError, ValueError) as err:
-        st.error(f"{err}. {NOT_LOST}")
+        st.error(f"{_sentence(err)}. {NOT_LOST}")
         return
     st.session_state[f"{key}_saved_marker"] = marker
     st.session_state[f"{key}_saved"] = (marker[1], f"Saved as session {sid} in patient {code}'s "
