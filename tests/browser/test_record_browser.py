@@ -206,7 +206,8 @@ def test_record_failure_keeps_the_review(
         page = _page(launch_chromium, url)
         _wait_review(page)
         page.get_by_role("button", name="Save to a patient's record").click()
-        alert = page.get_by_text(re.compile("The patient record .* is damaged or not a formcheck database"))
+        damaged = "The patient record .* is damaged or not a formcheck database"
+        alert = page.get_by_text(re.compile(damaged))
         alert.wait_for(timeout=30_000)
         assert "The analysis on this page is not lost" in alert.inner_text()
         screenshot(page, "record-failure")
