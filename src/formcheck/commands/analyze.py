@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from formcheck.commands import record
 from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
 
 __all__ = ["register", "run"]
@@ -42,6 +43,7 @@ def register(subparsers: Any) -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="override one setting, e.g. sit_to_stand.counter.enter=40 (repeatable)",
     )  # fmt: skip
+    record.add_save_arguments(p)  # --save --patient ID [--db URL]: the patient record
     p.set_defaults(handler=run)
 
 
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.angles_csv is not None:
         check_writable(args.angles_csv, "--angles-csv")
+    record.check_save_arguments(args)
     config = load_config(args.config, args.set)
     try:
         with collect_warnings() as caught:
@@ -81,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     warnings = [*caught.formcheck, *(w for w in report.warnings if w not in caught.formcheck)]
     report = dataclasses.replace(report, warnings=warnings)
     print_warnings([*warnings, *caught.other], sys.stderr)
-    _write(args, report)
-    return 0
+    return _write(args, report)
 
 
 def _analyse(args: argparse.Namespace, config: Any) -> Any:
@@ -96,8 +98,9 @@ def _analyse(args: argparse.Namespace, config: Any) -> Any:
     return analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)
 
 
-def _write(args: argparse.Namespace, report: Any) -> None:
-    """The angle CSV, then JSON or text on stdout (warnings went to stderr)."""
+def _write(args: argparse.Namespace, report: Any) -> int:
+    """The angle CSV, then JSON or text on stdout (warnings went to stderr), then the save
+    (``--save``) after the analysis is out; the exit code."""
     from formcheck.report import format_text
 
     if args.angles_csv is not None:
@@ -108,7 +111,17 @@ def _write(args: argparse.Namespace, report: Any) -> None:
         out = report.to_dict()
         if args.exercise == "auto":
             out["exercise_detected"] = True
+        saved, failure = record.save_if_asked(args, report)
+        if args.save:
+            out["saved_session"] = saved
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
     else:
         print(format_text(dataclasses.replace(report, warnings=[])))
+        saved, failure = record.save_if_asked(args, report)
+        if saved is not None:
+            print(saved)  # the last line: the saved session's ID, for scripts
+    if failure is not None:
+        print(f"formcheck: {failure}", file=sys.stderr)
+        return 2
+    return 0

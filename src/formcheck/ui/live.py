@@ -24,7 +24,8 @@ import av
 import streamlit as st
 
 from formcheck.annotate import CUE_COLOURS
-from formcheck.ui import reporting, rtc
+from formcheck.record.capture import report_series
+from formcheck.ui import record_panel, reporting, rtc
 from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
 from formcheck.ui.options import AnalysisOptions, choose_options
 from formcheck.ui.results import show_test
@@ -222,6 +223,7 @@ def _finish(engine: LiveEngine) -> None:
     report = engine.finish()
     if report is not None:
         st.session_state[_REPORT] = report.to_dict()
+        st.session_state[_REPORT + "_curves"] = report_series(report)  # for a save
 
 
 def _summary() -> None:
@@ -245,3 +247,4 @@ def _summary() -> None:
         st.warning(warning)
     st.download_button("Session summary (JSON)", json.dumps(report, indent=2).encode("utf-8"),
                        file_name="formcheck-live-session.json", mime="application/json")
+    record_panel.live_save(report, st.session_state.get(_REPORT + "_curves"))

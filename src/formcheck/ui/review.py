@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from formcheck.ui import results, upload
+from formcheck.ui import record_panel, results, upload
 from formcheck.ui.boundary import page_guard
 from formcheck.ui.options import AUTO, AnalysisOptions, choose_options
 from formcheck.ui.pipeline import Extraction, Scored, extract_clip, render_clip, score_clip
@@ -205,6 +205,7 @@ def _review(clip: Clip, extraction: Extraction, options: AnalysisOptions, *, fre
             st.caption(f"Re-scored in {ms:.0f} ms from the pose already found in {clip.name} "
                        "(the clip was not analysed again).")
         results.show(scored.result, video=lambda: _video(clip, scored))
+        record_panel.review_save(scored.result, clip)  # "Save to a patient's record"
 
 
 def _video(clip: Clip, scored: Scored) -> bytes:

@@ -15,7 +15,8 @@ _ICON = Path(__file__).with_name("favicon.png")
 
 PRIVACY_NOTE = (
     "**Privacy.** Video is processed on the computer running this app. Nothing is sent "
-    "anywhere else, and nothing is saved unless you download it. An uploaded clip is "
+    "anywhere else, and nothing is saved unless you download it or save it to a patient's "
+    "record. An uploaded clip is "
     "written to disk only while it is analysed; it and its measurements stay in memory "
     "for this browser session only, so that changing an option is instant."
 )
@@ -34,6 +35,8 @@ def main(app_dir: Path) -> None:
                 url_path="review", default=True),
         st.Page(_live, title="Live exercise (webcam)", icon=":material/videocam:",
                 url_path="live"),
+        st.Page(_patients, title="Patients", icon=":material/folder_shared:",
+                url_path="patients"),
     ]
     current = st.navigation(pages, position="top")
     with st.sidebar:
@@ -48,6 +51,12 @@ def _review() -> None:
     from formcheck.ui.review import review_page
 
     review_page(Path(st.session_state["app_dir"]))
+
+
+def _patients() -> None:
+    from formcheck.ui.patients import patients_page
+
+    patients_page()
 
 
 def _live() -> None:
