@@ -378,3 +378,22 @@ def test_a_long_clip_numbers_only_every_nth_rep_on_the_charts() -> None:
     labels = rep_labels(reps)
     assert len(labels) <= MAX_REP_LABELS and labels["label"].iloc[0] == "1"
     assert list(rep_labels(reps[:5])["label"]) == [f"rep {i}" for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("exercise", ["sit_to_stand", "squat", "trunk_flexion"])
+def test_the_rep_signal_chart_has_its_counted_signal(exercise: str) -> None:
+    """The counted signal is a curve of its own (hip height over the leg's length for
+    sit-to-stand), so the chart of the rep signal and its thresholds is drawn."""
+    from builders import build_sequence, sit_to_stand_curves, squat_curves, uniform_times
+    from formcheck.analysis import analyze
+    from formcheck.ui.charts import primary_chart
+    from formcheck.ui.reporting import frame_series
+
+    t = uniform_times(12.0, 30.0)
+    curves = (squat_curves(t, [2.0, 6.0]) if exercise != "sit_to_stand"
+              else sit_to_stand_curves(t, [(1.5, 2.5, 3.5, 4.5), (6.0, 7.0, 8.0, 9.0)]))
+    report = analyze(build_sequence(t, *curves), exercise)
+    series = frame_series(build_sequence(t, *curves), report)
+    data = report.to_dict()
+    assert any(c.startswith(f"{data['primary']}_") for c in series), list(series)
+    assert primary_chart(series, data) is not None

@@ -230,7 +230,9 @@ def _trunk_bounds(t: NDArray[np.float64], trunk: NDArray[np.float64], i0: int, i
     if filled[sit_peak] - rest_after >= _LEAN_DEG:
         end = _level_index(level, sit_peak, rest_after, True)
         v = _speed(t, trunk)
-        end = _still_index(t, v, sit_peak, end, True, _jitter_speed(t, v, 0, end))
+        upright = sit_peak + int(np.argmin(level[sit_peak:]))  # before any lean into a next rep
+        still = _still_index(t, v, sit_peak, end, True, _jitter_speed(t, v, 0, end))
+        end = min(still, max(end, upright))
     return min(i0, start), max(i1, end)
 
 
@@ -269,7 +271,9 @@ def measure_rep(
     rel = plan.relative(sm[:, COL[plan.primary]])
     if not np.isfinite(rel).any():
         rel = np.zeros(len(t))
-    i0, i_ext, i1 = _bounds(t, rel, event, True)
+    # a seat is a hard stop: from seated, hip height's level marks seat contact exactly;
+    # elsewhere movements end softly (a knee straightening), found by their speed
+    i0, i_ext, i1 = _bounds(t, rel, event, plan.start_posture != "seated")
     seat_i = i1
     if plan.legs:  # the knees move before the hips visibly do, and settle after them
         i0, i1 = _knee_bounds(t, sm[:, COL[plan.knee]], plan, event, i0, i1)

@@ -536,13 +536,24 @@ class Session:
 
     # -- for build_report ---------------------------------------------------------------
     def curves(self) -> AngleCurves | None:
-        """Raw and zero-phase filtered per-frame curves (offline extra)."""
+        """Raw and zero-phase filtered per-frame curves (offline extra): the trunk, hip and
+        knee angles as measured (the knee from world landmarks outside a side view), hip
+        height, and the counted signal under its own name, in its counted unit (a signal
+        counted in % of its start value is scaled so that the start is 100)."""
         if self._hist.n == 0:
             return None
-        names = ("trunk_inclination", "hip_flexion", "knee_flexion", "hip_height")
-        trunk = self.plan.trunk if self.plan is not None else "trunk_inclination"
+        plan = self.plan
+        trunk = plan.trunk if plan is not None else "trunk_inclination"
+        knee = plan.knee if plan is not None else "knee_flexion"
+        names = ["trunk_inclination", "hip_flexion", "knee_flexion", "hip_height"]
+        cols = [COL[trunk], COL["hip_flexion"], COL[knee], COL["hip_height"]]
+        if plan is not None and plan.primary not in names:
+            names.append(plan.primary)
+            cols.append(COL[plan.primary])
         t = self._hist.t.copy()
-        raw = self._hist.feats[:, [COL[trunk]] + [COL[n] for n in names[1:]]]
+        raw = self._hist.feats[:, cols].copy()
+        if plan is not None and plan.primary in names and plan.scale != 1.0:
+            raw[:, names.index(plan.primary)] *= plan.scale
         sm = smooth_window(t, raw, self.config)
         raw_curves = {n: raw[:, i] for i, n in enumerate(names)}
         return AngleCurves(t, raw_curves, {n: sm[:, i] for i, n in enumerate(names)})

@@ -35,10 +35,10 @@ def build_report(session: Session) -> Report:
             test=session.test_result(), duration_s=duration, detection_rate=rate,
             angle_curves=session.curves(),
         )  # fmt: skip
-    thresholds = {
-        "baseline": plan.baseline,
-        "enter": plan.absolute(plan.counter.enter),
-        "rest": plan.absolute(plan.counter.rest),
+    thresholds = {  # the floors, in the units of the counted curve (see Session.curves)
+        "baseline": plan.baseline * plan.scale,
+        "enter": plan.absolute(plan.counter.enter) * plan.scale,
+        "rest": plan.absolute(plan.counter.rest) * plan.scale,
     }
     model = session.config.angles.centres_for(calib.view)
     return Report(

@@ -66,7 +66,7 @@ def angle_points(
     wanted = ANGLE_POINTS[name]
     return tuple(points[j] for j in wanted) if all(j in points for j in wanted) else ()
 
-_UNITS = {"hip_height": "pct_torso"}
+_UNITS = {"hip_height": "pct_torso", "hip_height_leg": "pct_leg", "hip_height_px": "pct_start"}
 
 
 def display_angle(exercise: str) -> str:
