@@ -12,7 +12,7 @@ from types import ModuleType
 
 __all__ = ["COMMANDS"]
 
-_NAMES = ("model", "pose", "analyze", "synth")
+_NAMES = ("model", "pose", "analyze", "synth", "batch")
 
 
 def _load() -> tuple[ModuleType, ...]:
