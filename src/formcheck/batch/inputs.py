@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -100,15 +101,16 @@ def _root(files: list[Path]) -> Path:
     """The deepest folder holding every file (names in the table are relative to it)."""
     if not files:
         return Path(".")
-    parents = [str(p.resolve().parent) for p in files]
-    import os
-
+    parents = [str(p.absolute().parent) for p in files]
     return Path(os.path.commonpath(parents))
 
 
 def report_name(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (posix), or its resolved path when outside it."""
-    resolved = path.resolve()
+    """``path`` relative to ``root`` (posix), or its absolute path when outside it.
+
+    Symbolic links are not followed: the name is the one the user sees.
+    """
+    resolved = Path(os.path.abspath(path))
     try:
         return resolved.relative_to(root).as_posix()
     except ValueError:
