@@ -77,7 +77,7 @@ def bench_batch(manifest: Path, workers: int, outdir: Path) -> dict[str, Any]:
     settings = Settings(config=Config(), model_path=os.environ.get("FORMCHECK_MODEL"))
     start = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:  # fmt: skip
         started = time.perf_counter() - start
         before = client.run(_worker_usage)

@@ -250,7 +250,7 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     dashboard = ":0" if importlib.util.find_spec("bokeh") else None
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                               dashboard_address=dashboard, silence_logs=logging.ERROR)  # fmt: skip
+                               dashboard_address=dashboard, silence_logs=logging.CRITICAL)  # fmt: skip
     with cluster, Client(cluster) as client:
         yield client
 
