@@ -168,7 +168,7 @@ def _run(
                           pure=False): (job, sha, key)
             for i, (job, sha, key) in enumerate(order)
         }  # fmt: skip
-        with _bar(stream, len(todo), progress) as advance:
+        with _bar(stream, [_size(job.path) for job, _, _ in order], progress) as advance:
             for future in as_completed(futures):
                 job, sha, key = futures[future]
                 result = _outcome(future, job, sha, key)
@@ -177,7 +177,7 @@ def _run(
                 _count(summary, result)
                 if on_result is not None:
                     on_result(result)
-                advance(summary)
+                advance(summary, _size(job.path))
 
 
 def _size(path: Path) -> int:
@@ -249,8 +249,13 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     count = workers or os.cpu_count() or 1
     dashboard = ":0" if importlib.util.find_spec("bokeh") else None
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                               dashboard_address=dashboard, silence_logs=logging.CRITICAL)  # fmt: skip
+        cluster = LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=dashboard,
+            silence_logs=logging.CRITICAL,
+        )
     with cluster, Client(cluster) as client:
         yield client
 
@@ -265,32 +270,37 @@ def _dashboard(client: Any) -> str | None:
 
 
 @contextlib.contextmanager
-def _bar(stream: TextIO, total: int, enabled: bool) -> Iterator[Callable[[Summary], None]]:
-    """A rich progress bar (clips done of total, frames/s, time left) on a terminal."""
+def _bar(
+    stream: TextIO, sizes: list[int], enabled: bool
+) -> Iterator[Callable[[Summary, int], None]]:
+    """A rich progress bar on a terminal: clips done of total, frames/s, time left.
+
+    The bar and the time left follow the bytes of the clips done (``sizes``, bytes
+    per clip), not their number: a bad file fails at once, a long clip takes long.
+    """
     tty = enabled and bool(getattr(stream, "isatty", lambda: False)())
     if not tty:
-        yield lambda summary: None
+        yield lambda summary, size: None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     started = time.monotonic()
-    columns = (TextColumn("formcheck: batch"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("clips  {task.fields[fps]:.1f} frames/s"), TimeElapsedColumn(),
-               TextColumn("left"), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("formcheck: batch"),
+        BarColumn(),
+        TextColumn(
+            "{task.fields[clips]}/" + f"{len(sizes)} clips" + "  {task.fields[fps]:.1f} frames/s"
+        ),
+        TimeRemainingColumn(),
+        TextColumn("left"),
+    )
     with Progress(*columns, console=Console(file=stream), transient=True) as bar:
-        task = bar.add_task("batch", total=total, fps=0.0)
+        task = bar.add_task("batch", total=max(sum(sizes), 1), clips=0, fps=0.0)
 
-        def advance(summary: Summary) -> None:
+        def advance(summary: Summary, size: int) -> None:
             elapsed = max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=summary.done + summary.failed,
+            bar.update(task, advance=size, clips=summary.done + summary.failed,
                        fps=summary.frames / elapsed)  # fmt: skip
 
         yield advance
