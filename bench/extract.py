@@ -87,17 +87,38 @@ def bench_inference(clip: Path, limit: int, max_side: int | None) -> tuple[int, 
         return len(frames) - 1, time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def bench_extract(clip: Path, max_side: int | None, workers: int) -> tuple[int, float, float]:
-    """(frames, wall s, CPU s) of the whole ``extract_pose``."""
+def bench_extract(
+    clip: Path, max_side: int | None, workers: int, min_split_s: float | None = None
+) -> tuple[int, float, float]:
+    """(frames, wall s, CPU s) of the whole ``extract_pose``; prints where the time went."""
     import warnings
 
-    from formcheck.extract import extract_pose
+    from formcheck.extract import ExtractTimings, extract_pose
 
+    timings = ExtractTimings()
+    extra = {} if min_split_s is None else {"min_split_s": min_split_s}
     wall, cpu = time.perf_counter(), cpu_seconds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        seq = extract_pose(clip, max_side=max_side, workers=workers)
-    return len(seq), time.perf_counter() - wall, cpu_seconds() - cpu
+        seq = extract_pose(clip, max_side=max_side, workers=workers, timings=timings, **extra)
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    print_timings(timings)
+    return len(seq), wall, cpu
+
+
+def print_timings(timings: object) -> None:
+    """One line per chunk (wall seconds), then the plan and the join."""
+    for i, c in enumerate(timings.chunks):  # type: ignore[attr-defined]
+        print(
+            f"  chunk {i} [{c.warm_from:.2f}|{c.start:.2f}..{c.stop:.2f} s]: total {c.total_s:.2f}"
+            f" = load {c.load_s:.2f} + seek/first frame {c.first_frame_s:.2f}"
+            f" + inference {c.infer_s:.2f} ({c.frames} frames, of it warm-up"
+            f" {c.warm_infer_s:.2f} on {c.warm_frames}) + waiting for decode {c.wait_s:.2f}"
+        )
+    print(
+        f"  plan {timings.plan_s:.2f} s, chunks {timings.chunks_s:.2f} s,"  # type: ignore[attr-defined]
+        f" join {timings.join_s:.3f} s"  # type: ignore[attr-defined]
+    )
 
 
 class RunnableSampler:
@@ -154,8 +175,12 @@ def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float
     command += ["--workers", str(args.workers)]
     if args.max_side:
         command += ["--max-side", str(args.max_side)]
+    if args.min_split_s is not None:
+        command += ["--min-split-s", str(args.min_split_s)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    k, wall, cpu, rss, demand = out.split()[-5:]
+    lines = out.strip().splitlines()
+    print("\n".join(["where the extraction's time went (wall s):", *lines[:-1]]))
+    k, wall, cpu, rss, demand = lines[-1].split()
     return int(k), float(wall), float(cpu), float(rss), float(demand)
 
 
@@ -167,7 +192,7 @@ def extract_only(args: argparse.Namespace) -> None:
     fork over into the child's ``ru_maxrss`` across ``exec``.
     """
     with RunnableSampler() as sampler:
-        k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
+        k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers, args.min_split_s)
     print(k, wall, cpu, vm_hwm_mb(), sampler.demand())
 
 
@@ -277,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=300, help="frames held for inference-only")
     parser.add_argument("--max-side", type=int, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--min-split-s", type=float, default=None, help="extract_pose's")
     parser.add_argument("--skip-extract", action="store_true")
     parser.add_argument("--extract-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--make-1080p", type=Path, metavar="SRC", help="upscale SRC to 1080p")

@@ -95,7 +95,9 @@ __all__ = [
     "MIN_SPLIT_S",
     "Chunk",
     "WARMUP_S",
+    "ChunkTiming",
     "EstimatorFactory",
+    "ExtractTimings",
     "PoseStream",
     "extract_pose",
     "length_aspect",
@@ -253,6 +255,45 @@ class _ChunkResult:
     untimed_errors: int = 0
     damaged_s: tuple[float, ...] = ()
     probes: list[_Probe] = field(default_factory=list)
+    timing: ChunkTiming | None = None
+
+
+@dataclass
+class ChunkTiming:
+    """Where one chunk's time went (wall seconds, measured in its thread).
+
+    ``load_s``: building its estimator (model load); ``first_frame_s``: opening
+    the file, seeking and decoding up to the first frame it wants (frames
+    between the keyframe and ``warm_from`` are decoded but not converted);
+    ``wait_s``: waiting for decoded frames after the first one (decoding that
+    did not overlap with inference); ``infer_s``: inside ``estimate``, of which
+    ``warm_infer_s`` on the ``warm_frames`` dropped before the chunk's start;
+    ``total_s``: the whole chunk, from thread start to its result.
+    """
+
+    start: float
+    stop: float
+    warm_from: float
+    load_s: float = 0.0
+    first_frame_s: float = 0.0
+    wait_s: float = 0.0
+    infer_s: float = 0.0
+    warm_infer_s: float = 0.0
+    frames: int = 0
+    warm_frames: int = 0
+    total_s: float = 0.0
+
+
+@dataclass
+class ExtractTimings:
+    """Where ``extract_pose``'s time went (wall seconds): ``plan_s`` (opening the file to
+    plan the chunks), one :class:`ChunkTiming` per chunk (per pass: a squashed clip is
+    extracted twice), ``chunks_s`` (all chunks, wall), ``join_s`` (assembling the rows)."""
+
+    plan_s: float = 0.0
+    chunks: list[ChunkTiming] = field(default_factory=list)
+    chunks_s: float = 0.0
+    join_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -330,27 +371,46 @@ def _run_chunk(
     """Decode and estimate one chunk (runs in a worker thread)."""
     # With two chunks both cores are already busy: one FFmpeg thread per decoder
     # saves the memory of frame threading; alone, let FFmpeg use both cores.
+    began = time.perf_counter()
+    timing = ChunkTiming(chunk.start, chunk.stop, chunk.warm_from)
     threads = 1 if len(shared.covered) > 1 else None
     with open_video(
         path, max_side=decode.max_side, threads=threads, pixel_aspect=decode.pixel_aspect
     ) as reader:
         stop = min(chunk.stop, reader.duration_s) if np.isfinite(reader.duration_s) else chunk.stop
         keeper = _ProbeKeeper(stop - chunk.start)
+        loading = time.perf_counter()
         estimator = make_estimator()
+        timing.load_s = time.perf_counter() - loading
         try:
             stream = PoseStream(estimator)
             frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
+            waited = time.perf_counter()
             for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
-                pose = stream.step(t, rgb, record=t >= chunk.start)
-                if t >= chunk.start:
+                got = time.perf_counter()
+                if timing.frames + timing.warm_frames == 0:
+                    timing.first_frame_s = got - began - timing.load_s
+                else:
+                    timing.wait_s += got - waited
+                keep = t >= chunk.start
+                pose = stream.step(t, rgb, record=keep)
+                waited = time.perf_counter()
+                if keep:
+                    timing.frames += 1
+                    timing.infer_s += waited - got
                     keeper.offer(t, rgb, pose.image is not None)
+                else:
+                    timing.warm_frames += 1
+                    timing.warm_infer_s += waited - got
                 shared.covered[index] = t - chunk.warm_from
         finally:
             estimator.close()
         damaged = reader.damaged_s
+        timing.infer_s += timing.warm_infer_s
+        timing.total_s = time.perf_counter() - began
         return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
                             reader.decode_errors - len(damaged), tuple(damaged),
-                            keeper.kept)  # fmt: skip
+                            keeper.kept, timing)  # fmt: skip
 
 
 _END = object()
@@ -427,6 +487,7 @@ def extract_pose(
     min_split_s: float = MIN_SPLIT_S,
     cancel: threading.Event | None = None,
     awkward: bool = True,
+    timings: ExtractTimings | None = None,
 ) -> PoseSequence:
     """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
 
@@ -451,6 +512,9 @@ def extract_pose(
     (``meta.aspect_corrected``) and a warning says so. ``awkward=False``
     restores the earlier behaviour (stored pixels taken as square, no probe;
     the estimator factory decides about crops).
+
+    ``timings``, when given, is filled with where the time went
+    (:class:`ExtractTimings`, ``bench/extract.py`` prints it).
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -460,13 +524,20 @@ def extract_pose(
     # person in a squashed picture too (squashed, with distorted landmarks)
     plain = estimator_factory or _mediapipe_factory(model_path, follow_small=False)
     decode = _Decode(max_side, None if awkward else 1.0)
+    timings = timings if timings is not None else ExtractTimings()
+    began = time.perf_counter()
     with open_video(
         source, max_side=max_side, threads=1, pixel_aspect=decode.pixel_aspect
     ) as reader:
         chunks = plan_chunks(reader, workers, min_split_s)
+    timings.plan_s = time.perf_counter() - began
     # closed: only its metadata is used from here on (each chunk opens the file again)
     results = _run_chunks(source, chunks, make, decode, reader.duration_s, progress, cancel)
+    timings.chunks_s = time.perf_counter() - began - timings.plan_s
+    timings.chunks += [r.timing for r in results if r.timing is not None]
+    joining = time.perf_counter()
     seq = _assemble(reader, results)
+    timings.join_s = time.perf_counter() - joining
     if awkward and len(seq) and seq.detection_rate < PROBE_BELOW:
         seq = _unsquash(source, seq, results, (make, plain), decode, chunks, cancel)
     _check_people(seq, source.name)
