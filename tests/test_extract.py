@@ -105,7 +105,9 @@ def test_two_chunks_match_one_chunk_and_warm_up(tmp_path: Path, fakes: list) -> 
     np.testing.assert_array_equal(one.t, two.t)
     np.testing.assert_array_equal(one.image, two.image)
     first, second = sorted((f.times for f in fakes[1:]), key=min)  # threads start in any order
-    cut = 2.5  # half the declared duration
+    with open_video(path) as reader:
+        cut = plan_chunks(reader, 2, 2.0)[1].start
+    assert 2.5 < cut < 2.5 + WARMUP_S  # later than the middle: the second chunk warms up
     assert second[0] == pytest.approx(cut - WARMUP_S, abs=1 / 30)  # warm-up frames seen...
     assert max(first) < cut <= second[0] + WARMUP_S + 1 / 30  # ...but rows kept from the cut
 
@@ -250,11 +252,13 @@ def test_real_rotated_clip_comes_out_upright(
 
 def test_real_two_chunks_match_sequential(squat_4s: Path, pose_model: Path) -> None:
     with open_video(squat_4s) as reader:
-        assert len(plan_chunks(reader, 2, 2.0)) == 2  # really cut in two
+        chunks = plan_chunks(reader, 2, 2.0)
+        assert len(chunks) == 2  # really cut in two
     one = extract_pose(squat_4s, model_path=pose_model, workers=1)
+    # the chunks reuse the pooled landmarkers (restarted) of the run before
     two = extract_pose(squat_4s, model_path=pose_model, workers=2, min_split_s=2.0)
     np.testing.assert_array_equal(one.t, two.t)
-    cut = int(np.searchsorted(one.t, 2.0))
+    cut = int(np.searchsorted(one.t, chunks[1].start))
     np.testing.assert_array_equal(one.image[:cut], two.image[:cut])
     assert np.array_equal(one.detected, two.detected)
     after = np.abs(one.image[cut:, :, :2] - two.image[cut:, :, :2])

@@ -105,8 +105,10 @@ __all__ = [
     "probe_aspect",
 ]
 
-MIN_SPLIT_S = 20.0
+MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
+_LEAD_IN = 0.15  # decoding a frame without estimating it costs about this share of both
+# (decode 3-8 ms, decode + inference 20-45 ms a frame: bench/extract.py on 720p-1080p)
 WARMUP_S = 1.0
 """Seconds the second chunk runs before its cut, results discarded, so tracking has settled."""
 _QUEUE_FRAMES = 2  # decoded frames waiting per chunk: 2 x 6 MB at 1080p
@@ -352,12 +354,29 @@ def _resize(rgb: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8
 
 
 def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
-    """One chunk, or two cut at the middle of the declared duration (see the module docstring)."""
+    """One chunk, or two whose work is balanced (see the module docstring).
+
+    The second chunk estimates ``WARMUP_S`` more frames than it keeps, and
+    decodes (without estimating) from the keyframe before its warm-up: the
+    cut is where the larger of the two chunks' work (:func:`_chunk_costs`) is
+    least, among the middle third of the clip and "warm-up starts on a keyframe".
+    """
     duration = reader.duration_s
     if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
         return [Chunk(0.0, float("inf"), 0.0)]
-    cut = duration / 2
+    keys = reader.keyframes_s or [0.0]
+    grid = np.linspace(duration / 3, 2 * duration / 3, 61).tolist()
+    cuts = grid + [k + WARMUP_S for k in keys if duration / 3 < k + WARMUP_S < duration]
+    cut = min(cuts, key=lambda c: max(_chunk_costs(c, duration, keys)))
     return [Chunk(0.0, cut, 0.0), Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
+
+
+def _chunk_costs(cut: float, duration: float, keys: list[float]) -> tuple[float, float]:
+    """Work (seconds of clip estimated) of the two chunks cut at ``cut`` seconds: the second
+    also warms up and decodes from the keyframe at or before its warm-up (``_LEAD_IN``)."""
+    warm = max(0.0, cut - WARMUP_S)
+    key = max((k for k in keys if k <= warm + 1e-3), default=0.0)
+    return cut, duration - warm + _LEAD_IN * (warm - key)
 
 
 def _run_chunk(
@@ -675,7 +694,61 @@ def _mediapipe_factory(
     from formcheck.pose_backend import MediaPipePose
 
     resolved = Path(model_path) if model_path is not None else ensure_model("full")
-    return lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
+    key = (str(resolved.resolve()), follow_small)
+    return lambda: _POOL.take(
+        key, lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
+    )
+
+
+class _Pooled:
+    """An estimator on loan from :data:`_POOL`: ``close()`` restarts it and gives it back."""
+
+    def __init__(self, pool: _EstimatorPool, key: tuple[str, bool], estimator: Any) -> None:
+        self._pool, self._key, self._estimator = pool, key, estimator
+
+    def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
+        if self._estimator is None:
+            raise ValueError("this estimator was closed")
+        pose: FramePose = self._estimator.estimate(rgb, t)
+        return pose
+
+    def close(self) -> None:
+        estimator, self._estimator = self._estimator, None
+        if estimator is not None:
+            self._pool.give(self._key, estimator)
+
+
+class _EstimatorPool:
+    """MediaPipe estimators kept between extractions, once per process: loading a model
+    costs 0.3-0.4 s of CPU per chunk, which a 10 s clip (about 5 s per chunk) feels.
+    At most ``keep`` idle ones per model and setting (the chunks of one extraction)."""
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._idle: dict[tuple[str, bool], list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[str, bool], make: Callable[[], Any]) -> _Pooled:
+        with self._lock:
+            idle = self._idle.get(key, [])
+            estimator = idle.pop() if idle else None
+        return _Pooled(self, key, estimator if estimator is not None else make())
+
+    def give(self, key: tuple[str, bool], estimator: Any) -> None:
+        try:
+            estimator.restart()
+        except Exception:  # a broken landmarker is not kept  # noqa: BLE001
+            estimator.close()
+            return
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self.keep:
+                idle.append(estimator)
+                return
+        estimator.close()
+
+
+_POOL = _EstimatorPool()
 
 
 def _run_chunks(
