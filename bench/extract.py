@@ -177,6 +177,8 @@ def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float
         command += ["--max-side", str(args.max_side)]
     if args.min_split_s is not None:
         command += ["--min-split-s", str(args.min_split_s)]
+    if args.warm:
+        command += ["--warm"]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     lines = out.strip().splitlines()
     print("\n".join(["where the extraction's time went (wall s):", *lines[:-1]]))
@@ -191,6 +193,10 @@ def extract_only(args: argparse.Namespace) -> None:
     ``ru_maxrss`` would not do: Linux carries the parent's resident size at
     fork over into the child's ``ru_maxrss`` across ``exec``.
     """
+    if args.warm:  # as in a process that has extracted before (the page, a batch worker)
+        from formcheck.extract import preload_estimators
+
+        preload_estimators(count=args.workers)
     with RunnableSampler() as sampler:
         k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers, args.min_split_s)
     print(k, wall, cpu, vm_hwm_mb(), sampler.demand())
@@ -232,6 +238,7 @@ def run(args: argparse.Namespace) -> None:
             f"ratio expected on idle cores (demand / 2 x efficiency): {demand / 2 * efficiency:.2f}"
         )
         print(f"peak RSS of the extraction: {rss:.0f} MB")
+        print(f"models loaded before timing (--warm): {'yes' if args.warm else 'no'}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
@@ -304,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min-split-s", type=float, default=None, help="extract_pose's")
     parser.add_argument("--skip-extract", action="store_true")
+    parser.add_argument("--warm", action="store_true", help="models loaded before the timing")
     parser.add_argument("--extract-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--make-1080p", type=Path, metavar="SRC", help="upscale SRC to 1080p")
     parser.add_argument("--seconds", type=float, default=30.0)

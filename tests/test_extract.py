@@ -107,9 +107,28 @@ def test_two_chunks_match_one_chunk_and_warm_up(tmp_path: Path, fakes: list) -> 
     first, second = sorted((f.times for f in fakes[1:]), key=min)  # threads start in any order
     with open_video(path) as reader:
         cut = plan_chunks(reader, 2, 2.0)[1].start
-    assert 2.5 < cut < 2.5 + WARMUP_S  # later than the middle: the second chunk warms up
+    assert 2.5 < cut <= 5 * 2 / 3  # after the middle: the second chunk warms up, decodes more
     assert second[0] == pytest.approx(cut - WARMUP_S, abs=1 / 30)  # warm-up frames seen...
     assert max(first) < cut <= second[0] + WARMUP_S + 1 / 30  # ...but rows kept from the cut
+
+
+class CountingFake(FakeEstimator):
+    """A fake with memory: x is the number of frames it has seen (a stand-in for a tracker
+    whose output depends on the frames before), so a warm-up cannot reproduce it."""
+
+    def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+        pose = super().estimate(rgb, t)
+        image = np.full((33, 4), len(self.times) / 1000, np.float32)
+        return FramePose(image=image, world=pose.world, people=1)
+
+
+def test_a_chunk_that_warmed_up_differently_is_run_again(tmp_path: Path, fakes: list) -> None:
+    path = write_clip(tmp_path / "long.mp4", _frames(150), fps=30)  # 5 s
+    one = extract_pose(path, estimator_factory=CountingFake, workers=1)
+    two = extract_pose(path, estimator_factory=CountingFake, workers=2, min_split_s=2)
+    np.testing.assert_array_equal(one.image, two.image)  # identical to the sequential run
+    assert len(fakes) == 4  # one, then two chunks, then the second chunk again from 0
+    assert min(fakes[-1].times) == 0.0
 
 
 def test_progress_reaches_one_and_never_goes_back(tmp_path: Path, fakes: list) -> None:

@@ -102,6 +102,7 @@ __all__ = [
     "extract_pose",
     "length_aspect",
     "plan_chunks",
+    "preload_estimators",
     "probe_aspect",
 ]
 
@@ -109,8 +110,10 @@ MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
 _LEAD_IN = 0.15  # decoding a frame without estimating it costs about this share of both
 # (decode 3-8 ms, decode + inference 20-45 ms a frame: bench/extract.py on 720p-1080p)
-WARMUP_S = 1.0
-"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled."""
+WARMUP_S = 0.3
+"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled;
+its last warm-up frame must match the first chunk's pose there, or it is run again from 0."""
+_JOIN_ATOL = 1e-4  # normalised image units: "the same pose" at the join
 _QUEUE_FRAMES = 2  # decoded frames waiting per chunk: 2 x 6 MB at 1080p
 _PROGRESS_EVERY_S = 0.25
 _BLOCK = 1024  # frames of landmark rows per allocation
@@ -258,6 +261,7 @@ class _ChunkResult:
     damaged_s: tuple[float, ...] = ()
     probes: list[_Probe] = field(default_factory=list)
     timing: ChunkTiming | None = None
+    last_warm: tuple[float, NDArray[np.float32] | None] | None = None  # (t, image) dropped
 
 
 @dataclass
@@ -403,6 +407,7 @@ def _run_chunk(
         timing.load_s = time.perf_counter() - loading
         try:
             stream = PoseStream(estimator)
+            last_warm: tuple[float, NDArray[np.float32] | None] | None = None
             frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
             waited = time.perf_counter()
             for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
@@ -421,6 +426,7 @@ def _run_chunk(
                 else:
                     timing.warm_frames += 1
                     timing.warm_infer_s += waited - got
+                    last_warm = (t, pose.image)
                 shared.covered[index] = t - chunk.warm_from
         finally:
             estimator.close()
@@ -429,7 +435,7 @@ def _run_chunk(
         timing.total_s = time.perf_counter() - began
         return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
                             reader.decode_errors - len(damaged), tuple(damaged),
-                            keeper.kept, timing)  # fmt: skip
+                            keeper.kept, timing, last_warm)  # fmt: skip
 
 
 _END = object()
@@ -700,6 +706,15 @@ def _mediapipe_factory(
     )
 
 
+def preload_estimators(model_path: str | os.PathLike[str] | None = None, count: int = 2) -> None:
+    """Load ``count`` MediaPipe estimators into this process's pool now (0.3-0.4 s CPU each),
+    so that the next ``extract_pose`` with this model does not (a page can do it at start)."""
+    make = _mediapipe_factory(model_path, follow_small=True)
+    loaded = [make() for _ in range(count)]
+    for estimator in loaded:
+        estimator.close()
+
+
 class _Pooled:
     """An estimator on loan from :data:`_POOL`: ``close()`` restarts it and gives it back."""
 
@@ -768,10 +783,31 @@ def _run_chunks(
         ]
         try:
             _wait(futures, shared, duration, progress, cancel)
-            return [f.result() for f in futures]
+            results = [f.result() for f in futures]
         except BaseException:
             shared.abort.set()
             raise
+    for i in range(1, len(chunks)):
+        if not _joins(results[i - 1], results[i]):  # warmed up on another person: redo
+            again = dataclasses.replace(chunks[i], warm_from=0.0)
+            results[i] = _run_chunk(path, again, i, make, decode, shared)
+    return results
+
+
+def _joins(before: _ChunkResult, after: _ChunkResult) -> bool:
+    """True when ``after``'s last warm-up frame has the pose ``before`` kept for that frame
+    (both chunks estimate it): the second chunk follows the same person from its cut on."""
+    if after.last_warm is None:
+        return True
+    t, image = after.last_warm
+    times = before.arrays["t"]
+    i = int(np.searchsorted(times, t))
+    if i >= len(times) or abs(times[i] - t) > 1e-6:
+        return True  # not a frame of the chunk before (a gap in the file): nothing to compare
+    kept = before.arrays["image"][i]
+    if image is None:
+        return bool(np.isnan(kept).all())
+    return bool(np.allclose(kept, image, atol=_JOIN_ATOL, equal_nan=True))
 
 
 def _wait(
