@@ -20,27 +20,36 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
    ``1 / inference``. Ratio to the two-core limit
    ``2 / (decode + inference CPU)``: 0.84 on the 40 Mbit/s 30 s clip (decoding
    fills the second core), 0.58 on the 1.8 Mbit/s one (core demand 1.32).
-2. *Two chunks* (``workers=2``, the default): the clip is cut at the middle
-   of its declared duration; each half runs in its own thread with its own
-   decoder (one FFmpeg thread each: the cores are busy anyway, and frame
-   threads cost memory) and its own landmarker, overlapping its own decoding
-   and inference as above. Ratio 0.91 on the 1.8 Mbit/s 30 s clip; on the
-   40 Mbit/s one 0.78, because of fixed costs that a 30 s clip does not
-   amortise: a second landmarker, ``WARMUP_S`` of frames estimated twice
-   (the second half starts that early and drops them, so any tracking or
-   smoothing has settled by the cut), and decoding from the keyframe before
-   that point (x264's default keyframe interval is 8 s). On the 10-minute
-   40 Mbit/s 1080p clip: 48.5 frames/s, ratio 0.99 against that run's
-   per-frame costs (0.90 against the quietest ones, 17.9 + 19.2 ms), core
-   demand 2.00, peak RSS 532 MB.
+2. *Two chunks* (``workers=2``, the default): the clip is cut in two; each
+   half runs in its own thread with its own decoder (one FFmpeg thread each:
+   the cores are busy anyway, and frame threads cost memory) and its own
+   landmarker, overlapping its own decoding and inference as above. The
+   second half starts ``WARMUP_S`` early and drops those frames (any tracking
+   or person choice has settled by the cut), and decodes from the keyframe
+   before that point; :func:`plan_chunks` puts the cut where the larger of
+   the two chunks' work is least, a keyframe-aligned warm-up included.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
-   its output (it equals IMAGE mode frame for frame), so chunked landmarks
-   are identical to sequential ones; the tests allow ``0.02`` (normalised)
-   after the cut in case a future model smooths or tracks.
+   its output (it equals IMAGE mode frame for frame), and the join is
+   checked: the second chunk's last warm-up pose must equal the first
+   chunk's pose of that frame, or the second chunk runs again from the
+   start (:func:`_joins`); so chunked landmarks are those of a sequential run.
+   Landmarkers are kept once per process (:func:`preload_estimators`,
+   restarted between clips), not loaded per chunk (0.3-0.4 s CPU each).
+
+Short clips (#16): 10 s clips used to run as one chunk (splitting began at
+20 s), at the speed of inference on one core (core demand 1.2-1.5 of 2). They
+now split from ``MIN_SPLIT_S`` (3 s): on a 9.1 s 720p clip core demand 1.92
+and CPU efficiency 0.86 (decode + inference CPU over the extraction's), 0.83
+of the two-core limit expected on idle cores; 0.89 on a 9.5 s 1080x1920 one
+(README "Speed"). What the second chunk still pays: the decode from the
+keyframe before its warm-up (a 720p clip with keyframes 8 s apart decodes
+4.8 s of frames it does not estimate) and 0.3 s of frames estimated twice.
+On long clips (measured before #16, 1 s warm-up): the 10-minute 40 Mbit/s
+1080p clip ran at 48.5 frames/s, ratio 0.99, core demand 2.00, peak RSS 532 MB.
 
 So: two chunks for clips of at least ``MIN_SPLIT_S`` seconds in a container
-with a seek index; overlap only for shorter clips and GIFs (a second
-landmarker would cost more than it saves) and whenever ``workers=1``.
+with a seek index; overlap only for shorter clips and GIFs, and whenever
+``workers=1``.
 ``max_side`` does not pay on this machine: area-downscaling 1080p in swscale
 costs what MediaPipe's own resize saves (35.8 ms CPU a frame at full size,
 37-39 ms at 1280-480 px), and it moves landmarks by a median 1.3-2.3 px
