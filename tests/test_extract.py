@@ -11,7 +11,7 @@ import pytest
 
 from formcheck.cli import main as cli_main
 from formcheck.errors import FormcheckWarning, NoPersonFound, VideoUnreadable
-from formcheck.extract import WARMUP_S, PoseStream, extract_pose, plan_chunks
+from formcheck.extract import MIN_SPLIT_S, WARMUP_S, PoseStream, extract_pose, plan_chunks
 from formcheck.landmarks import INDEX
 from formcheck.pose_backend import FramePose
 from formcheck.sequence import PoseSequence
@@ -357,3 +357,34 @@ def test_real_whole_squat_clip_in_two_chunks(shared_data: Path, pose_model: Path
     squatting = seq.t < 9.9  # then the person walks up to the camera and out of frame
     assert seq.detected[squatting].mean() >= 0.95
     assert seq.detection_rate < 1.0  # the walk-up loses the person: rows stay, as NaN
+
+
+@pytest.mark.slow
+def test_real_short_clip_in_two_chunks_is_identical_to_sequential(
+    shared_data: Path, pose_model: Path
+) -> None:
+    clip = shared_data / "timed_up_and_go_side_1280x720.mp4"  # 9.1 s: cut in two since #16
+    with open_video(clip) as reader:
+        assert len(plan_chunks(reader, 2, MIN_SPLIT_S)) == 2
+    one = extract_pose(clip, model_path=pose_model, workers=1)
+    two = extract_pose(clip, model_path=pose_model)  # pooled landmarkers, restarted
+    np.testing.assert_array_equal(one.t, two.t)
+    np.testing.assert_array_equal(one.image, two.image)  # bit for bit, NaN rows included
+    np.testing.assert_array_equal(one.world, two.world)
+
+
+@pytest.mark.slow
+def test_real_restarted_estimator_takes_a_new_clip(shared_data: Path, pose_model: Path) -> None:
+    from formcheck.pose_backend import MediaPipePose
+
+    times, images = real_frames(shared_data / SQUAT, 2.0, 2.5)
+    frames = list(zip(times, images, strict=True))
+    with MediaPipePose(pose_model) as fresh, MediaPipePose(pose_model) as reused:
+        for t, rgb in frames:
+            reused.estimate(rgb, t + 5.0)
+        reused.restart()  # the next clip starts at 0 again: no "strictly increasing" error
+        for t, rgb in frames:
+            a, b = fresh.estimate(rgb, t), reused.estimate(rgb, t)
+            np.testing.assert_array_equal(a.image, b.image)
+        with pytest.raises(ValueError, match="strictly increasing"):
+            reused.estimate(frames[0][1], frames[0][0])  # without a restart it still refuses
