@@ -10,6 +10,7 @@ load above it otherwise, so the test still fails when the result waits for the v
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ def test_short_real_clip_shows_its_result_within_its_duration(
     load = os.getloadavg()[0]
     start = time.monotonic()
     analyse.click()
+    estimate = page.get_by_text(re.compile(r"Finding the pose in .*about \d+ s left"))
+    estimate.first.wait_for(timeout=30_000)  # the progress bar says how long is left
+    screenshot(page, f"review-speed-progress-{Path(name).stem}")
     reps = page.get_by_test_id("stMetric").filter(has_text="Reps").first
     reps.wait_for(timeout=240_000)
     table = page.get_by_test_id("stDataFrame").first
