@@ -87,17 +87,38 @@ def bench_inference(clip: Path, limit: int, max_side: int | None) -> tuple[int, 
         return len(frames) - 1, time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def bench_extract(clip: Path, max_side: int | None, workers: int) -> tuple[int, float, float]:
-    """(frames, wall s, CPU s) of the whole ``extract_pose``."""
+def bench_extract(
+    clip: Path, max_side: int | None, workers: int, min_split_s: float | None = None
+) -> tuple[int, float, float]:
+    """(frames, wall s, CPU s) of the whole ``extract_pose``; prints where the time went."""
     import warnings
 
-    from formcheck.extract import extract_pose
+    from formcheck.extract import ExtractTimings, extract_pose
 
+    timings = ExtractTimings()
+    extra = {} if min_split_s is None else {"min_split_s": min_split_s}
     wall, cpu = time.perf_counter(), cpu_seconds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        seq = extract_pose(clip, max_side=max_side, workers=workers)
-    return len(seq), time.perf_counter() - wall, cpu_seconds() - cpu
+        seq = extract_pose(clip, max_side=max_side, workers=workers, timings=timings, **extra)
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    print_timings(timings)
+    return len(seq), wall, cpu
+
+
+def print_timings(timings: object) -> None:
+    """One line per chunk (wall seconds), then the plan and the join."""
+    for i, c in enumerate(timings.chunks):  # type: ignore[attr-defined]
+        print(
+            f"  chunk {i} [{c.warm_from:.2f}|{c.start:.2f}..{c.stop:.2f} s]: total {c.total_s:.2f}"
+            f" = load {c.load_s:.2f} + seek/first frame {c.first_frame_s:.2f}"
+            f" + inference {c.infer_s:.2f} ({c.frames} frames, of it warm-up"
+            f" {c.warm_infer_s:.2f} on {c.warm_frames}) + waiting for decode {c.wait_s:.2f}"
+        )
+    print(
+        f"  plan {timings.plan_s:.2f} s, chunks {timings.chunks_s:.2f} s,"  # type: ignore[attr-defined]
+        f" join {timings.join_s:.3f} s"  # type: ignore[attr-defined]
+    )
 
 
 class RunnableSampler:
@@ -113,6 +134,7 @@ class RunnableSampler:
         import threading
 
         self.counts: list[int] = []
+        self.cpu_s = 0.0  # CPU seconds of the sampling itself, taken off the extraction's
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -128,6 +150,7 @@ class RunnableSampler:
         import threading
 
         me = str(threading.get_native_id())
+        began = time.thread_time()
         while not self._stop.wait(0.005):
             running = 0
             for tid in os.listdir("/proc/self/task"):
@@ -140,6 +163,7 @@ class RunnableSampler:
                     continue
                 running += state == "R"
             self.counts.append(running)
+            self.cpu_s = time.thread_time() - began
 
     def demand(self) -> float:
         counts = np.minimum(np.array(self.counts or [0]), 2)
@@ -154,8 +178,14 @@ def extract_in_child(args: argparse.Namespace) -> tuple[int, float, float, float
     command += ["--workers", str(args.workers)]
     if args.max_side:
         command += ["--max-side", str(args.max_side)]
+    if args.min_split_s is not None:
+        command += ["--min-split-s", str(args.min_split_s)]
+    if args.warm:
+        command += ["--warm"]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    k, wall, cpu, rss, demand = out.split()[-5:]
+    lines = out.strip().splitlines()
+    print("\n".join(["where the extraction's time went (wall s):", *lines[:-1]]))
+    k, wall, cpu, rss, demand = lines[-1].split()
     return int(k), float(wall), float(cpu), float(rss), float(demand)
 
 
@@ -166,9 +196,14 @@ def extract_only(args: argparse.Namespace) -> None:
     ``ru_maxrss`` would not do: Linux carries the parent's resident size at
     fork over into the child's ``ru_maxrss`` across ``exec``.
     """
+    if args.warm:  # as in a process that has extracted before (the page, a batch worker)
+        from formcheck.extract import preload_estimators
+
+        preload_estimators(count=args.workers)
     with RunnableSampler() as sampler:
-        k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers)
-    print(k, wall, cpu, vm_hwm_mb(), sampler.demand())
+        k, wall, cpu = bench_extract(args.clip, args.max_side, args.workers, args.min_split_s)
+    print(f"  sampling threads cost {sampler.cpu_s:.2f} CPU s (not counted)")
+    print(k, wall, cpu - sampler.cpu_s, vm_hwm_mb(), sampler.demand())
 
 
 def vm_hwm_mb() -> float:
@@ -207,6 +242,7 @@ def run(args: argparse.Namespace) -> None:
             f"ratio expected on idle cores (demand / 2 x efficiency): {demand / 2 * efficiency:.2f}"
         )
         print(f"peak RSS of the extraction: {rss:.0f} MB")
+        print(f"models loaded before timing (--warm): {'yes' if args.warm else 'no'}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
@@ -214,23 +250,27 @@ def run(args: argparse.Namespace) -> None:
 # -- making long 1080p clips -------------------------------------------------
 
 
-def make_1080p(source: Path, dest: Path, seconds: float, grain: float = 4.0) -> None:
-    """Upscale ``source`` to 1920x1080 H.264 (looping it) for ``seconds``, keeping its frame times.
+def make_1080p(
+    source: Path, dest: Path, seconds: float, grain: float = 4.0, size: str = "1920x1080"
+) -> None:
+    """Upscale ``source`` to ``size`` (1920x1080; 1080x1920 for a phone held upright) H.264
+    (looping it) for ``seconds``, keeping its frame times; x264's default keyframe interval.
 
     Gaussian grain (std ``grain`` grey levels) brings the bitrate near a phone's
     (about 15-20 Mbit/s), so decoding costs what it would on a real 1080p clip.
     """
     from formcheck.video import open_video
 
+    width, height = (int(v) for v in size.split("x"))
     rng = np.random.default_rng(0)
-    noise = [rng.normal(0, grain, (1080, 1920, 1)).astype(np.int16) for _ in range(7)]
+    noise = [rng.normal(0, grain, (height, width, 1)).astype(np.int16) for _ in range(7)]
     with open_video(source) as reader:
         pairs = [(t, rgb) for t, rgb in reader]
     step = pairs[-1][0] + (pairs[-1][0] - pairs[-2][0])
     base = Fraction(1, 90_000)
     with av.open(str(dest), "w", options={"movflags": "faststart"}) as out:
         stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = stream.codec_context.time_base = base
         stream.options = {"preset": "veryfast", "crf": "21"}
         loop = 0
@@ -239,7 +279,7 @@ def make_1080p(source: Path, dest: Path, seconds: float, grain: float = 4.0) -> 
                 when = loop * step + t
                 if when >= seconds:
                     break
-                big = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(1920, 1080)
+                big = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width, height)
                 grainy = big.to_ndarray().astype(np.int16) + noise[int(when * 30) % 7]
                 frame = av.VideoFrame.from_ndarray(
                     np.clip(grainy, 0, 255).astype(np.uint8), format="rgb24"
@@ -277,17 +317,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=300, help="frames held for inference-only")
     parser.add_argument("--max-side", type=int, default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--min-split-s", type=float, default=None, help="extract_pose's")
     parser.add_argument("--skip-extract", action="store_true")
+    parser.add_argument("--warm", action="store_true", help="models loaded before the timing")
     parser.add_argument("--extract-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--make-1080p", type=Path, metavar="SRC", help="upscale SRC to 1080p")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--size", default="1920x1080", help="WxH for --make-1080p")
     parser.add_argument("--grain", type=float, default=4.0, help="noise std for --make-1080p")
     parser.add_argument("--make-long", type=float, metavar="MINUTES", help="loop --from")
     parser.add_argument("--from", dest="source", type=Path)
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args(argv)
     if args.make_1080p:
-        make_1080p(args.make_1080p, args.output, args.seconds, args.grain)
+        make_1080p(args.make_1080p, args.output, args.seconds, args.grain, args.size)
     elif args.make_long:
         make_long(args.source, args.output, args.make_long)
     elif args.clip and args.extract_only:

@@ -11,7 +11,7 @@ import pytest
 
 from formcheck.cli import main as cli_main
 from formcheck.errors import FormcheckWarning, NoPersonFound, VideoUnreadable
-from formcheck.extract import WARMUP_S, PoseStream, extract_pose, plan_chunks
+from formcheck.extract import MIN_SPLIT_S, WARMUP_S, PoseStream, extract_pose, plan_chunks
 from formcheck.landmarks import INDEX
 from formcheck.pose_backend import FramePose
 from formcheck.sequence import PoseSequence
@@ -105,9 +105,30 @@ def test_two_chunks_match_one_chunk_and_warm_up(tmp_path: Path, fakes: list) -> 
     np.testing.assert_array_equal(one.t, two.t)
     np.testing.assert_array_equal(one.image, two.image)
     first, second = sorted((f.times for f in fakes[1:]), key=min)  # threads start in any order
-    cut = 2.5  # half the declared duration
+    with open_video(path) as reader:
+        cut = plan_chunks(reader, 2, 2.0)[1].start
+    assert 2.5 < cut <= 5 * 2 / 3  # after the middle: the second chunk warms up, decodes more
     assert second[0] == pytest.approx(cut - WARMUP_S, abs=1 / 30)  # warm-up frames seen...
     assert max(first) < cut <= second[0] + WARMUP_S + 1 / 30  # ...but rows kept from the cut
+
+
+class CountingFake(FakeEstimator):
+    """A fake with memory: x is the number of frames it has seen (a stand-in for a tracker
+    whose output depends on the frames before), so a warm-up cannot reproduce it."""
+
+    def estimate(self, rgb: np.ndarray, t: float) -> FramePose:
+        pose = super().estimate(rgb, t)
+        image = np.full((33, 4), len(self.times) / 1000, np.float32)
+        return FramePose(image=image, world=pose.world, people=1)
+
+
+def test_a_chunk_that_warmed_up_differently_is_run_again(tmp_path: Path, fakes: list) -> None:
+    path = write_clip(tmp_path / "long.mp4", _frames(150), fps=30)  # 5 s
+    one = extract_pose(path, estimator_factory=CountingFake, workers=1)
+    two = extract_pose(path, estimator_factory=CountingFake, workers=2, min_split_s=2)
+    np.testing.assert_array_equal(one.image, two.image)  # identical to the sequential run
+    assert len(fakes) == 4  # one, then two chunks, then the second chunk again from 0
+    assert min(fakes[-1].times) == 0.0
 
 
 def test_progress_reaches_one_and_never_goes_back(tmp_path: Path, fakes: list) -> None:
@@ -250,11 +271,13 @@ def test_real_rotated_clip_comes_out_upright(
 
 def test_real_two_chunks_match_sequential(squat_4s: Path, pose_model: Path) -> None:
     with open_video(squat_4s) as reader:
-        assert len(plan_chunks(reader, 2, 2.0)) == 2  # really cut in two
+        chunks = plan_chunks(reader, 2, 2.0)
+        assert len(chunks) == 2  # really cut in two
     one = extract_pose(squat_4s, model_path=pose_model, workers=1)
+    # the chunks reuse the pooled landmarkers (restarted) of the run before
     two = extract_pose(squat_4s, model_path=pose_model, workers=2, min_split_s=2.0)
     np.testing.assert_array_equal(one.t, two.t)
-    cut = int(np.searchsorted(one.t, 2.0))
+    cut = int(np.searchsorted(one.t, chunks[1].start))
     np.testing.assert_array_equal(one.image[:cut], two.image[:cut])
     assert np.array_equal(one.detected, two.detected)
     after = np.abs(one.image[cut:, :, :2] - two.image[cut:, :, :2])
@@ -334,3 +357,34 @@ def test_real_whole_squat_clip_in_two_chunks(shared_data: Path, pose_model: Path
     squatting = seq.t < 9.9  # then the person walks up to the camera and out of frame
     assert seq.detected[squatting].mean() >= 0.95
     assert seq.detection_rate < 1.0  # the walk-up loses the person: rows stay, as NaN
+
+
+@pytest.mark.slow
+def test_real_short_clip_in_two_chunks_is_identical_to_sequential(
+    shared_data: Path, pose_model: Path
+) -> None:
+    clip = shared_data / "timed_up_and_go_side_1280x720.mp4"  # 9.1 s: cut in two since #16
+    with open_video(clip) as reader:
+        assert len(plan_chunks(reader, 2, MIN_SPLIT_S)) == 2
+    one = extract_pose(clip, model_path=pose_model, workers=1)
+    two = extract_pose(clip, model_path=pose_model)  # pooled landmarkers, restarted
+    np.testing.assert_array_equal(one.t, two.t)
+    np.testing.assert_array_equal(one.image, two.image)  # bit for bit, NaN rows included
+    np.testing.assert_array_equal(one.world, two.world)
+
+
+@pytest.mark.slow
+def test_real_restarted_estimator_takes_a_new_clip(shared_data: Path, pose_model: Path) -> None:
+    from formcheck.pose_backend import MediaPipePose
+
+    times, images = real_frames(shared_data / SQUAT, 2.0, 2.5)
+    frames = list(zip(times, images, strict=True))
+    with MediaPipePose(pose_model) as fresh, MediaPipePose(pose_model) as reused:
+        for t, rgb in frames:
+            reused.estimate(rgb, t + 5.0)
+        reused.restart()  # the next clip starts at 0 again: no "strictly increasing" error
+        for t, rgb in frames:
+            a, b = fresh.estimate(rgb, t), reused.estimate(rgb, t)
+            np.testing.assert_array_equal(a.image, b.image)
+        with pytest.raises(ValueError, match="strictly increasing"):
+            reused.estimate(frames[0][1], frames[0][0])  # without a restart it still refuses

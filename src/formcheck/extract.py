@@ -20,27 +20,36 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
    ``1 / inference``. Ratio to the two-core limit
    ``2 / (decode + inference CPU)``: 0.84 on the 40 Mbit/s 30 s clip (decoding
    fills the second core), 0.58 on the 1.8 Mbit/s one (core demand 1.32).
-2. *Two chunks* (``workers=2``, the default): the clip is cut at the middle
-   of its declared duration; each half runs in its own thread with its own
-   decoder (one FFmpeg thread each: the cores are busy anyway, and frame
-   threads cost memory) and its own landmarker, overlapping its own decoding
-   and inference as above. Ratio 0.91 on the 1.8 Mbit/s 30 s clip; on the
-   40 Mbit/s one 0.78, because of fixed costs that a 30 s clip does not
-   amortise: a second landmarker, ``WARMUP_S`` of frames estimated twice
-   (the second half starts that early and drops them, so any tracking or
-   smoothing has settled by the cut), and decoding from the keyframe before
-   that point (x264's default keyframe interval is 8 s). On the 10-minute
-   40 Mbit/s 1080p clip: 48.5 frames/s, ratio 0.99 against that run's
-   per-frame costs (0.90 against the quietest ones, 17.9 + 19.2 ms), core
-   demand 2.00, peak RSS 532 MB.
+2. *Two chunks* (``workers=2``, the default): the clip is cut in two; each
+   half runs in its own thread with its own decoder (one FFmpeg thread each:
+   the cores are busy anyway, and frame threads cost memory) and its own
+   landmarker, overlapping its own decoding and inference as above. The
+   second half starts ``WARMUP_S`` early and drops those frames (any tracking
+   or person choice has settled by the cut), and decodes from the keyframe
+   before that point; :func:`plan_chunks` puts the cut where the larger of
+   the two chunks' work is least, a keyframe-aligned warm-up included.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
-   its output (it equals IMAGE mode frame for frame), so chunked landmarks
-   are identical to sequential ones; the tests allow ``0.02`` (normalised)
-   after the cut in case a future model smooths or tracks.
+   its output (it equals IMAGE mode frame for frame), and the join is
+   checked: the second chunk's last warm-up pose must equal the first
+   chunk's pose of that frame, or the second chunk runs again from the
+   start (:func:`_joins`); so chunked landmarks are those of a sequential run.
+   Landmarkers are kept once per process (:func:`preload_estimators`,
+   restarted between clips), not loaded per chunk (0.3-0.4 s CPU each).
+
+Short clips (#16): 10 s clips used to run as one chunk (splitting began at
+20 s), at the speed of inference on one core (core demand 1.2-1.5 of 2). They
+now split from ``MIN_SPLIT_S`` (3 s): on a 9.1 s 720p clip core demand 1.92
+and CPU efficiency 0.86 (decode + inference CPU over the extraction's), 0.83
+of the two-core limit expected on idle cores; 0.89 on a 9.5 s 1080x1920 one
+(README "Speed"). What the second chunk still pays: the decode from the
+keyframe before its warm-up (a 720p clip with keyframes 8 s apart decodes
+4.8 s of frames it does not estimate) and 0.3 s of frames estimated twice.
+On long clips (measured before #16, 1 s warm-up): the 10-minute 40 Mbit/s
+1080p clip ran at 48.5 frames/s, ratio 0.99, core demand 2.00, peak RSS 532 MB.
 
 So: two chunks for clips of at least ``MIN_SPLIT_S`` seconds in a container
-with a seek index; overlap only for shorter clips and GIFs (a second
-landmarker would cost more than it saves) and whenever ``workers=1``.
+with a seek index; overlap only for shorter clips and GIFs, and whenever
+``workers=1``.
 ``max_side`` does not pay on this machine: area-downscaling 1080p in swscale
 costs what MediaPipe's own resize saves (35.8 ms CPU a frame at full size,
 37-39 ms at 1280-480 px), and it moves landmarks by a median 1.3-2.3 px
@@ -95,18 +104,25 @@ __all__ = [
     "MIN_SPLIT_S",
     "Chunk",
     "WARMUP_S",
+    "ChunkTiming",
     "EstimatorFactory",
+    "ExtractTimings",
     "PoseStream",
     "extract_pose",
     "length_aspect",
     "plan_chunks",
+    "preload_estimators",
     "probe_aspect",
 ]
 
-MIN_SPLIT_S = 20.0
+MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
-WARMUP_S = 1.0
-"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled."""
+_LEAD_IN = 0.15  # decoding a frame without estimating it costs about this share of both
+# (decode 3-8 ms, decode + inference 20-45 ms a frame: bench/extract.py on 720p-1080p)
+WARMUP_S = 0.3
+"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled;
+its last warm-up frame must match the first chunk's pose there, or it is run again from 0."""
+_JOIN_ATOL = 1e-4  # normalised image units: "the same pose" at the join
 _QUEUE_FRAMES = 2  # decoded frames waiting per chunk: 2 x 6 MB at 1080p
 _PROGRESS_EVERY_S = 0.25
 _BLOCK = 1024  # frames of landmark rows per allocation
@@ -255,6 +271,46 @@ class _ChunkResult:
     untimed_errors: int = 0
     damaged_s: tuple[float, ...] = ()
     probes: list[_Probe] = field(default_factory=list)
+    timing: ChunkTiming | None = None
+    last_warm: tuple[float, NDArray[np.float32] | None] | None = None  # (t, image) dropped
+
+
+@dataclass
+class ChunkTiming:
+    """Where one chunk's time went (wall seconds, measured in its thread).
+
+    ``load_s``: building its estimator (model load); ``first_frame_s``: opening
+    the file, seeking and decoding up to the first frame it wants (frames
+    between the keyframe and ``warm_from`` are decoded but not converted);
+    ``wait_s``: waiting for decoded frames after the first one (decoding that
+    did not overlap with inference); ``infer_s``: inside ``estimate``, of which
+    ``warm_infer_s`` on the ``warm_frames`` dropped before the chunk's start;
+    ``total_s``: the whole chunk, from thread start to its result.
+    """
+
+    start: float
+    stop: float
+    warm_from: float
+    load_s: float = 0.0
+    first_frame_s: float = 0.0
+    wait_s: float = 0.0
+    infer_s: float = 0.0
+    warm_infer_s: float = 0.0
+    frames: int = 0
+    warm_frames: int = 0
+    total_s: float = 0.0
+
+
+@dataclass
+class ExtractTimings:
+    """Where ``extract_pose``'s time went (wall seconds): ``plan_s`` (opening the file to
+    plan the chunks), one :class:`ChunkTiming` per chunk (per pass: a squashed clip is
+    extracted twice), ``chunks_s`` (all chunks, wall), ``join_s`` (assembling the rows)."""
+
+    plan_s: float = 0.0
+    chunks: list[ChunkTiming] = field(default_factory=list)
+    chunks_s: float = 0.0
+    join_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -313,12 +369,29 @@ def _resize(rgb: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8
 
 
 def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
-    """One chunk, or two cut at the middle of the declared duration (see the module docstring)."""
+    """One chunk, or two whose work is balanced (see the module docstring).
+
+    The second chunk estimates ``WARMUP_S`` more frames than it keeps, and
+    decodes (without estimating) from the keyframe before its warm-up: the
+    cut is where the larger of the two chunks' work (:func:`_chunk_costs`) is
+    least, among the middle third of the clip and "warm-up starts on a keyframe".
+    """
     duration = reader.duration_s
     if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
         return [Chunk(0.0, float("inf"), 0.0)]
-    cut = duration / 2
+    keys = reader.keyframes_s or [0.0]
+    grid = np.linspace(duration / 3, 2 * duration / 3, 61).tolist()
+    cuts = grid + [k + WARMUP_S for k in keys if duration / 3 < k + WARMUP_S < duration]
+    cut = min(cuts, key=lambda c: max(_chunk_costs(c, duration, keys)))
     return [Chunk(0.0, cut, 0.0), Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
+
+
+def _chunk_costs(cut: float, duration: float, keys: list[float]) -> tuple[float, float]:
+    """Work (seconds of clip estimated) of the two chunks cut at ``cut`` seconds: the second
+    also warms up and decodes from the keyframe at or before its warm-up (``_LEAD_IN``)."""
+    warm = max(0.0, cut - WARMUP_S)
+    key = max((k for k in keys if k <= warm + 1e-3), default=0.0)
+    return cut, duration - warm + _LEAD_IN * (warm - key)
 
 
 def _run_chunk(
@@ -332,27 +405,48 @@ def _run_chunk(
     """Decode and estimate one chunk (runs in a worker thread)."""
     # With two chunks both cores are already busy: one FFmpeg thread per decoder
     # saves the memory of frame threading; alone, let FFmpeg use both cores.
+    began = time.perf_counter()
+    timing = ChunkTiming(chunk.start, chunk.stop, chunk.warm_from)
     threads = 1 if len(shared.covered) > 1 else None
     with open_video(
         path, max_side=decode.max_side, threads=threads, pixel_aspect=decode.pixel_aspect
     ) as reader:
         stop = min(chunk.stop, reader.duration_s) if np.isfinite(reader.duration_s) else chunk.stop
         keeper = _ProbeKeeper(stop - chunk.start)
+        loading = time.perf_counter()
         estimator = make_estimator()
+        timing.load_s = time.perf_counter() - loading
         try:
             stream = PoseStream(estimator)
+            last_warm: tuple[float, NDArray[np.float32] | None] | None = None
             frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
+            waited = time.perf_counter()
             for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
-                pose = stream.step(t, rgb, record=t >= chunk.start)
-                if t >= chunk.start:
+                got = time.perf_counter()
+                if timing.frames + timing.warm_frames == 0:
+                    timing.first_frame_s = got - began - timing.load_s
+                else:
+                    timing.wait_s += got - waited
+                keep = t >= chunk.start
+                pose = stream.step(t, rgb, record=keep)
+                waited = time.perf_counter()
+                if keep:
+                    timing.frames += 1
+                    timing.infer_s += waited - got
                     keeper.offer(t, rgb, pose.image is not None)
+                else:
+                    timing.warm_frames += 1
+                    timing.warm_infer_s += waited - got
+                    last_warm = (t, pose.image)
                 shared.covered[index] = t - chunk.warm_from
         finally:
             estimator.close()
         damaged = reader.damaged_s
+        timing.infer_s += timing.warm_infer_s
+        timing.total_s = time.perf_counter() - began
         return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
                             reader.decode_errors - len(damaged), tuple(damaged),
-                            keeper.kept)  # fmt: skip
+                            keeper.kept, timing, last_warm)  # fmt: skip
 
 
 _END = object()
@@ -429,6 +523,7 @@ def extract_pose(
     min_split_s: float = MIN_SPLIT_S,
     cancel: threading.Event | None = None,
     awkward: bool = True,
+    timings: ExtractTimings | None = None,
 ) -> PoseSequence:
     """Pose landmarks of the person in the clip at ``path``, one row per decoded frame.
 
@@ -453,6 +548,9 @@ def extract_pose(
     (``meta.aspect_corrected``) and a warning says so. ``awkward=False``
     restores the earlier behaviour (stored pixels taken as square, no probe;
     the estimator factory decides about crops).
+
+    ``timings``, when given, is filled with where the time went
+    (:class:`ExtractTimings`, ``bench/extract.py`` prints it).
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -462,13 +560,20 @@ def extract_pose(
     # person in a squashed picture too (squashed, with distorted landmarks)
     plain = estimator_factory or _mediapipe_factory(model_path, follow_small=False)
     decode = _Decode(max_side, None if awkward else 1.0)
+    timings = timings if timings is not None else ExtractTimings()
+    began = time.perf_counter()
     with open_video(
         source, max_side=max_side, threads=1, pixel_aspect=decode.pixel_aspect
     ) as reader:
         chunks = plan_chunks(reader, workers, min_split_s)
+    timings.plan_s = time.perf_counter() - began
     # closed: only its metadata is used from here on (each chunk opens the file again)
     results = _run_chunks(source, chunks, make, decode, reader.duration_s, progress, cancel)
+    timings.chunks_s = time.perf_counter() - began - timings.plan_s
+    timings.chunks += [r.timing for r in results if r.timing is not None]
+    joining = time.perf_counter()
     seq = _assemble(reader, results)
+    timings.join_s = time.perf_counter() - joining
     if awkward and len(seq) and seq.detection_rate < PROBE_BELOW and _may_be_squashed(seq):
         seq = _unsquash(source, seq, results, (make, plain), decode, chunks, cancel)
     _check_people(seq, source.name)
@@ -617,7 +722,70 @@ def _mediapipe_factory(
     from formcheck.pose_backend import MediaPipePose
 
     resolved = Path(model_path) if model_path is not None else ensure_model("full")
-    return lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
+    key = (str(resolved.resolve()), follow_small)
+    return lambda: _POOL.take(
+        key, lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
+    )
+
+
+def preload_estimators(model_path: str | os.PathLike[str] | None = None, count: int = 2) -> None:
+    """Load ``count`` MediaPipe estimators into this process's pool now (0.3-0.4 s CPU each),
+    so that the next ``extract_pose`` with this model does not (a page can do it at start)."""
+    make = _mediapipe_factory(model_path, follow_small=True)
+    loaded = [make() for _ in range(count)]
+    for estimator in loaded:
+        estimator.close()
+
+
+class _Pooled:
+    """An estimator on loan from :data:`_POOL`: ``close()`` restarts it and gives it back."""
+
+    def __init__(self, pool: _EstimatorPool, key: tuple[str, bool], estimator: Any) -> None:
+        self._pool, self._key, self._estimator = pool, key, estimator
+
+    def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
+        if self._estimator is None:
+            raise ValueError("this estimator was closed")
+        pose: FramePose = self._estimator.estimate(rgb, t)
+        return pose
+
+    def close(self) -> None:
+        estimator, self._estimator = self._estimator, None
+        if estimator is not None:
+            self._pool.give(self._key, estimator)
+
+
+class _EstimatorPool:
+    """MediaPipe estimators kept between extractions, once per process: loading a model
+    costs 0.3-0.4 s of CPU per chunk, which a 10 s clip (about 5 s per chunk) feels.
+    At most ``keep`` idle ones per model and setting (the chunks of one extraction)."""
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._idle: dict[tuple[str, bool], list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[str, bool], make: Callable[[], Any]) -> _Pooled:
+        with self._lock:
+            idle = self._idle.get(key, [])
+            estimator = idle.pop() if idle else None
+        return _Pooled(self, key, estimator if estimator is not None else make())
+
+    def give(self, key: tuple[str, bool], estimator: Any) -> None:
+        try:
+            estimator.restart()
+        except Exception:  # a broken landmarker is not kept  # noqa: BLE001
+            estimator.close()
+            return
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self.keep:
+                idle.append(estimator)
+                return
+        estimator.close()
+
+
+_POOL = _EstimatorPool()
 
 
 def _run_chunks(
@@ -637,10 +805,31 @@ def _run_chunks(
         ]
         try:
             _wait(futures, shared, duration, progress, cancel)
-            return [f.result() for f in futures]
+            results = [f.result() for f in futures]
         except BaseException:
             shared.abort.set()
             raise
+    for i in range(1, len(chunks)):
+        if not _joins(results[i - 1], results[i]):  # warmed up on another person: redo
+            again = dataclasses.replace(chunks[i], warm_from=0.0)
+            results[i] = _run_chunk(path, again, i, make, decode, shared)
+    return results
+
+
+def _joins(before: _ChunkResult, after: _ChunkResult) -> bool:
+    """True when ``after``'s last warm-up frame has the pose ``before`` kept for that frame
+    (both chunks estimate it): the second chunk follows the same person from its cut on."""
+    if after.last_warm is None:
+        return True
+    t, image = after.last_warm
+    times = before.arrays["t"]
+    i = int(np.searchsorted(times, t))
+    if i >= len(times) or abs(times[i] - t) > 1e-6:
+        return True  # not a frame of the chunk before (a gap in the file): nothing to compare
+    kept = before.arrays["image"][i]
+    if image is None:
+        return bool(np.isnan(kept).all())
+    return bool(np.allclose(kept, image, atol=_JOIN_ATOL, equal_nan=True))
 
 
 def _wait(

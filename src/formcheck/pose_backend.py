@@ -67,6 +67,7 @@ SMALL_PERSON = 0.18
 followed in a crop (measured: the rendered samples and real clips are 0.20-0.61)."""
 _ROI_SCALE = 2.2  # crop side / the person's box longer side (room to stand up, step, lean)
 _MIN_TILE = 96  # pixels: tiles are not made smaller than this
+_RESTART_GAP_MS = 10_000  # VIDEO-mode clock gap between two clips run by one landmarker
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class MediaPipePose:
         self.selector = selector if selector is not None else PersonSelector()
         self._last_t = -math.inf
         self._last_ms = -1
+        self._base_ms = 0  # added to frame times: moved on by restart()
         self._first = True
         self.follow_small = follow_small
         self.search_every_s = search_every_s
@@ -385,9 +387,26 @@ class MediaPipePose:
                 f"video mode needs strictly increasing times: got t={t!r} s "
                 f"after t={self._last_t!r} s"
             )
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+        ms = max(self._base_ms + int(round(t * 1000.0)), self._last_ms + 1)
         self._last_t, self._last_ms = t, ms
         return ms
+
+    def restart(self) -> None:
+        """Forget the clip, keep the landmarkers: the next frame may have any time (a new clip).
+
+        Loading a landmarker costs 0.3-0.4 s of CPU (``bench/extract.py``), so a
+        process that analyses clip after clip keeps its estimators and restarts
+        them. The followed person, the crop and the search clock are forgotten;
+        MediaPipe's VIDEO-mode clock moves on by ``_RESTART_GAP_MS`` (its
+        timestamps must keep increasing), a gap after which a tracker, if the
+        model had one, would have lost the person and detect afresh.
+        """
+        if self._landmarker is None:
+            raise ValueError("this MediaPipePose is closed")
+        self.selector.reset()
+        self._roi, self._searched_at = None, -math.inf
+        self._last_t = -math.inf
+        self._base_ms = self._last_ms + _RESTART_GAP_MS
 
     def close(self) -> None:
         """Release the landmarker (idempotent)."""

@@ -135,7 +135,8 @@ def extract_clip(
         warnings.simplefilter("always", FormcheckWarning)
         try:
             seq = extract_pose(path, cancel=cancel, progress=lambda f: report(
-                f, f"Finding the pose in {name}: {100 * f:.0f}% ({_elapsed(start)})"))
+                f, f"Finding the pose in {name}: {100 * f:.0f}% ({_elapsed(start)}"
+                f"{_left(start, f)})"))
         except FormcheckError as err:
             raise type(err)(in_user_words(str(err), path, name)) from None
     _check_cancel(cancel)
@@ -221,12 +222,14 @@ def render_clip(
     from formcheck.render import render_annotated
 
     report = progress or (lambda _f, _s: None)
+    start = time.perf_counter()
     report(0.0, f"Drawing the annotated clip of {name}...")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FormcheckWarning)  # already said by the extraction
         try:
             data = render_annotated(path, seq, overlays, cancel=cancel, progress=lambda f: report(
-                f, f"Drawing the annotated clip of {name}: {100 * f:.0f}%"))
+                f, f"Drawing the annotated clip of {name}: {100 * f:.0f}% ({_elapsed(start)}"
+                f"{_left(start, f)})"))
         except FormcheckError as err:
             raise type(err)(in_user_words(str(err), path, name)) from None
     return data or b""
@@ -262,6 +265,17 @@ def _elapsed(start: float) -> str:
     """Time since ``start`` (``time.perf_counter()``) as "12 s" or "3 min 05 s"."""
     seconds = int(time.perf_counter() - start)
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def _left(start: float, fraction: float) -> str:
+    """", about 4 s left": the time to go at the pace since ``start``; empty until 5 % is
+    done and 1 s has passed (too early to tell)."""
+    spent = time.perf_counter() - start
+    if fraction < 0.05 or spent < 1.0 or fraction >= 1.0:
+        return ""
+    left = int(round(spent * (1 - fraction) / fraction))
+    text = f"{left} s" if left < 60 else f"{left // 60} min {left % 60:02d} s"
+    return f", about {text} left"
 
 
 def _formcheck_warnings(caught: Iterable[warnings.WarningMessage]) -> list[str]:
