@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path,
+                  timeout_s: float = STARTUP_TIMEOUT_S) -> None:  # fmt: skip
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text()[-2000:]
@@ -68,30 +70,40 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S:.0f} s")
+    raise RuntimeError(f"streamlit did not become healthy in {timeout_s:.0f} s")
+
+
+@contextmanager
+def serve_app(log_name: str, *, prefix: Sequence[str] = (), script_args: Sequence[str] = (),
+              env: Mapping[str, str] | None = None, timeout_s: float = STARTUP_TIMEOUT_S,
+              host: str = "127.0.0.1") -> Iterator[str]:  # fmt: skip
+    """``streamlit run app.py`` on a free port (``prefix``: a wrapper such as strace;
+    ``script_args``: the app's own, after ``--``), logged to ``test-artifacts/<log_name>``;
+    yields its URL once healthy and always stops it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port, log = _free_port(), ARTIFACTS / log_name
+    command = [
+        *prefix, sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+        "--server.headless", "true", "--server.port", str(port),
+        "--server.address", host, "--browser.gatherUsageStats", "false",
+        *(("--", *script_args) if script_args else ()),
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+    url = f"http://{host}:{port}"
+    try:
+        _wait_healthy(url, proc, log, timeout_s)
+        yield url
+    finally:
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")
 def app_url(chromium: Path, pose_model: Path) -> Iterator[str]:
     """URL of the app started as ``streamlit run app.py`` on a free port (stopped afterwards)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    log = ARTIFACTS / "streamlit-server.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-        "--server.headless", "true", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "FORMCHECK_MODEL": str(pose_model)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with serve_app("streamlit-server.log", env={"FORMCHECK_MODEL": str(pose_model)}) as url:
         yield url
-    finally:
-        _stop(proc)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

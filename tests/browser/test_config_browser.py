@@ -8,20 +8,17 @@ test_live_browser) must then count 0, and the review page shows the configured v
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
+from browser_support import SAMPLES, screenshot
 from test_live_browser import _rep_count, to_y4m
 
-from conftest import _free_port, _stop, _wait_healthy
+from conftest import serve_app
 
 STRICT = """# no rep of any sample reaches these floors
 [trunk_flexion.counter]
@@ -50,23 +47,10 @@ def strict_app(chromium: Path, pose_model: Path, tmp_path_factory: pytest.TempPa
                ) -> Iterator[str]:  # fmt: skip
     cfg = tmp_path_factory.mktemp("cfg") / "strict.toml"
     cfg.write_text(STRICT)
-    ARTIFACTS.mkdir(exist_ok=True)
-    port, log = _free_port(), ARTIFACTS / "streamlit-config-server.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-               "--server.headless", "true", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--", "--config", str(cfg)]  # fmt: skip
-    env = {**os.environ, "FORMCHECK_MODEL": str(pose_model)}
-    env.pop("FORMCHECK_CONFIG", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    env = {"FORMCHECK_MODEL": str(pose_model), "FORMCHECK_CONFIG": ""}  # only the argument
+    with serve_app("streamlit-config-server.log", script_args=("--config", str(cfg)),
+                   env=env) as url:  # fmt: skip
         yield url
-    finally:
-        _stop(proc)
 
 
 def test_the_review_page_uses_the_config_file(launch_chromium: Any, strict_app: str) -> None:

@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,39 +30,8 @@ from typing import Any
 import pytest
 from browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
 
+from conftest import _free_port, _stop, _wait_healthy
 from netcheck import foreign_contacts, is_loopback, own_addresses, socket_addresses
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90.0  # strace slows the start
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in 90 s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -89,7 +56,7 @@ def traced_app(chromium: Path, pose_model: Path) -> Iterator[tuple[str, Path]]:
                                 env=env, start_new_session=True)  # fmt: skip
     url = f"http://localhost:{port}"
     try:
-        _wait_healthy(url, proc, log)
+        _wait_healthy(url, proc, log, timeout_s=90.0)  # strace slows the start
         yield url, trace
     finally:
         _stop(proc)
