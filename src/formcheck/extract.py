@@ -785,7 +785,12 @@ class _EstimatorPool:
         estimator.close()
 
 
-_POOL = _EstimatorPool()
+_POOL = _EstimatorPool(keep=0)
+"""Keeps no idle estimator for now: a restarted MediaPipe landmarker still carries its
+tracking state into the next clip (in a full test run, a sample analysed after others
+read its hip 64 deg off and counted 0 of 3), so each extraction loads fresh ones until
+a restart is shown to reset MediaPipe itself. ``preload_estimators`` then only warms
+the model file's cache."""
 
 
 def _run_chunks(
