@@ -59,9 +59,9 @@ def _warm() -> float:
     before = _worker_usage()[0]
     import numpy as np
 
-    import formcheck.analysis  # noqa: F401
-    import formcheck.extract  # noqa: F401
-    from formcheck.pose_backend import MediaPipePose
+    import formcheck.exercise.analysis  # noqa: F401
+    import formcheck.pose.extract  # noqa: F401
+    from formcheck.pose.estimator import MediaPipePose
 
     with MediaPipePose(mode="image") as pose:
         pose.estimate(np.zeros((480, 640, 3), np.uint8), 0.0)

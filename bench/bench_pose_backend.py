@@ -13,14 +13,14 @@ from pathlib import Path
 import av
 import numpy as np
 
-from formcheck.model import ensure_model
-from formcheck.pose_backend import (
+from formcheck.pose.estimator import (
     _IMAGE_FIELDS,
     _WORLD_FIELDS,
     MediaPipePose,
     _as_array,
     _mp_image,
 )
+from formcheck.pose.model_file import ensure_model
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[2] / "shared/data/timed_up_and_go_side_1280x720.mp4"
 

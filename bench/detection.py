@@ -7,7 +7,7 @@ For each clip (default: two rendered samples and two real clips from
 ``../shared/data``) and each variant of ``tests/awkward.py`` (squashed,
 anamorphic, boxed, small and off-centre, upside down), the variant is written
 to ``--work`` (made once, reused), the pose is extracted with
-``formcheck.extract.extract_pose`` and the table gives, per variant:
+``formcheck.pose.extract.extract_pose`` and the table gives, per variant:
 
 - ``frames``: frames decoded;
 - ``visible``: frames where the person is found in the untouched clip (the
@@ -63,9 +63,9 @@ def truth_of(clip: Path) -> tuple[str, str | None, int] | None:
 def extract(path: Path, before: bool):  # -> PoseSequence
     """The clip's PoseSequence; all-NaN rows when nobody is found anywhere."""
     from formcheck.errors import NoPersonFound
-    from formcheck.extract import extract_pose
-    from formcheck.sequence import PoseSequence
-    from formcheck.video import open_video
+    from formcheck.pose.extract import extract_pose
+    from formcheck.pose.sequence import PoseSequence
+    from formcheck.pose.video import open_video
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -82,8 +82,8 @@ def extract(path: Path, before: bool):  # -> PoseSequence
 
 
 def rep_count(seq, truth: tuple[str, str | None, int] | None) -> str:
-    from formcheck.analysis import analyze
     from formcheck.errors import NoPersonFound
+    from formcheck.exercise.analysis import analyze
 
     if truth is None:
         return "-"

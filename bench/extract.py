@@ -56,7 +56,7 @@ def peak_rss_mb() -> tuple[float, float]:
 
 def bench_decode(clip: Path, max_side: int | None) -> tuple[int, float, float]:
     """(frames, wall s, CPU s) decoding every frame to upright RGB."""
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     wall, cpu = time.perf_counter(), cpu_seconds()
     with open_video(clip, max_side=max_side) as reader:
@@ -65,7 +65,7 @@ def bench_decode(clip: Path, max_side: int | None) -> tuple[int, float, float]:
 
 
 def held_frames(clip: Path, limit: int, max_side: int | None) -> Iterator[tuple[float, np.ndarray]]:
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     with open_video(clip, max_side=max_side) as reader:
         for i, pair in enumerate(reader.frames(warn=False)):
@@ -76,7 +76,7 @@ def held_frames(clip: Path, limit: int, max_side: int | None) -> Iterator[tuple[
 
 def bench_inference(clip: Path, limit: int, max_side: int | None) -> tuple[int, float, float]:
     """(frames, wall s, CPU s) of VIDEO-mode inference on up to ``limit`` pre-decoded frames."""
-    from formcheck.pose_backend import MediaPipePose
+    from formcheck.pose.estimator import MediaPipePose
 
     frames = list(held_frames(clip, limit, max_side))
     with MediaPipePose(mode="video") as estimator:
@@ -93,7 +93,7 @@ def bench_extract(
     """(frames, wall s, CPU s) of the whole ``extract_pose``; prints where the time went."""
     import warnings
 
-    from formcheck.extract import ExtractTimings, extract_pose
+    from formcheck.pose.extract import ExtractTimings, extract_pose
 
     timings = ExtractTimings()
     extra = {} if min_split_s is None else {"min_split_s": min_split_s}
@@ -197,7 +197,7 @@ def extract_only(args: argparse.Namespace) -> None:
     fork over into the child's ``ru_maxrss`` across ``exec``.
     """
     if args.warm:  # as in a process that has extracted before (the page, a batch worker)
-        from formcheck.extract import preload_estimators
+        from formcheck.pose.extract import preload_estimators
 
         preload_estimators(count=args.workers)
     with RunnableSampler() as sampler:
@@ -259,7 +259,7 @@ def make_1080p(
     Gaussian grain (std ``grain`` grey levels) brings the bitrate near a phone's
     (about 15-20 Mbit/s), so decoding costs what it would on a real 1080p clip.
     """
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     width, height = (int(v) for v in size.split("x"))
     rng = np.random.default_rng(0)

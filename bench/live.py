@@ -50,7 +50,7 @@ def letterbox(rgb: np.ndarray) -> np.ndarray:
 
 def load_frames(clip: Path, limit: int) -> list[av.VideoFrame]:
     """Up to ``limit`` frames as 640x480 av.VideoFrames with pts in a 90 kHz clock."""
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     frames = []
     with open_video(clip) as reader:
@@ -82,7 +82,7 @@ class Timed:
 
 def default_clip() -> tuple[Path, str]:
     """A fault-free sit-to-stand sample in a landscape frame, else any sample."""
-    from formcheck.ui.samples import find_samples
+    from formcheck.ui.bundled_samples import find_samples
 
     samples = [s for s in find_samples(REPO / "sample_videos") if s.exercise and not s.test]
     samples.sort(key=lambda s: (bool(s.truth.get("faults")), s.exercise != "sit_to_stand",

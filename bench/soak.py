@@ -63,7 +63,7 @@ def make_y4m(clip: Path, dest: Path) -> Path:
     """``clip`` letterboxed to 640x480 at 15 fps as the raw y4m Chromium's fake camera loops."""
     import cv2
 
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     with av.open(str(dest), mode="w", format="yuv4mpegpipe") as out:
         stream = out.add_stream("rawvideo", rate=FPS)

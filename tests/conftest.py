@@ -23,7 +23,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def pose_model() -> Path:
     """Path of the real pose model (provisioned by the README's test command)."""
-    from formcheck.model import ensure_model
+    from formcheck.pose.model_file import ensure_model
 
     return ensure_model("full")
 
@@ -36,7 +36,7 @@ class _Extractions(dict):  # type: ignore[type-arg]
         self.model = model
 
     def __missing__(self, path: Path):  # type: ignore[no-untyped-def]
-        from formcheck.extract import extract_pose
+        from formcheck.pose.extract import extract_pose
 
         self[path] = extract_pose(path, model_path=self.model)
         return self[path]

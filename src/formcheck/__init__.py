@@ -2,7 +2,7 @@
 
 The pipeline: video frames → :func:`extract_pose` (MediaPipe) →
 :class:`PoseSequence` → :func:`analyze` (angles, reps, measurements, cues,
-scores, clinical tests) → :class:`~formcheck.report.Report`. Live, frames go
+scores, clinical tests) → :class:`~formcheck.exercise.report.Report`. Live, frames go
 one by one through :class:`Session`, the same core.
 
 ``analyze``, ``extract_pose`` and ``Session`` are imported on first use, so
@@ -20,12 +20,12 @@ from formcheck.errors import (
     NoPersonFound,
     VideoUnreadable,
 )
-from formcheck.sequence import PoseSequence, SourceMeta
+from formcheck.pose.sequence import PoseSequence, SourceMeta
 
 if TYPE_CHECKING:
-    from formcheck.analysis import analyze
-    from formcheck.extract import extract_pose
-    from formcheck.session import Session
+    from formcheck.exercise.analysis import analyze
+    from formcheck.exercise.session import Session
+    from formcheck.pose.extract import extract_pose
 
 __all__ = [
     "FormcheckError",
@@ -43,8 +43,8 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_LAZY = {"analyze": "formcheck.analysis", "extract_pose": "formcheck.extract",
-         "Session": "formcheck.session"}  # fmt: skip
+_LAZY = {"analyze": "formcheck.exercise.analysis", "extract_pose": "formcheck.pose.extract",
+         "Session": "formcheck.exercise.session"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

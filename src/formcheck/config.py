@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from formcheck.joint_centres import JointCentreModel
+from formcheck.kinematics.joint_centres import JointCentreModel
 
 __all__ = [
     "AnglesConfig",
@@ -49,7 +49,7 @@ class CleaningConfig:
 
 @dataclass(frozen=True)
 class AnglesConfig:
-    """Which points the joint angles use (see ``formcheck.joint_centres``).
+    """Which points the joint angles use (see ``formcheck.kinematics.joint_centres``).
 
     ``joint_centres = "estimated"`` moves MediaPipe's hip and knee landmarks
     to the estimated joint centres in a side view: the hip by the offsets
@@ -103,7 +103,7 @@ class CounterConfig:
     level; it starts and ends where the signal sits within ``onset`` of that
     level. A rep that started more than ``partial_share`` of its excursion above
     the level it returned to began mid-movement and is not counted (see
-    ``formcheck.reps.RepCounter``).
+    ``formcheck.exercise.reps.RepCounter``).
     """
 
     enter: float
@@ -116,7 +116,7 @@ class CounterConfig:
     partial_share: float = 0.35
 
     def counter_kwargs(self) -> dict[str, float]:
-        """Keyword arguments of :class:`formcheck.reps.RepCounter` (thresholds only)."""
+        """Keyword arguments of :class:`formcheck.exercise.reps.RepCounter` (thresholds only)."""
         return dataclasses.asdict(self)
 
 
@@ -245,7 +245,7 @@ class Config:
 
     def _check_counters(self) -> None:
         """Build each counter once so bad thresholds fail here, naming the key."""
-        from formcheck.reps import RepCounter
+        from formcheck.exercise.reps import RepCounter
 
         counters = {
             "trunk_flexion.counter": self.trunk_flexion.counter,

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, REPO
+
+from support.browser_support import ARTIFACTS, REPO
 
 CHROMIUM = Path(os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium"))
 BASE_ARGS = (

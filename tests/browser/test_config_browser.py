@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import SAMPLES, screenshot
 from test_live_browser import _rep_count, to_y4m
 
 from conftest import serve_app
+from support.browser_support import SAMPLES, screenshot
 
 STRICT = """# no rep of any sample reaches these floors
 [trunk_flexion.counter]

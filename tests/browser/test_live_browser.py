@@ -18,7 +18,8 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-from browser_support import screenshot
+
+from support.browser_support import screenshot
 
 WIDTH, HEIGHT, FPS = 640, 480, 15  # 15 fps keeps the raw y4m (and the CPU load) small
 TAIL_S = 12.0
@@ -42,7 +43,7 @@ def _letterbox(rgb: np.ndarray) -> np.ndarray:
 
 def to_y4m(clip: Path, dest: Path, tail_s: float = TAIL_S) -> float:
     """Write ``clip`` as a 640x480 30 fps y4m with a still tail; returns the clip's duration (s)."""
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     with av.open(str(dest), mode="w", format="yuv4mpegpipe") as out:
         stream = out.add_stream("rawvideo", rate=FPS)
@@ -123,9 +124,8 @@ def test_live_count_reaches_the_clips_true_count(
 @pytest.fixture
 def live_sample() -> tuple[Path, str, int]:
     """(clip, exercise, true rep count) of a bundled sample for the live test."""
-    from browser_support import SAMPLES
-
-    from formcheck.ui.samples import find_samples
+    from formcheck.ui.bundled_samples import find_samples
+    from support.browser_support import SAMPLES
 
     usable = [s for s in find_samples(SAMPLES)
               if s.exercise and s.reps and not s.test and not s.truth.get("faults")]

@@ -15,8 +15,9 @@ from typing import Any
 
 import av
 import numpy as np
-from browser_support import SAMPLES, screenshot
 from test_live_browser import FPS, HEIGHT, WIDTH, _letterbox, _rep_count
+
+from support.browser_support import SAMPLES, screenshot
 
 TIMEOUT_S = 300.0
 
@@ -32,7 +33,7 @@ def _write_y4m(frames: list[np.ndarray], dest: Path) -> None:
 
 def _frames(clip: Path, start_s: float = 0.0, keep_top: float = 1.0) -> list[np.ndarray]:
     """The clip resampled to ``FPS`` from ``start_s``, optionally only its top share."""
-    from formcheck.video import open_video
+    from formcheck.pose.video import open_video
 
     frames, n = [], 0
     with open_video(clip) as reader:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
 
 from conftest import _free_port, _stop, _wait_healthy
-from netcheck import foreign_contacts, is_loopback, own_addresses, socket_addresses
+from support.browser_support import ARTIFACTS, REPO, SAMPLES, screenshot
+from support.netcheck import foreign_contacts, is_loopback, own_addresses, socket_addresses
 
 
 @pytest.fixture

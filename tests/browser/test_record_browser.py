@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, REPO, screenshot
 
 from conftest import serve_app
+from support.browser_support import ARTIFACTS, REPO, screenshot
 
 ANALYSIS_TIMEOUT_MS = 240_000  # a sample's first analysis: pose inference on 2 shared cores
 
@@ -194,7 +194,7 @@ def test_network_mode_needs_sign_in(
     from formcheck.record.auth import hash_password
     from formcheck.record.capture import from_report
     from formcheck.record.store import Record
-    from record_support import flexion_report
+    from support.record_support import flexion_report
 
     db = tmp_path / "record.sqlite3"
     with Record.open(str(db)) as record:

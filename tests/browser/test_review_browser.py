@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import SAMPLES, screenshot
 
-from videos import write_still
+from support.browser_support import SAMPLES, screenshot
+from support.videos import write_still
 
 LOAD_TIMEOUT_MS = 240_000  # first analysis of a sample: pose inference on 2 shared cores
 
@@ -50,7 +50,7 @@ def test_bad_upload_shows_a_clear_message(
 def test_sample_review_shows_true_rep_count_and_rep_table(
     launch_chromium: Any, app_url: str
 ) -> None:
-    from formcheck.ui.samples import find_samples
+    from formcheck.ui.bundled_samples import find_samples
 
     samples = [s for s in find_samples(SAMPLES) if s.reps is not None]
     if not samples:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import screenshot
 
-from formcheck.video import open_video
+from formcheck.pose.video import open_video
+from support.browser_support import screenshot
 
 CLIPS = ["timed_up_and_go_side_1280x720.mp4", "stand_up_then_walk_handheld_1280x720.mp4"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from formcheck.synth.gate import run_gate
+from tests.gate.measure import run_gate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ no extra process or landmarker): the batch's parallelism is one clip per core.
 Each clip gets a fresh *session* on the held landmarker: VIDEO mode needs
 strictly increasing times, so a session shifts the clip's frame times by an
 offset past everything the landmarker has seen (plus ``_GAP_S``); MediaPipe's
-VIDEO mode keeps no state that changes its output (``formcheck.extract``), and
+VIDEO mode keeps no state that changes its output (``formcheck.pose.extract``), and
 the per-clip state of ``MediaPipePose`` (the followed person, the crop region)
 is reset, so a clip's landmarks are those of a fresh ``extract_pose`` (tested).
 """
@@ -40,7 +40,7 @@ from formcheck.batch.inputs import ClipJob
 
 if TYPE_CHECKING:
     from formcheck.config import Config
-    from formcheck.pose_backend import FramePose, MediaPipePose
+    from formcheck.pose.estimator import FramePose, MediaPipePose
 
 __all__ = ["ROW_COLUMNS", "ClipResult", "Settings", "WorkerPose", "failed_result", "run_clip"]
 
@@ -76,7 +76,7 @@ class ClipResult:
 
 
 class _Session:
-    """A :class:`~formcheck.pose_backend.PoseEstimator` over a held landmarker, one clip long.
+    """A :class:`~formcheck.pose.estimator.PoseEstimator` over a held landmarker, one clip long.
 
     Times are shifted by ``offset`` seconds; ``close`` ends the session only
     (the landmarker lives on).
@@ -107,8 +107,8 @@ class WorkerPose:
 
     def _pose(self, follow_small: bool) -> MediaPipePose:
         if follow_small not in self._poses:
-            from formcheck.model import ensure_model
-            from formcheck.pose_backend import MediaPipePose
+            from formcheck.pose.estimator import MediaPipePose
+            from formcheck.pose.model_file import ensure_model
 
             path = Path(self.model_path) if self.model_path else ensure_model("full")
             self._poses[follow_small] = MediaPipePose(path, mode="video", follow_small=follow_small)
@@ -199,10 +199,10 @@ def run_clip(job: ClipJob, sha256: str, key: str, settings: Settings) -> ClipRes
 
 def _analyse(job: ClipJob, settings: Settings) -> tuple[dict[str, Any], int, str | None]:
     """(report dict, frames, angle CSV text or None) for one clip."""
-    from formcheck.analysis import analyze, detect_exercise
     from formcheck.errors import VideoUnreadable
-    from formcheck.extract import extract_pose
-    from formcheck.sequence import PoseSequence
+    from formcheck.exercise.analysis import analyze, detect_exercise
+    from formcheck.pose.extract import extract_pose
+    from formcheck.pose.sequence import PoseSequence
 
     if not job.path.exists():
         raise VideoUnreadable(f"{job.path}: no such file")

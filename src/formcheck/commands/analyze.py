@@ -1,6 +1,6 @@
 """``formcheck analyze CLIP``: reps, measurements, cues, scores and clinical tests of a clip.
 
-CLIP is a video (pose extracted with ``formcheck.extract.extract_pose``) or a
+CLIP is a video (pose extracted with ``formcheck.pose.extract.extract_pose``) or a
 ``.npz`` PoseSequence saved by ``formcheck pose``.
 
 For scripts: the output paths are checked before any work (a missing folder or
@@ -49,16 +49,16 @@ def register(subparsers: Any) -> None:
 
 def _load(clip: Path, progress: Progress | None = None) -> Any:
     from formcheck.errors import VideoUnreadable
-    from formcheck.sequence import PoseSequence
+    from formcheck.pose.sequence import PoseSequence
 
     if not clip.exists():
         raise VideoUnreadable(f"{clip}: no such file")
     if clip.suffix.lower() == ".npz":
         return PoseSequence.load(clip)
     try:
-        from formcheck.extract import extract_pose
+        from formcheck.pose.extract import extract_pose
     except ImportError as err:
-        raise VideoUnreadable(f"{clip}: video input needs formcheck.extract ({err})") from err
+        raise VideoUnreadable(f"{clip}: video input needs formcheck.pose.extract ({err})") from err
     meter = progress if progress is not None and progress.active else None
     try:
         return extract_pose(clip, progress=meter)
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyse(args: argparse.Namespace, config: Any) -> Any:
-    """Load (extract) and analyse the clip: the :class:`~formcheck.report.Report`."""
-    from formcheck.analysis import analyze, detect_exercise
+    """Load (extract) and analyse the clip: the :class:`~formcheck.exercise.report.Report`."""
+    from formcheck.exercise.analysis import analyze, detect_exercise
 
     seq = _load(args.clip, Progress(sys.stderr, "pose"))
     exercise = args.exercise
@@ -101,7 +101,7 @@ def _analyse(args: argparse.Namespace, config: Any) -> Any:
 def _write(args: argparse.Namespace, report: Any) -> int:
     """The angle CSV, then JSON or text on stdout (warnings went to stderr), then the save
     (``--save``) after the analysis is out; the exit code."""
-    from formcheck.report import format_text
+    from formcheck.exercise.report import format_text
 
     if args.angles_csv is not None:
         if report.angle_curves is None:

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from formcheck.model import provision
+    from formcheck.pose.model_file import provision
 
     result = provision(args.variant, force=args.force, log=_say)
     print(f"{result.path}: {_HOW[result.source]} (sha256 {result.sha256})")

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _pose(args: argparse.Namespace) -> int:
-    from formcheck.extract import extract_pose
+    from formcheck.pose.extract import extract_pose
 
     if args.max_side is not None and args.max_side < 16:
         raise ValueError(f"--max-side must be at least 16 pixels, got {args.max_side}")

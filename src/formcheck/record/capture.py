@@ -1,6 +1,6 @@
 """What a save stores, built from an analysis: :class:`NewSession`.
 
-:func:`from_report` takes a :class:`~formcheck.report.Report` (the CLI);
+:func:`from_report` takes a :class:`~formcheck.exercise.report.Report` (the CLI);
 :func:`from_review` a review page's ``ReviewResult`` (report dict and
 per-frame series). Curves are stored compactly by :func:`encode_curves`:
 the filtered per-frame columns (``t_s`` in s, angles in deg, hip height in %
@@ -98,7 +98,7 @@ def _hash_cached(path: str, size: int, mtime_ns: int) -> str:
 def model_sha256() -> str | None:
     """SHA-256 of the pose model in use (``$FORMCHECK_MODEL`` or the provisioned file),
     None when there is none yet; never downloads or builds one."""
-    from formcheck.model import ModelPlaces
+    from formcheck.pose.model_file import ModelPlaces
 
     override = os.environ.get("FORMCHECK_MODEL")
     path = Path(override) if override else ModelPlaces().target("full")
@@ -110,7 +110,7 @@ def model_sha256() -> str | None:
 
 
 def report_series(report: Any) -> dict[str, NDArray[np.float64]]:
-    """The per-frame columns of a :class:`~formcheck.report.Report` (``t_s`` and the
+    """The per-frame columns of a :class:`~formcheck.exercise.report.Report` (``t_s`` and the
     filtered curves, named as the review page names them)."""
     curves = report.angle_curves
     if curves is None:
@@ -126,7 +126,7 @@ def from_report(
     report: Any, *, test: str | None = None, clip: Path | None = None,
     keep_video: bool = False, recorded_utc: datetime | None = None,
 ) -> NewSession:
-    """A save of a :class:`~formcheck.report.Report` of ``clip`` (its name and hash;
+    """A save of a :class:`~formcheck.exercise.report.Report` of ``clip`` (its name and hash;
     its bytes too when ``keep_video``)."""
     video = clip.read_bytes() if keep_video and clip is not None else None
     return NewSession(

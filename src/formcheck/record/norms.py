@@ -4,7 +4,7 @@ A saved test result carries the norm computed when it was analysed (with the
 age given then, if any). The record knows the patient's birth year and sex,
 so :func:`test_norm` recomputes the norm with the age in the session's year:
 a session from March is compared with the norm for the age the patient had
-then. The norms themselves are ``formcheck.clinical``'s (Bohannon 2006 and
+then. The norms themselves are ``formcheck.exercise.clinical``'s (Bohannon 2006 and
 Klukowska 2021 for 5xSTS, CDC STEADI for the 30s CST).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from formcheck import clinical
+from formcheck.exercise import clinical
 
 __all__ = ["ACCURACY", "NormBand", "accuracy_lines", "norm_band", "test_norm", "test_value"]
 

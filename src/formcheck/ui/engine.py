@@ -37,10 +37,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.annotate import Overlay, PoseAnnotator
-from formcheck.landmarks import INDEX
-from formcheck.pose_backend import FramePose, PoseEstimator
-from formcheck.ui.reporting import ANGLE_JOINT, angle_points, display_angle
+from formcheck.pose.estimator import FramePose, PoseEstimator
+from formcheck.pose.landmarks import INDEX
+from formcheck.render.overlay import Overlay, PoseAnnotator
+from formcheck.ui.review_data import ANGLE_JOINT, angle_points, display_angle
 
 __all__ = ["LiveEngine", "LiveUpdate", "StreamingSession", "make_engine", "state_to_update"]
 
@@ -50,7 +50,7 @@ IDLE_RELEASE_S = 15.0  # no frame for this long: the estimator is closed (reload
 
 
 class StreamingSession(Protocol):
-    """What the engine needs from :class:`formcheck.session.Session`."""
+    """What the engine needs from :class:`formcheck.exercise.session.Session`."""
 
     def update(
         self,
@@ -362,7 +362,7 @@ def _timer(state: Any, test: str | None) -> tuple[float | None, str]:
 def state_to_update(
     state: Any, pose: FramePose, frame_ms: float, *, exercise: str, test: str | None = None
 ) -> LiveUpdate:
-    """A :class:`formcheck.session.LiveState` as the overlay and figures the page shows."""
+    """A :class:`formcheck.exercise.session.LiveState` as the overlay and figures the page shows."""
     angle_name = display_angle(exercise)
     angle = state.angles.get(angle_name) if state.angles else None
     joint = INDEX.get(f"{state.side}_{ANGLE_JOINT[angle_name]}") if state.side else None
@@ -401,7 +401,7 @@ def make_engine(
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
-    ``num_poses=None`` keeps :class:`~formcheck.pose_backend.MediaPipePose`'s
+    ``num_poses=None`` keeps :class:`~formcheck.pose.estimator.MediaPipePose`'s
     default, the same as offline extraction, so a motion seen live gives the
     numbers the review page gives for the same frames: with ``num_poses=1``
     MediaPipe's own tracker moves landmarks by 0.2-0.5 % of the frame diagonal
@@ -411,10 +411,10 @@ def make_engine(
     instead of 12.5 (bench/live.py). ``idle_release_s``: see :class:`LiveEngine`.
     ``config``: the :class:`~formcheck.config.Config` of the session (defaults if None).
     """
-    from formcheck.session import Session
+    from formcheck.exercise.session import Session
 
     def real_estimator() -> PoseEstimator:
-        from formcheck.pose_backend import MediaPipePose
+        from formcheck.pose.estimator import MediaPipePose
 
         if num_poses is None:
             return MediaPipePose(mode="video")

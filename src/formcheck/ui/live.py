@@ -23,14 +23,14 @@ from typing import Any
 import av
 import streamlit as st
 
-from formcheck.annotate import CUE_COLOURS
+from formcheck.pose.video import frame_to_rgb
 from formcheck.record.capture import report_series
-from formcheck.ui import record_panel, reporting, rtc
+from formcheck.render.overlay import CUE_COLOURS
+from formcheck.ui import record_panel, review_data, rtc
 from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
 from formcheck.ui.options import AnalysisOptions, choose_options
 from formcheck.ui.results import show_test
 from formcheck.ui.settings import app_config, with_overrides
-from formcheck.video import frame_to_rgb
 
 __all__ = ["live_page", "make_callback", "score_line"]
 
@@ -239,7 +239,7 @@ def _summary() -> None:
     st.metric("Mean score", f"{mean:.0f}/100" if mean is not None else "-")
     if report.get("test"):
         show_test(report["test"])
-    rows = reporting.rep_rows(report)
+    rows = review_data.rep_rows(report)
     if rows:
         st.dataframe([{k: r[k] for k in ("rep", "score", "cues")} for r in rows],
                      hide_index=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from formcheck.config import Config
-from formcheck.exercises import EXERCISES
+from formcheck.exercise.definitions import EXERCISES
 
 __all__ = [
     "AUTO",
@@ -19,7 +19,7 @@ __all__ = [
     "test_choices",
 ]
 
-SEXES = {"": "Not given", "f": "Female", "m": "Male"}  # codes of formcheck.clinical
+SEXES = {"": "Not given", "f": "Female", "m": "Male"}  # codes of formcheck.exercise.clinical
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second
 
 def test_choices() -> dict[str, str]:
     """Clinical test name -> title, for the tests the analysis core knows."""
-    from formcheck.clinical import TESTS
+    from formcheck.exercise.clinical import TESTS
 
     return {name: TEST_TITLES.get(name, name) for name in TESTS}
 

@@ -22,7 +22,7 @@ from formcheck.errors import FormcheckError
 from formcheck.record import charts as trend_charts
 from formcheck.record import trends
 from formcheck.record.store import Patient, Record, SavedSession
-from formcheck.ui import charts, reporting
+from formcheck.ui import charts, review_data
 from formcheck.ui.options import exercise_title
 from formcheck.ui.record_panel import open_record, record_where
 from formcheck.ui.signin import require_sign_in
@@ -145,7 +145,7 @@ def _session_view(record: Record, patient: Patient, session_id: int) -> None:
     series = {k: [float(x) for x in v] for k, v in saved.curves.items()}
     result = ReviewResult(name=saved.clip_name or f"session {saved.id}", exercise=saved.exercise,
                           test=saved.test, report=report, series=series,
-                          warnings=reporting.report_warnings(report),
+                          warnings=review_data.report_warnings(report),
                           detection_rate=float(report.get("detection_rate") or 0.0),
                           duration_s=float(report.get("duration_s") or 0.0))  # fmt: skip
     with st.container(border=True):
@@ -154,7 +154,7 @@ def _session_view(record: Record, patient: Patient, session_id: int) -> None:
             st.warning(message)
         if report.get("test"):
             show_test(_test_at_age(report["test"], patient, saved))
-        rows = reporting.rep_rows(report)
+        rows = review_data.rep_rows(report)
         if rows:
             st.dataframe(pd.DataFrame(rows).round(2), hide_index=True, width="stretch")
         if series:

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from formcheck.annotate import Overlay
 from formcheck.errors import FormcheckError, FormcheckWarning
-from formcheck.report import Report
-from formcheck.sequence import PoseSequence
-from formcheck.ui import reporting
+from formcheck.exercise.report import Report
+from formcheck.pose.sequence import PoseSequence
+from formcheck.render.overlay import Overlay
+from formcheck.ui import review_data
 
 if TYPE_CHECKING:
     from formcheck.config import Config
@@ -85,7 +85,7 @@ class ReviewResult:
 
     def frames_csv(self) -> bytes:
         """The per-frame angles download (one row per frame, times in seconds)."""
-        return reporting.series_csv(self.series)
+        return review_data.series_csv(self.series)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def extract_clip(
     Raises ``FormcheckError`` (the same class, its message in the user's words) on
     bad input; ``cancel`` stops it with ``FormcheckError("analysis cancelled")``.
     """
-    from formcheck.extract import extract_pose
+    from formcheck.pose.extract import extract_pose
 
     report = progress or (lambda _f, _s: None)
     start = time.perf_counter()
@@ -148,7 +148,7 @@ def extract_clip(
 @dataclass(frozen=True)
 class Scored:
     """One scoring of an extraction: what the page shows (``result``) and the
-    :class:`~formcheck.report.Report` behind it, for drawing the annotated clip."""
+    :class:`~formcheck.exercise.report.Report` behind it, for drawing the annotated clip."""
 
     result: ReviewResult
     report: Report
@@ -156,7 +156,7 @@ class Scored:
 
     def overlays(self) -> list[Overlay]:
         """One overlay per frame of ``seq`` for the annotated clip."""
-        return reporting.frame_overlays(self.seq, self.report)
+        return review_data.frame_overlays(self.seq, self.report)
 
     @property
     def video_key(self) -> str:
@@ -191,7 +191,7 @@ def score_clip(
     ``config`` (thresholds) defaults to formcheck's. ``result.extra["score_s"]`` is the
     wall time it took (seconds).
     """
-    from formcheck.analysis import analyze, detect_exercise
+    from formcheck.exercise.analysis import analyze, detect_exercise
 
     start = time.perf_counter()
     seq = extraction.seq
@@ -203,11 +203,11 @@ def score_clip(
         report = analyze(seq, exercise, test=test, age=age, sex=sex, config=config)
     report_dict = report.to_dict()
     analysis = [_named(extraction.name, w) for w in
-                (*_formcheck_warnings(caught), *reporting.report_warnings(report_dict))]
+                (*_formcheck_warnings(caught), *review_data.report_warnings(report_dict))]
     messages = _unique([*extraction.warnings, *analysis])
     result = ReviewResult(
         name=extraction.name, exercise=exercise, test=test, report=report_dict,
-        series=reporting.frame_series(seq, report), warnings=messages,
+        series=review_data.frame_series(seq, report), warnings=messages,
         detection_rate=seq.detection_rate, duration_s=float(seq.t[-1]) if len(seq) else 0.0,
         extra={"exercise_detected": detected, "score_s": time.perf_counter() - start},
     )  # fmt: skip
@@ -219,7 +219,7 @@ def render_clip(
     progress: Progress | None = None, cancel: threading.Event | None = None,
 ) -> bytes:
     """The annotated MP4 of the clip at ``path`` (shown as ``name``); empty if it cannot be made."""
-    from formcheck.render import render_annotated
+    from formcheck.render.annotated_clip import render_annotated
 
     report = progress or (lambda _f, _s: None)
     start = time.perf_counter()

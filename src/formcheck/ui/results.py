@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from formcheck.errors import FormcheckError
-from formcheck.ui import charts, reporting
+from formcheck.ui import charts, review_data
 from formcheck.ui.options import TEST_TITLES, exercise_title
 from formcheck.ui.pipeline import ReviewResult
 
@@ -27,7 +27,7 @@ def show(result: ReviewResult, video: Callable[[], bytes] | None = None) -> None
     if report.get("test"):
         show_test(report["test"])
     st.subheader("Reps")
-    rows = reporting.rep_rows(report)
+    rows = review_data.rep_rows(report)
     if rows:
         st.dataframe(pd.DataFrame(rows).round(2), hide_index=True, width="stretch")
     else:

@@ -29,9 +29,9 @@ import streamlit as st
 from formcheck.errors import FormcheckError
 from formcheck.ui import record_panel, results, upload
 from formcheck.ui.boundary import page_guard
+from formcheck.ui.bundled_samples import Sample, find_samples, samples_dir
 from formcheck.ui.options import AUTO, AnalysisOptions, choose_options
 from formcheck.ui.pipeline import Extraction, Scored, extract_clip, render_clip, score_clip
-from formcheck.ui.samples import Sample, find_samples, samples_dir
 from formcheck.ui.settings import app_config, describe, with_overrides
 from formcheck.ui.upload import Clip
 
@@ -80,7 +80,7 @@ def _preload_models() -> threading.Thread:
     opens: the first clip's analysis then does not pay 0.3-0.4 s of CPU per chunk for it."""
 
     def load() -> None:
-        from formcheck.extract import preload_estimators
+        from formcheck.pose.extract import preload_estimators
 
         try:
             preload_estimators()

@@ -1,0 +1,293 @@
+"""The exercises as data: ``EXERCISES: dict[str, ExerciseSpec]``.
+
+Each spec names its primary signal, which direction moves away from the
+start posture, the phases of a rep, whether it needs a side view, and the
+section of :class:`formcheck.config.Config` holding its thresholds. At the
+end of set-up, :meth:`ExerciseSpec.plan` resolves it against the person's
+baseline into a :class:`Plan` (sit-to-stand depends on whether the clip
+starts seated or standing: a rep always returns to the posture it started from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from formcheck.config import Config, CounterConfig
+from formcheck.kinematics.viewpoint import Calibration
+
+__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise", "seated_start"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An exercise resolved for one person: primary feature, orientation
+    (+1: away = larger values), baseline value, counter thresholds, phase names
+    (rest, out, end range, back), the start posture, and which trunk angle is
+    measured (image in a side view; world landmarks otherwise, measured better
+    on the oblique sample: 4.6 vs 6.8 deg mean error)."""
+
+    exercise: str
+    primary: str
+    unit: str
+    direction: int
+    baseline: float
+    counter: CounterConfig
+    phases: tuple[str, str, str, str]
+    start_posture: str
+    trunk: str = "trunk_inclination"
+    knee: str = "knee_flexion"
+    settings: Any = None
+    rom: str = "peak_trunk_deg"
+    scale: float = 1.0
+
+    def setting(self, name: str) -> float:
+        """A threshold of this exercise's configuration section (e.g. ``knee_bend_deg``);
+        a name the section lacks is a programming error and says which."""
+        try:
+            return float(getattr(self.settings, name))
+        except AttributeError:
+            raise KeyError(f"{self.exercise} settings have no {name!r}") from None
+
+    @property
+    def legs(self) -> bool:
+        """A leg exercise (sit-to-stand, squat), not a trunk one."""
+        return self.start_posture != "upright"
+
+    def relative(self, value: Any) -> Any:
+        """Primary value(s) (float or array) -> signal relative to baseline, away
+        positive, times ``scale`` (100 / baseline for a signal counted in % of its
+        value at the start)."""
+        return self.direction * (value - self.baseline) * self.scale
+
+    def absolute(self, relative: float) -> float:
+        """Inverse of :meth:`relative` (for chart threshold lines)."""
+        return self.baseline + self.direction * relative / self.scale
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A counted signal: a feature column, its unit, its sign towards standing (legs)
+    or away from upright (trunk), whether it is counted in % of its value at the start
+    (``of_start``: pixel heights, which scale with the camera distance), and the
+    counter section (``counter`` or ``frontal_counter``; ``squat_`` is inserted for a
+    standing start where the section has one)."""
+
+    feature: str
+    unit: str
+    sign: int = 1
+    of_start: bool = False
+    counter: str = "counter"
+
+
+_HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
+_KNEE = Signal("knee_flexion", "deg", -1, False, "knee_counter")
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """One exercise. ``measurements`` and ``cues`` list what each rep reports.
+
+    ``setup_joints``: the joints (besides shoulder, hip and knee) that set-up waits
+    for on one side, because the primary signal needs them (hip height: the ankle).
+    ``start``: the start postures allowed: ``("upright",)`` for the trunk
+    exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
+    sit-to-stand (the first frames decide, see :func:`seated_start`).
+    ``signals``: the counted signal by camera view (``"default"`` for the others).
+    ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
+    a rep's range of motion. ``tests``: the clinical tests built on it.
+    """
+
+    name: str
+    title: str
+    primary: str
+    unit: str
+    direction: int
+    phases: tuple[str, str, str, str]
+    needs_side_view: bool
+    measurements: tuple[str, ...]
+    cues: tuple[str, ...]
+    setup_joints: tuple[str, ...] = ()
+    start: tuple[str, ...] = ("upright",)
+    signals: Mapping[str, Signal] = field(default_factory=dict)
+    shown_angle: str = "trunk_inclination"
+    rom: str = "peak_trunk_deg"
+    tests: tuple[str, ...] = ()
+
+    def signal_for(self, view: str) -> Signal:
+        """The counted signal in a camera ``view`` (see ``signals``)."""
+        default = Signal(self.primary, self.unit, self.direction)
+        return self.signals.get(view, self.signals.get("default", default))
+
+    def plan(self, calib: Calibration, config: Config) -> Plan:
+        """Resolve against the person's baseline posture."""
+        plan = self._plan(calib, config)
+        return replace(plan, settings=getattr(config, self.name), rom=self.rom)
+
+    def _plan(self, calib: Calibration, config: Config) -> Plan:
+        trunk = _trunk_feature(calib)
+        section = getattr(config, self.name)
+        if self.start == ("upright",):
+            base = calib.baseline[trunk]
+            return Plan(self.name, trunk, self.unit, self.direction, base,
+                        section.counter, self.phases, "upright", trunk)  # fmt: skip
+        sig = self.signal_for(calib.view)
+        base = calib.baseline[sig.feature]
+        scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
+        seated = "seated" in self.start and (
+            "standing" not in self.start or seated_start(calib, config)
+        )
+        posture, phases, sign = (
+            ("seated", ("seated", "rising", "standing", "sitting"), sig.sign) if seated
+            else ("standing", ("standing", "lowering", "bottom", "rising"), -sig.sign)
+        )  # fmt: skip
+        key = sig.counter
+        if not seated and hasattr(section, sig.counter.replace("counter", "squat_counter")):
+            key = sig.counter.replace("counter", "squat_counter")
+        return Plan(self.name, sig.feature, sig.unit, sign, base, getattr(section, key),
+                    phases, posture, trunk, _knee_feature(calib), scale=scale)  # fmt: skip
+
+
+def _trunk_feature(calib: Calibration) -> str:
+    """Image trunk angle in a side view, world-landmark trunk angle otherwise (when seen)."""
+    world = calib.baseline.get("trunk_inclination_world", float("nan"))
+    return (
+        "trunk_inclination" if calib.view == "side" or world != world else "trunk_inclination_world"
+    )
+
+
+def _knee_feature(calib: Calibration) -> str:
+    """Image knee angle in a side view, 3-D world-landmark knee angle otherwise (when seen)."""
+    world = calib.baseline.get("knee_flexion_world", float("nan"))
+    return "knee_flexion" if calib.view == "side" or world != world else "knee_flexion_world"
+
+
+_MOVING_KNEE_DEG_S = 60.0  # the knee angle changing faster than this at set-up: mid-rep
+
+
+def seated_start(calib: Calibration, config: Config) -> bool:
+    """Seated start. A person first seen mid-rep started from the posture they are
+    moving away from (knee straightening: rising from the seat). Otherwise, the knees
+    well bent in the first frames, in the image (a straight leg projects straight from
+    any camera angle, so a bent image knee is a bent knee) or, where the image
+    foreshortens the thigh (a frontal view), in 3-D from the world landmarks. Hip
+    height is no evidence: it depends on the camera's height."""
+    rate = calib.trend.get("knee_flexion", float("nan"))
+    if rate == rate and abs(rate) >= _MOVING_KNEE_DEG_S:
+        return rate < 0
+    limit = config.sit_to_stand.seated_min_knee_deg
+    knee = calib.baseline["knee_flexion"]
+    world = calib.baseline.get("knee_flexion_world", float("nan"))
+    return (knee == knee and knee >= limit) or (world == world and world >= limit)
+
+
+_COMMON_MEASURES: Final = (
+    "start_s",
+    "extreme_s",
+    "end_s",
+    "duration_s",
+    "out_s",
+    "hold_s",
+    "back_s",
+    "peak_velocity_deg_s",
+    "velocity_peaks_out",
+    "velocity_peaks_back",
+)
+
+EXERCISES: Final[dict[str, ExerciseSpec]] = {
+    "trunk_flexion": ExerciseSpec(
+        name="trunk_flexion",
+        title="Standing trunk flexion",
+        primary="trunk_inclination",
+        unit="deg",
+        direction=1,
+        phases=("upright", "bending", "end_range", "returning"),
+        needs_side_view=True,
+        measurements=_COMMON_MEASURES + ("peak_trunk_deg", "knee_bend_deg"),
+        cues=("knees_bending", "not_returning_upright", "too_fast", "jerky"),
+    ),
+    "back_extension": ExerciseSpec(
+        name="back_extension",
+        title="Standing back extension",
+        primary="trunk_inclination",
+        unit="deg",
+        direction=-1,
+        phases=("upright", "extending", "end_range", "returning"),
+        needs_side_view=True,
+        measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
+        rom="peak_extension_deg",
+        cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
+    ),
+    "sit_to_stand": ExerciseSpec(
+        name="sit_to_stand",
+        title="Sit-to-stand",
+        primary="hip_height_leg",
+        unit="% leg",
+        direction=1,
+        phases=("seated", "rising", "standing", "sitting"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES
+        + (
+            "hip_top_deg",
+            "hip_bottom_deg",
+            "knee_top_deg",
+            "knee_bottom_deg",
+            "knee_range_deg",
+            "peak_trunk_deg",
+            "arm_contact_share",
+            "rise_speed",
+            "descent_speed",
+            "knee_asymmetry_deg",
+            "lateral_lean_deg",
+        ),
+        cues=(
+            "incomplete_stand",
+            "arms_used",
+            "dropping",
+            "excessive_trunk_lean",
+            "asymmetric_lean",
+        ),
+        setup_joints=("ankle",),
+        start=("seated", "standing"),
+        signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
+        shown_angle="knee_flexion",
+        rom="knee_range_deg",
+        tests=("5xsts", "30s_cst"),
+    ),
+    "squat": ExerciseSpec(
+        name="squat",
+        title="Squat",
+        primary="hip_height_px",
+        unit="% of start",
+        direction=-1,
+        phases=("standing", "lowering", "bottom", "rising"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES
+        + (
+            "hip_bottom_deg",
+            "knee_bottom_deg",
+            "knee_top_deg",
+            "peak_trunk_deg",
+            "knee_asymmetry_deg",
+            "lateral_lean_deg",
+            "knee_valgus",
+            "heel_lift",
+        ),
+        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean"),
+        setup_joints=("ankle",),
+        start=("standing",),
+        signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},
+        shown_angle="knee_flexion",
+        rom="knee_bottom_deg",
+    ),
+}
+
+
+def get_exercise(name: str) -> ExerciseSpec:
+    """The spec for ``name``; unknown names raise ``ValueError`` listing the valid ones."""
+    try:
+        return EXERCISES[name]
+    except KeyError:
+        valid = ", ".join(sorted(EXERCISES))
+        raise ValueError(f"unknown exercise {name!r}; valid: {valid}") from None

@@ -1,0 +1,214 @@
+"""Results: one :class:`RepResult` per rep, the session :class:`Report`, and its text form.
+
+``Report.to_dict()`` is the CLI's ``--json`` object; ``Report.angle_curves``
+holds per-frame curves for the chart and CSV (zero-phase filtered, offline
+extras that never influence the reps).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.exercise.clinical import TestResult
+from formcheck.exercise.cues import Cue, Deduction
+
+__all__ = ["RepResult", "AngleCurves", "Report", "format_text"]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, rounded floats."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 3) if math.isfinite(value) else None
+    return value
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """One rep: times (s), range of motion (deg), all measurements, cues and score."""
+
+    index: int
+    start_s: float
+    extreme_s: float
+    end_s: float
+    rom_deg: float
+    measurements: dict[str, float]
+    cues: list[Cue]
+    score: int
+    deductions: list[Deduction]
+    complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(
+            {
+                "index": self.index,
+                "start_s": self.start_s,
+                "extreme_s": self.extreme_s,
+                "end_s": self.end_s,
+                "rom_deg": self.rom_deg,
+                "score": self.score,
+                "complete": self.complete,
+                "cues": [c.to_dict() for c in self.cues],
+                "deductions": [d.to_dict() for d in self.deductions],
+                "measurements": dict(self.measurements),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class AngleCurves:
+    """Per-frame curves for the side used: ``t`` (T,) s; ``raw`` and ``filtered``
+    map names (``trunk_inclination``, ``hip_flexion``, ``knee_flexion`` in deg,
+    ``hip_height`` in % torso) to (T,) arrays, NaN where unseen."""
+
+    t: NDArray[np.float64]
+    raw: dict[str, NDArray[np.float64]]
+    filtered: dict[str, NDArray[np.float64]]
+
+    def write_csv(self, path: str | Path) -> None:
+        """CSV ``t_s,trunk_inclination_deg,hip_flexion_deg,knee_flexion_deg``
+        (zero-phase filtered; an empty cell is NaN)."""
+        names = ("trunk_inclination", "hip_flexion", "knee_flexion")
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["t_s"] + [f"{n}_deg" for n in names])
+            cols = [self.filtered[n] for n in names]
+            for i, t in enumerate(self.t.tolist()):
+                row = [f"{t:.4f}"] + [
+                    "" if not math.isfinite(c[i]) else f"{c[i]:.2f}" for c in cols
+                ]
+                writer.writerow(row)
+
+
+@dataclass
+class Report:
+    """Everything one analysis found. ``thresholds`` give absolute levels of the
+    primary signal (baseline, enter, rest) for the chart. How the angles were
+    measured: ``trunk_source`` and ``knee_source`` (image pixels in a side view,
+    MediaPipe's 3-D world landmarks otherwise), ``joint_points`` (the estimated hip
+    and knee centres, with ``joint_centre_offsets``, or the raw landmarks),
+    ``min_visibility`` and the body's ``view_yaw_deg``; None before set-up.
+    ``phases``: the exercise's phase names for this start posture (rest, out, end
+    range, back), the words the live page and the annotated clip show."""
+
+    exercise: str
+    view: str
+    view_ratio: float
+    side: str | None
+    facing: str | None
+    start_posture: str | None
+    primary: str
+    primary_unit: str
+    baseline: dict[str, float]
+    thresholds: dict[str, float]
+    reps: list[RepResult]
+    incomplete: RepResult | None
+    warnings: list[str]
+    test: TestResult | None
+    duration_s: float
+    detection_rate: float
+    angle_curves: AngleCurves | None = None
+    trunk_source: Literal["image", "world"] | None = None
+    knee_source: Literal["image", "world"] | None = None
+    view_yaw_deg: float = math.nan
+    joint_points: Literal["landmarks", "estimated_centres"] | None = None
+    joint_centre_offsets: dict[str, float] | None = None
+    min_visibility: float | None = None
+    phases: tuple[str, str, str, str] | None = None
+
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
+
+    def summary(self) -> dict[str, Any]:
+        """Session summary: count, mean score and range of motion, cue tallies."""
+        scores = [r.score for r in self.reps]
+        roms = [r.rom_deg for r in self.reps if math.isfinite(r.rom_deg)]
+        cues = Counter(c.code for r in self.reps for c in r.cues)
+        return _clean(
+            {
+                "rep_count": self.rep_count,
+                "mean_score": float(np.mean(scores)) if scores else None,
+                "mean_rom_deg": float(np.mean(roms)) if roms else None,
+                "mean_duration_s": float(np.mean([r.end_s - r.start_s for r in self.reps]))
+                if self.reps
+                else None,
+                "cue_counts": dict(cues),
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "exercise": self.exercise,
+            "rep_count": self.rep_count,
+            "view": self.view,
+            "view_ratio": self.view_ratio,
+            "side": self.side,
+            "facing": self.facing,
+            "start_posture": self.start_posture,
+            "primary": self.primary,
+            "primary_unit": self.primary_unit,
+            "baseline": self.baseline,
+            "thresholds": self.thresholds,
+            "duration_s": self.duration_s,
+            "detection_rate": self.detection_rate,
+            "reps": [r.to_dict() for r in self.reps],
+            "incomplete_rep": self.incomplete.to_dict() if self.incomplete else None,
+            "warnings": list(self.warnings),
+            "summary": self.summary(),
+        }
+        if self.trunk_source is not None:
+            out.update(trunk_source=self.trunk_source, knee_source=self.knee_source,
+                       view_yaw_deg=self.view_yaw_deg, joint_points=self.joint_points,
+                       joint_centre_offsets=self.joint_centre_offsets,
+                       min_visibility=self.min_visibility,
+                       phases=list(self.phases or ()))  # fmt: skip
+        if self.test is not None:
+            out["test"] = self.test.to_dict()
+        return _clean(out)
+
+
+def format_text(report: Report) -> str:
+    """A readable multi-line summary of a report."""
+    lines = [
+        f"{report.exercise}: {report.rep_count} rep(s) in {report.duration_s:.1f} s",
+        f"view: {report.view}  side: {report.side}  start posture: {report.start_posture}",
+    ]
+    for rep in report.reps:
+        cues = "; ".join(c.message for c in rep.cues) or "good form"
+        lines.append(
+            f"  rep {rep.index}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
+            f"extreme {rep.extreme_s:.2f} s, "
+            f"ROM {rep.rom_deg:.0f} deg, score {rep.score}: {cues}"
+        )
+    if report.incomplete is not None:
+        lines.append("  unfinished: " + "; ".join(c.message for c in report.incomplete.cues))
+    if report.test is not None:
+        lines.append(_test_line(report.test))
+    lines += [f"warning: {w}" for w in report.warnings]
+    return "\n".join(lines)
+
+
+def _test_line(test: TestResult) -> str:
+    if test.time_s is not None:
+        value = f"{test.time_s} s"
+    elif test.stands is not None:
+        value = f"{test.stands} stands"
+    else:
+        value = "not timed"
+    norm = ", ".join(f"{k}={v}" for k, v in test.norm.items())
+    valid = "" if test.valid else " (INVALID)"
+    return f"test {test.test}: {value}{valid}  {norm}  {' '.join(test.notes)}".rstrip()

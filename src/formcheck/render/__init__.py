@@ -1,0 +1,2 @@
+"""Drawing results onto frames (``overlay``) and writing the annotated clip (``annotated_clip``).
+"""

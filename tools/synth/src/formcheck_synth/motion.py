@@ -1,0 +1,120 @@
+"""Minimum-jerk motion between key poses (pure NumPy).
+
+A :class:`Track` is one degree of freedom given at key times (seconds) with
+key values; between two keys it follows the minimum-jerk profile
+``10 s^3 - 15 s^4 + 6 s^5`` (zero velocity and acceleration at both keys),
+before the first key and after the last it holds.
+
+A :class:`WalkIn` is walking forward into view: a steady speed, then an even
+deceleration to a stop; :class:`WalkTrack` reads one of its degrees of freedom
+(the displacement, or a leg's swing) like a :class:`Track`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["Track", "WalkIn", "WalkTrack", "min_jerk", "sample_tracks"]
+
+
+def min_jerk(s: ArrayLike) -> NDArray[np.float64]:
+    """Minimum-jerk position profile: ``s`` (any shape, 0..1, clipped) -> 0..1, same shape."""
+    s = np.clip(np.asarray(s, dtype=np.float64), 0.0, 1.0)
+    return s**3 * (10.0 - 15.0 * s + 6.0 * s**2)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One degree of freedom: ``times`` (K,) seconds, strictly increasing; ``values`` (K,)."""
+
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.times) != len(self.values) or not self.times:
+            raise ValueError(
+                f"Track needs as many times as values (at least one), "
+                f"got {len(self.times)} and {len(self.values)}"
+            )
+        if any(b <= a for a, b in zip(self.times, self.times[1:], strict=False)):
+            raise ValueError(f"Track times must strictly increase, got {self.times}")
+
+    def __call__(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Values at times ``t`` (T,) seconds -> (T,)."""
+        t = np.asarray(t, dtype=np.float64)
+        times = np.asarray(self.times)
+        values = np.asarray(self.values)
+        if len(times) == 1:
+            return np.full(t.shape, values[0])
+        i = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 2)
+        s = (t - times[i]) / (times[i + 1] - times[i])
+        return values[i] + (values[i + 1] - values[i]) * min_jerk(s)
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    """Walking forward, then stopping: at ``speed_m_s`` until ``stop_s - slow_s``, then
+    slowing evenly to a stop at ``stop_s`` (seconds); still afterwards.
+
+    The legs swing with the distance covered, one gait cycle (two steps) per
+    ``stride_m``, and their swing shrinks with the speed, so they come together
+    at the stop. Leg offsets are degrees added to the segment pitches of
+    :mod:`formcheck_synth.script` (thigh: - swings the knee forward; shank =
+    thigh offset + knee flexion, which peaks in the swing).
+    """
+
+    stop_s: float
+    speed_m_s: float
+    slow_s: float
+    stride_m: float
+    thigh_swing_deg: float = 20.0
+    swing_knee_deg: float = 50.0
+    stance_knee_deg: float = 6.0
+
+    def speed(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Forward speed (T,) m/s at times ``t`` (T,) s."""
+        left = self.stop_s - np.asarray(t, dtype=np.float64)
+        return self.speed_m_s * np.clip(left / self.slow_s, 0.0, 1.0)
+
+    def displacement(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Forward position (T,) metres relative to where the person stops (<= 0)."""
+        left = np.maximum(self.stop_s - np.asarray(t, dtype=np.float64), 0.0)
+        slowing = self.speed_m_s * np.minimum(left, self.slow_s) ** 2 / (2.0 * self.slow_s)
+        steady = self.speed_m_s * np.maximum(left - self.slow_s, 0.0)
+        return -(slowing + steady)
+
+    def legs(self, t: ArrayLike) -> dict[str, NDArray[np.float64]]:
+        """Per-leg offsets (T,) degrees: ``thigh_l``, ``thigh_r``, ``shank_l``, ``shank_r``."""
+        phase = 2.0 * np.pi * self.displacement(t) / self.stride_m
+        amp = self.speed(t) / self.speed_m_s
+        out = {}
+        for side, p in (("l", phase), ("r", phase + np.pi)):
+            thigh = -self.thigh_swing_deg * amp * np.sin(p)
+            swing = np.maximum(np.cos(p), 0.0) ** 2
+            knee = amp * (self.stance_knee_deg + self.swing_knee_deg * swing)
+            out[f"thigh_{side}"], out[f"shank_{side}"] = thigh, thigh + knee
+        return out
+
+
+@dataclass(frozen=True)
+class WalkTrack:
+    """One degree of freedom of a :class:`WalkIn`: ``walk`` (metres) or a leg offset."""
+
+    walk_in: WalkIn
+    dof: str
+
+    def __call__(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Values at times ``t`` (T,) seconds -> (T,)."""
+        if self.dof == "walk":
+            return self.walk_in.displacement(t)
+        return self.walk_in.legs(t)[self.dof]
+
+
+def sample_tracks(tracks: Mapping[str, Track | WalkTrack], t: ArrayLike
+                  ) -> dict[str, NDArray[np.float64]]:  # fmt: skip
+    """Every track at times ``t`` (T,) seconds: name -> (T,) values."""
+    return {name: track(t) for name, track in tracks.items()}

@@ -1,0 +1,165 @@
+"""The committed sample sets: which clips, with which seeds.
+
+``sample_specs()`` (``sample_videos/``): every clip a
+:func:`~formcheck_synth.script.random_clip` of a fixed seed, optionally with
+labelled faults, a view, a frame orientation, a body and a timed test;
+``./dev synth samples --out sample_videos`` renders them all.
+
+``robustness_specs()`` (``sample_videos/robustness/``): recordings as people make
+them (issue #9), ``./dev synth samples --set robustness`` renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from formcheck_synth.script import CameraSpec, ClipSpec, RepSpec, SquashSpec, random_clip
+
+__all__ = ["ROBUSTNESS", "SAMPLES", "robustness_specs", "sample_specs"]
+
+
+def _five_times(seed: int) -> ClipSpec:
+    base = random_clip("five_times_sit_to_stand", "sit_to_stand", seed, n_reps=5,
+                       body="older_heavy_man")  # fmt: skip
+    reps = tuple(RepSpec(depth=38.0, out_s=1.0, hold_s=0.15, back_s=1.15, pause_s=0.1)
+                 for _ in range(5))  # fmt: skip
+    return replace(base, reps=reps, test="5xsts")
+
+
+def _thirty_seconds(seed: int) -> ClipSpec:
+    base = random_clip("thirty_second_chair_stand", "sit_to_stand", seed, n_reps=13,
+                       body="small_older_woman")  # fmt: skip
+    tempo = [(1.05, 0.15, 1.05, 0.12), (1.1, 0.2, 1.1, 0.15), (1.15, 0.2, 1.15, 0.2)]
+    reps = tuple(RepSpec(36.0, *tempo[min(i // 5, 2)]) for i in range(13))
+    return replace(base, reps=reps, test="30s_cst", lead_out_s=1.0)
+
+
+def sample_specs() -> list[ClipSpec]:
+    """Every clip of the committed sample set, in rendering order."""
+    return [
+        random_clip("trunk_flexion_side", "trunk_flexion", 11, body="tall_young_adult"),
+        random_clip("back_extension_side", "back_extension", 12, body="older_heavy_man"),
+        random_clip("sit_to_stand_side", "sit_to_stand", 13, body="small_older_woman"),
+        _five_times(14),
+        _thirty_seconds(15),
+        random_clip("trunk_flexion_faults", "trunk_flexion", 16, body="older_heavy_man",
+                    faults={1: "knees_bending", 2: "too_fast"}),
+        random_clip("back_extension_faults", "back_extension", 17, body="small_older_woman",
+                    faults={0: "knees_bending", 2: "too_fast"}),
+        random_clip("sit_to_stand_faults", "sit_to_stand", 18, body="tall_young_adult",
+                    faults={1: "incomplete_stand", 2: "arms_used"}),
+        random_clip("trunk_flexion_oblique", "trunk_flexion", 19, n_reps=2, view="oblique",
+                    body="small_older_woman"),
+        random_clip("sit_to_stand_portrait", "sit_to_stand", 20, n_reps=2, portrait=True,
+                    body="older_heavy_man"),
+    ]  # fmt: skip
+
+
+SAMPLES = tuple(spec.name for spec in sample_specs())
+
+
+# --- the robustness set (sample_videos/robustness/) ------------------------------------------
+# Clips of what real recordings do and the first samples did not (issue #9): no still start,
+# a low or high phone at 45 degrees, squats from the front, a small off-centre person in a
+# portrait frame, a clip cut mid-rep, someone walking into view, a squashed re-encode.
+
+_PHONE = 30.0  # frames/s: phones film at 30
+
+
+def _sts(name: str, seed: int, body: str, reps: tuple[RepSpec, ...], camera: CameraSpec,
+         note: str, **changes: Any) -> ClipSpec:  # fmt: skip
+    base = random_clip(name, "sit_to_stand", seed, n_reps=len(reps), body=body)
+    return replace(base, reps=reps, camera=camera, note=note, fps=_PHONE, **changes)
+
+
+def _five(depth: float, tempo: tuple[float, float, float, float]) -> tuple[RepSpec, ...]:
+    return tuple(RepSpec(depth, *tempo) for _ in range(5))
+
+
+def _no_still_start() -> ClipSpec:
+    return _sts(
+        "sts_no_still_start", 31, "tall_young_adult", _five(38.0, (1.0, 0.2, 1.1, 0.1)),
+        CameraSpec(azimuth_deg=90.0, distance_m=2.6, height_m=0.9, yfov_deg=50.0),
+        "5xSTS, side view: rises at once at 'Go', moving from the first frame (no still "
+        "seated moment), 5 reps", lead_in_s=0.0, test="5xsts")  # fmt: skip
+
+
+# Clothing set where the seed's draw would confound what a clip tests (a white shirt and grey
+# trousers over a grey floor) with contrast.
+_RED_ON_NAVY = {"shirt": (0.75, 0.15, 0.15), "trousers": (0.12, 0.14, 0.25)}
+_BLUE_ON_BLACK = {"shirt": (0.15, 0.35, 0.7), "trousers": (0.15, 0.15, 0.16)}
+
+
+def _sts_45(name: str, seed: int, body: str, height_m: float, note: str,
+            **changes: Any) -> ClipSpec:  # fmt: skip
+    return _sts(
+        name, seed, body, _five(40.0, (1.0, 0.2, 1.1, 0.12)),
+        CameraSpec(azimuth_deg=45.0, distance_m=2.5, height_m=height_m, yfov_deg=50.0), note,
+        width=640, height=360, lead_in_s=1.0, test="5xsts", **changes)  # fmt: skip
+
+
+def _squat(name: str, seed: int, body: str, depth: float, camera: CameraSpec, note: str,
+           **changes: Any) -> ClipSpec:  # fmt: skip
+    base = random_clip(name, "squat", seed, n_reps=5, body=body)
+    reps = tuple(RepSpec(depth, 1.1, 0.2, 1.0, 0.3) for _ in range(5))
+    return replace(base, reps=reps, camera=camera, note=note, fps=_PHONE, lead_in_s=1.0,
+                   lead_out_s=0.8, **changes)  # fmt: skip
+
+
+def _mid_rep() -> ClipSpec:
+    reps = _five(38.0, (1.1, 0.2, 1.2, 0.2))
+    lead_in = 0.5
+    return _sts(
+        "sts_starts_mid_rep", 37, "tall_young_adult", reps,
+        CameraSpec(azimuth_deg=90.0, distance_m=2.6, height_m=1.0, yfov_deg=50.0),
+        "sit-to-stand, side view: the recording starts mid-rise (hips about halfway up); "
+        "that first rep is partial, 4 complete reps follow", lead_in_s=lead_in,
+        start_at_s=lead_in + 0.7 * reps[0].out_s)  # fmt: skip
+
+
+def _walk_in() -> ClipSpec:
+    base = random_clip("walk_in_then_flexion", "trunk_flexion", 38, body="small_older_woman")
+    return replace(
+        base, reps=tuple(RepSpec(65.0, 1.6, 0.3, 1.5, 0.5) for _ in range(3)),
+        camera=CameraSpec(azimuth_deg=-90.0, distance_m=3.0, height_m=1.0, yfov_deg=40.0),
+        width=640, height=360, fps=_PHONE, walk_in_s=2.0, lead_in_s=1.0, lead_out_s=0.8,
+        note="trunk flexion, side view: walks into view from the frame's edge (2 s, "
+        "slowing to a stop), stands still 1 s, then 3 flexions")  # fmt: skip
+
+
+def robustness_specs() -> list[ClipSpec | SquashSpec]:
+    """Every clip of the robustness set, in rendering order (a squash after its source)."""
+    return [
+        _no_still_start(),
+        SquashSpec("sts_no_still_start_squashed", "sts_no_still_start", 640, 360,
+                   "sts_no_still_start (640x480, 4:3) re-encoded squashed to 640x360 (16:9) "
+                   "in the pixels: everyone looks 25 % shorter"),
+        _sts_45("sts_45_low_camera", 32, "older_heavy_man", 0.5,
+                "5xSTS at home: phone 45 deg to the person's front-left, 2.5 m away, on a chair "
+                "(lens 0.5 m high, tilted up to the person)"),
+        _sts_45("sts_45_high_camera", 33, "small_older_woman", 1.7,
+                "5xSTS: phone 45 deg to the person's front-left, 2.5 m away, held high (lens "
+                "1.7 m, looking down)", **_RED_ON_NAVY),
+        _squat("squat_frontal", 34, "tall_young_adult", 90.0,
+               CameraSpec(azimuth_deg=4.0, distance_m=3.0, height_m=1.0, yfov_deg=50.0),
+               "5 squats to ~90 deg knee flexion, arms held forward, camera in front (4 deg "
+               "to the left), standing still 1 s first", width=640, height=480,
+               **_BLUE_ON_BLACK),
+        _squat("squat_front_oblique", 35, "small_older_woman", 85.0,
+               CameraSpec(azimuth_deg=-30.0, distance_m=2.3, height_m=1.2, yfov_deg=64.0),
+               "5 squats to ~85 deg knee flexion, arms forward, phone in portrait 30 deg to "
+               "the person's front-right at chest height, standing still 1 s first",
+               width=360, height=640),
+        _sts("sts_portrait_off_centre", 36, "older_heavy_man",
+             tuple(RepSpec(38.0, 1.2, 0.4, 1.4, 0.5) for _ in range(3)),
+             CameraSpec(azimuth_deg=-90.0, distance_m=4.2, height_m=1.1, yfov_deg=64.0,
+                        aim_x=0.78),
+             "sit-to-stand, side view, portrait phone 4 m away: the person small, in the "
+             "right third of the frame, 3 reps", width=360, height=640, lead_in_s=1.0),
+        _mid_rep(),
+        _walk_in(),
+    ]  # fmt: skip
+
+
+ROBUSTNESS = tuple(spec.name for spec in robustness_specs())
