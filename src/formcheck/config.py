@@ -248,20 +248,24 @@ class Config:
         from formcheck.exercise.reps import RepCounter
 
         counters = {
-            "trunk_flexion.counter": self.trunk_flexion.counter,
-            "back_extension.counter": self.back_extension.counter,
-            "sit_to_stand.counter": self.sit_to_stand.counter,
-            "sit_to_stand.squat_counter": self.sit_to_stand.squat_counter,
-            "sit_to_stand.frontal_counter": self.sit_to_stand.frontal_counter,
-            "sit_to_stand.frontal_squat_counter": self.sit_to_stand.frontal_squat_counter,
-            "squat.counter": self.squat.counter,
-            "squat.frontal_counter": self.squat.frontal_counter,
+            f"{section.name}.{f.name}": getattr(getattr(self, section.name), f.name)
+            for section in dataclasses.fields(self)
+            if dataclasses.is_dataclass(getattr(self, section.name))
+            for f in dataclasses.fields(getattr(self, section.name))
+            if isinstance(getattr(getattr(self, section.name), f.name), CounterConfig)
         }
         for key, c in counters.items():
             try:
                 RepCounter(**c.counter_kwargs())
             except ValueError as err:
                 raise ValueError(f"{key}: {err}") from None
+
+    def section_key(self, section: Any) -> str:
+        """The key (``--set`` prefix, TOML table) of one of this config's sections."""
+        for f in dataclasses.fields(self):
+            if getattr(self, f.name) is section:
+                return f.name
+        raise KeyError("not a section of this configuration")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

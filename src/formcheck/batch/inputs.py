@@ -20,13 +20,16 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from formcheck.exercise.clinical import TESTS
+from formcheck.exercise.definitions import EXERCISES
+
 __all__ = ["ClipJob", "Defaults", "VIDEO_SUFFIXES", "collect", "report_name"]
 
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif", ".mpg", ".mpeg", ".wmv", ".3gp"}
 )
-EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
-TESTS = ("5xsts", "30s_cst")
+EXERCISE_CHOICES = (*EXERCISES, "auto")
+
 SEXES = ("f", "m")
 _COLUMNS = ("path", "exercise", "test", "age", "sex", "patient_id")
 
@@ -153,7 +156,7 @@ def _job(
                   defaults.age, defaults.sex)  # fmt: skip
     changes: dict[str, object] = {}
     if row.get("exercise"):
-        changes["exercise"] = _choice(row["exercise"], EXERCISES, where, "exercise")
+        changes["exercise"] = _choice(row["exercise"], EXERCISE_CHOICES, where, "exercise")
     if row.get("test"):
         changes["test"] = _choice(row["test"], TESTS, where, "test")
     if row.get("sex"):

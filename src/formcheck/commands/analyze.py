@@ -22,10 +22,12 @@ from typing import Any
 
 from formcheck.commands import record
 from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
+from formcheck.exercise.clinical import TESTS
+from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["register", "run"]
 
-_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
+_EXERCISES = (*EXERCISES, "auto")
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +35,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("analyze", help="analyse an exercise clip (video or .npz pose file)")
     p.add_argument("clip", type=Path, help="video file, or .npz pose sequence")
     p.add_argument("--exercise", required=True, choices=_EXERCISES)
-    p.add_argument("--test", choices=("5xsts", "30s_cst"), help="clinical test (sit_to_stand)")
+    p.add_argument("--test", choices=TESTS, help="clinical test (on the exercise that runs it)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
     p.add_argument("--json", action="store_true", help="print one JSON object")

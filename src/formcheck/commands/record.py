@@ -15,9 +15,11 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from formcheck.exercise.definitions import EXERCISES
+
 __all__ = ["register"]
 
-_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat")
+_EXERCISES = tuple(EXERCISES)
 
 
 def _db(p: argparse.ArgumentParser) -> None:

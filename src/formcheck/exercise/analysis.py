@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck.config import Config
+from formcheck.exercise.definitions import EXERCISES, ExerciseSpec
 from formcheck.exercise.report import Report
 from formcheck.exercise.report_builder import build_report
 from formcheck.exercise.session import Session
@@ -43,27 +44,50 @@ def replay(
 
 
 def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
-    """Which exercise a clip shows (``--exercise auto``).
+    """Which exercise a clip shows (``--exercise auto``), from each definition's
+    :class:`~formcheck.exercise.definitions.Recognition`, tried in its order.
 
-    A seated start means sit_to_stand; legs that bend and straighten from a
-    standing start (squat reps counted) mean squat; else the trunk's largest
-    excursion from its start decides: forward -> trunk_flexion, backward ->
-    back_extension.
+    A seated start (or no standing start found by any rep-counted exercise) means the
+    seated-start exercise; reps counted from a standing start by an exercise's own
+    counter mean that exercise; else the trunk's largest excursion from its start
+    decides between the trunk exercises by their direction.
     """
-    squat = analyze(seq, "squat", config=config)
-    if squat.start_posture is None:
-        return "sit_to_stand"
-    session = replay(seq, Session("sit_to_stand", config=config))
-    if session.plan is not None and session.plan.start_posture == "seated":
-        return "sit_to_stand"
-    if squat.rep_count or squat.incomplete is not None:
-        return "squat"
-    curves = squat.angle_curves
+    specs = sorted((s for s in EXERCISES.values() if s.recognition is not None),
+                   key=lambda s: s.recognition.order)  # type: ignore[union-attr]  # fmt: skip
+    counted = {s.name: analyze(seq, s.name, config=config)
+               for s in specs if s.recognition.by == "reps"}  # type: ignore[union-attr]  # fmt: skip
+    nobody_standing = bool(counted) and all(r.start_posture is None for r in counted.values())
+    trunk_report = next(iter(counted.values()), None)
+    for spec in specs:
+        how = spec.recognition
+        assert how is not None
+        if how.by == "seated_start" and (nobody_standing or _starts_seated(seq, spec, config)):
+            return spec.name
+        if how.by == "reps" and (counted[spec.name].rep_count
+                                 or counted[spec.name].incomplete is not None):  # fmt: skip
+            return spec.name
+        if how.by == "trunk":
+            report = trunk_report or analyze(seq, spec.name, config=config)
+            if _trunk_leans(report, spec.direction, how.dominance):
+                return spec.name
+    return specs[-1].name
+
+
+def _starts_seated(seq: PoseSequence, spec: ExerciseSpec, config: Config | None) -> bool:
+    session = replay(seq, Session(spec.name, config=config))
+    return session.plan is not None and session.plan.start_posture == "seated"
+
+
+def _trunk_leans(report: Report, direction: int, dominance: float) -> bool:
+    """The trunk's largest excursion from its start lies in ``direction`` (+1 forward),
+    at least ``dominance`` times the largest the other way (no curves: no evidence
+    against)."""
+    curves = report.angle_curves
     if curves is None:
-        return "trunk_flexion"
-    world = squat.trunk_source == "world"
-    base = squat.baseline["trunk_inclination_world" if world else "trunk_inclination"]
-    trunk = curves.filtered["trunk_inclination"] - base
-    forward = np.nanmax(trunk) if np.isfinite(trunk).any() else 0.0
-    backward = -np.nanmin(trunk) if np.isfinite(trunk).any() else 0.0
-    return "trunk_flexion" if forward >= 2.0 * backward else "back_extension"
+        return True
+    world = report.trunk_source == "world"
+    base = report.baseline["trunk_inclination_world" if world else "trunk_inclination"]
+    trunk = direction * (curves.filtered["trunk_inclination"] - base)
+    if not np.isfinite(trunk).any():
+        return True
+    return bool(np.nanmax(trunk) >= dominance * -np.nanmin(trunk))

@@ -16,7 +16,7 @@ from typing import Final
 from formcheck.config import Config
 from formcheck.exercise.definitions import Plan
 
-__all__ = ["Cue", "Deduction", "rep_cues", "score", "DEDUCTIONS", "incomplete_cue"]
+__all__ = ["Cue", "Deduction", "rep_cues", "score", "DEDUCTIONS", "incomplete_cue", "known_cues"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _jerky(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 
 def _no_hold(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
-    limit = c.back_extension.min_hold_s
+    limit = p.setting("min_hold_s")
     if m["hold_s"] >= limit:
         return None
     text = f"No hold at end range ({m['hold_s']:.1f} s; at least {limit:g} s)"
@@ -250,6 +250,11 @@ _RULES: Final[dict[str, _Rule]] = {
     "knees_caving": _caving,
     "heels_lifting": _heels,
 }
+
+
+def known_cues() -> frozenset[str]:
+    """The cue codes that have a rule (an exercise may list only these)."""
+    return frozenset(_RULES)
 
 
 def rep_cues(

@@ -10,14 +10,24 @@ starts seated or standing: a rep always returns to the posture it started from).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from operator import attrgetter
+from typing import Any, Final, Literal
 
 from formcheck.config import Config, CounterConfig
 from formcheck.kinematics.viewpoint import Calibration
 
-__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise", "seated_start"]
+__all__ = [
+    "EXERCISES",
+    "ExerciseSpec",
+    "Plan",
+    "Recognition",
+    "Signal",
+    "exercise_for_test",
+    "get_exercise",
+    "seated_start",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,22 @@ class Signal:
     counter: str = "counter"
 
 
+@dataclass(frozen=True)
+class Recognition:
+    """How ``--exercise auto`` recognises an exercise (:func:`formcheck.exercise.analysis.
+    detect_exercise`), tried in ``order`` (lower first):
+
+    - ``"seated_start"``: the clip starts seated;
+    - ``"reps"``: a standing start and reps counted by this exercise's own counter;
+    - ``"trunk"``: the trunk's largest excursion from its start lies in this exercise's
+      ``direction`` (+1 forward), by at least ``dominance`` times the other way.
+    """
+
+    by: Literal["seated_start", "reps", "trunk"]
+    order: int
+    dominance: float = 2.0
+
+
 _HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
 _KNEE = Signal("knee_flexion", "deg", -1, False, "knee_counter")
 
@@ -96,7 +122,12 @@ class ExerciseSpec:
     sit-to-stand (the first frames decide, see :func:`seated_start`).
     ``signals``: the counted signal by camera view (``"default"`` for the others).
     ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
-    a rep's range of motion. ``tests``: the clinical tests built on it.
+    a rep's range of motion, named for a person by ``rom_word`` and coded in FHIR
+    exports by ``rom_code``. ``tests``: the clinical tests built on it.
+    ``settings``: its section of :class:`~formcheck.config.Config` (thresholds).
+    ``setup``: where to stand, for the live page; ``instructions``: how to do it,
+    for patients and documents. ``recognition``: how ``--exercise auto`` finds it
+    (``None``: never guessed).
     """
 
     name: str
@@ -114,6 +145,12 @@ class ExerciseSpec:
     shown_angle: str = "trunk_inclination"
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
+    settings: Callable[[Config], Any] | None = None
+    setup: str = "Stand side-on to the camera"
+    instructions: str = ""
+    rom_word: str = "range of motion"
+    rom_code: str = ""
+    recognition: Recognition | None = None
 
     def signal_for(self, view: str) -> Signal:
         """The counted signal in a camera ``view`` (see ``signals``)."""
@@ -123,11 +160,17 @@ class ExerciseSpec:
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
         plan = self._plan(calib, config)
-        return replace(plan, settings=getattr(config, self.name), rom=self.rom)
+        return replace(plan, settings=self.settings_in(config), rom=self.rom)
+
+    def settings_in(self, config: Config) -> Any:
+        """This exercise's section of ``config`` (its counters and thresholds)."""
+        if self.settings is None:
+            raise ValueError(f"exercise {self.name!r} names no configuration section")
+        return self.settings(config)
 
     def _plan(self, calib: Calibration, config: Config) -> Plan:
         trunk = _trunk_feature(calib)
-        section = getattr(config, self.name)
+        section = self.settings_in(config)
         if self.start == ("upright",):
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
@@ -176,7 +219,7 @@ def seated_start(calib: Calibration, config: Config) -> bool:
     rate = calib.trend.get("knee_flexion", float("nan"))
     if rate == rate and abs(rate) >= _MOVING_KNEE_DEG_S:
         return rate < 0
-    limit = config.sit_to_stand.seated_min_knee_deg
+    limit = float(config.sit_to_stand.seated_min_knee_deg)
     knee = calib.baseline["knee_flexion"]
     world = calib.baseline.get("knee_flexion_world", float("nan"))
     return (knee == knee and knee >= limit) or (world == world and world >= limit)
@@ -206,6 +249,12 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_trunk_deg", "knee_bend_deg"),
         cues=("knees_bending", "not_returning_upright", "too_fast", "jerky"),
+        settings=attrgetter("trunk_flexion"),
+        instructions="Standing trunk flexion: bend forward slowly, knees straight, return "
+        "upright. Trunk inclination = mid-hip to mid-shoulder line against the vertical.",
+        rom_word="flexion",
+        rom_code="trunk-flexion-rom",
+        recognition=Recognition("trunk", order=3),
     ),
     "back_extension": ExerciseSpec(
         name="back_extension",
@@ -218,6 +267,12 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
         rom="peak_extension_deg",
         cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
+        settings=attrgetter("back_extension"),
+        instructions="Standing back extension: hands on hips, knees straight, bend back "
+        "slowly within a pain-free range. Trunk inclination against the vertical (backward < 0).",
+        rom_word="extension",
+        rom_code="back-extension-rom",
+        recognition=Recognition("trunk", order=4, dominance=0.0),
     ),
     "sit_to_stand": ExerciseSpec(
         name="sit_to_stand",
@@ -254,6 +309,13 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         shown_angle="knee_flexion",
         rom="knee_range_deg",
         tests=("5xsts", "30s_cst"),
+        settings=attrgetter("sit_to_stand"),
+        setup="Sit on a chair side-on to the camera, arms crossed",
+        instructions="Sit-to-stand: feet flat, lean forward, push through the legs, stand "
+        "tall, lower with control, no hands.",
+        rom_word="knee range",
+        rom_code="knee-rom",
+        recognition=Recognition("seated_start", order=1),
     ),
     "squat": ExerciseSpec(
         name="squat",
@@ -280,6 +342,12 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},
         shown_angle="knee_flexion",
         rom="knee_bottom_deg",
+        settings=attrgetter("squat"),
+        setup="Stand facing the camera or side-on, feet hip-width apart",
+        instructions="Squat: from standing, bend hips and knees and return to standing.",
+        rom_word="knee bend",
+        rom_code="knee-rom",
+        recognition=Recognition("reps", order=2),
     ),
 }
 
@@ -291,3 +359,11 @@ def get_exercise(name: str) -> ExerciseSpec:
     except KeyError:
         valid = ", ".join(sorted(EXERCISES))
         raise ValueError(f"unknown exercise {name!r}; valid: {valid}") from None
+
+
+def exercise_for_test(test: str) -> str:
+    """The exercise a clinical test is built on (the one whose ``tests`` lists it)."""
+    for spec in EXERCISES.values():
+        if test in spec.tests:
+            return spec.name
+    raise ValueError(f"no exercise runs the test {test!r}")

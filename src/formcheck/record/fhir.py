@@ -27,6 +27,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from formcheck.exercise.definitions import EXERCISES
 from formcheck.record.norms import test_norm
 from formcheck.record.store import Patient, SavedSession
 
@@ -58,8 +59,6 @@ LOCAL_CODE_MEANINGS: Final = {
     "rep-count": "Number of complete repetitions counted in the session",
     "mean-form-score": "Mean formcheck form score per rep (0-100)",
 }
-_ROM_CODE: Final = {"trunk_flexion": "trunk-flexion-rom", "back_extension": "back-extension-rom",
-                    "sit_to_stand": "knee-rom", "squat": "knee-rom"}  # fmt: skip
 
 
 def _uuid(*parts: object) -> str:
@@ -167,8 +166,9 @@ def session_observations(
         out.append(test)
     summary = session.report.get("summary") or {}
     rom = summary.get("mean_rom_deg")
-    if rom is not None and session.exercise in _ROM_CODE:
-        out.append(_observation(session, subject, "rom", _local(_ROM_CODE[session.exercise]),
+    spec = EXERCISES.get(session.exercise)
+    if rom is not None and spec is not None and spec.rom_code:
+        out.append(_observation(session, subject, "rom", _local(spec.rom_code),
                                 _quantity(float(rom), "deg", "deg")))
     out.append(_observation(session, subject, "reps", _local("rep-count"),
                             _quantity(float(session.report.get("rep_count") or 0), "reps", "1")))

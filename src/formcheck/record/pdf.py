@@ -23,6 +23,7 @@ from typing import Any, Final
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from formcheck.exercise.definitions import EXERCISES
 from formcheck.record import charts as trend_charts
 from formcheck.record.norms import accuracy_lines, test_norm, test_value
 from formcheck.record.store import Patient, SavedSession
@@ -50,23 +51,19 @@ PROTOCOLS: Final = {
     "30s_cst": "30-second chair stand (CDC STEADI): arms crossed, hands on opposite shoulders; "
     "full stands counted in 30 s from rise onset; a stand more than halfway up at 30 s "
     "counts; using the arms scores 0.",
-    "trunk_flexion": "Standing trunk flexion: bend forward slowly, knees straight, return "
-    "upright. Trunk inclination = mid-hip to mid-shoulder line against the vertical.",
-    "back_extension": "Standing back extension: hands on hips, knees straight, bend back "
-    "slowly within a pain-free range. Trunk inclination against the vertical (backward < 0).",
-    "sit_to_stand": "Sit-to-stand: feet flat, lean forward, push through the legs, stand tall, "
-    "lower with control, no hands.",
-    "squat": "Squat: from standing, bend hips and knees and return to standing.",
 }
 _STOP = {"seat": "when the buttocks touch the seat after the 5th stand",
          "stand": "at the 5th stand"}  # fmt: skip
-_EXERCISE_TITLES: Final = {"trunk_flexion": "Standing trunk flexion",
-                           "back_extension": "Standing back extension",
-                           "sit_to_stand": "Sit-to-stand", "squat": "Squat"}  # fmt: skip
 _PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2192": "->",
                         "\u2265": ">=", "\u2264": "<=", "\u2019": "'", "\u201c": '"',
                         "\u201d": '"', "\u2026": "...", "\u00d7": "x"})  # fmt: skip
 _HEAD = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
+
+
+def exercise_title(name: str) -> str:
+    """An exercise's title from its definition (a name the registry lacks, as it is)."""
+    spec = EXERCISES.get(name)
+    return spec.title if spec is not None else name
 
 
 def _t(text: Any) -> str:
@@ -177,7 +174,8 @@ def _protocol(session: SavedSession) -> str:
         return PROTOCOLS["5xsts"].format(stop=_STOP.get(test.get("stop_rule") or "seat", "-"))
     if name in PROTOCOLS:
         return PROTOCOLS[name]
-    return PROTOCOLS.get(session.exercise, session.exercise)
+    spec = EXERCISES.get(session.exercise)
+    return spec.instructions if spec is not None and spec.instructions else session.exercise
 
 
 def _rep_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -296,7 +294,7 @@ def _session_charts(session: SavedSession) -> list[Any]:
 def _session_body(doc: _Doc, session: SavedSession, patient: Patient) -> None:
     r = session.report
     summary = r.get("summary") or {}
-    title = _EXERCISE_TITLES.get(session.exercise, session.exercise)
+    title = exercise_title(session.exercise)
     doc.h2(f"Exercise: {title}" + (f" - {TEST_TITLES.get(session.test, session.test)}"
                                   if session.test else ""))  # fmt: skip
     doc.para("Protocol: " + _protocol(session))
@@ -369,7 +367,7 @@ def _exercise_summary(
     doc: _Doc, exercise: str, group: list[SavedSession], patient: Patient
 ) -> None:
     trend = points(group, patient)
-    doc.h2(f"{_EXERCISE_TITLES.get(exercise, exercise)}: {len(trend)} session(s)")
+    doc.h2(f"{exercise_title(exercise)}: {len(trend)} session(s)")
     if len(trend) >= 2:
         first, prev, last = trend[0], trend[-2], trend[-1]
         lines = ["Since the first session: " + "; ".join(compare(first, last))]

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from formcheck.exercise.definitions import EXERCISES
 from formcheck.record.norms import NormBand, norm_band, test_norm, test_value
 from formcheck.record.store import Patient, SavedSession
 
 __all__ = [
-    "ROM_WORDS",
     "TEST_TITLES",
     "TrendPoint",
     "by_exercise",
@@ -28,8 +28,6 @@ __all__ = [
     "summary_rows",
 ]
 
-ROM_WORDS: Final = {"trunk_flexion": "flexion", "back_extension": "extension",
-                    "sit_to_stand": "knee range", "squat": "knee bend"}  # fmt: skip
 TEST_TITLES: Final = {"5xsts": "Five-times sit-to-stand", "30s_cst": "30-second chair stand"}
 
 
@@ -106,7 +104,8 @@ def compare(previous: TrendPoint, current: TrendPoint) -> list[str]:
     since = f"since {short_date(previous.when, current.when)}"
     out: list[str] = []
     if previous.mean_rom_deg is not None and current.mean_rom_deg is not None:
-        word = ROM_WORDS.get(current.exercise, "range of motion")
+        spec = EXERCISES.get(current.exercise)
+        word = spec.rom_word if spec is not None else "range of motion"
         out.append(f"{word} {_delta(current.mean_rom_deg - previous.mean_rom_deg, ' deg')} {since}")
     if previous.reps != current.reps:
         out.append(f"reps {previous.reps} -> {current.reps}")

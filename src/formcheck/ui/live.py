@@ -23,6 +23,7 @@ from typing import Any
 import av
 import streamlit as st
 
+from formcheck.exercise.definitions import EXERCISES
 from formcheck.pose.video import frame_to_rgb
 from formcheck.record.capture import report_series
 from formcheck.render.overlay import CUE_COLOURS
@@ -127,9 +128,7 @@ def _secrets() -> Any:
 
 
 def _instructions(options: AnalysisOptions) -> None:
-    side = {"sit_to_stand": "Sit on a chair side-on to the camera, arms crossed",
-            "squat": "Stand facing the camera or side-on, feet hip-width apart"}.get(
-        options.exercise, "Stand side-on to the camera")  # fmt: skip
+    side = EXERCISES[options.exercise].setup
     st.markdown(f"1. {side}, about 2-3 m away, whole body in view (feet too).  \n"
                 "2. Press **START**. formcheck finds your posture in the first moments you "
                 "are in view; you can start moving at once. If something is in the way, "

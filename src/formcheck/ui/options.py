@@ -37,11 +37,13 @@ class AnalysisOptions:
 TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second chair stand"}
 
 
-def test_choices() -> dict[str, str]:
-    """Clinical test name -> title, for the tests the analysis core knows."""
+def test_choices(exercise: str | None = None) -> dict[str, str]:
+    """Clinical test name -> title: those built on ``exercise`` (its definition's
+    ``tests``), or every test the analysis core knows (``None``)."""
     from formcheck.exercise.clinical import TESTS
 
-    return {name: TEST_TITLES.get(name, name) for name in TESTS}
+    names = TESTS if exercise is None else EXERCISES[exercise].tests
+    return {name: TEST_TITLES.get(name, name) for name in names}
 
 
 AUTO = "auto"
@@ -77,8 +79,8 @@ def choose_options(
         "Exercise", names, index=names.index(exercise) if exercise in names else 0,
         format_func=exercise_title, key=f"{key}_exercise",
     )  # fmt: skip
-    with_tests = chosen in ("sit_to_stand", AUTO)  # a test implies sit-to-stand
-    tests = {"": "None", **test_choices()} if with_tests else {"": "None"}
+    offered = test_choices(None if chosen == AUTO else chosen)  # auto: the test decides
+    tests = {"": "None", **offered}
     test_names = list(tests)
     picked = cols[1].selectbox(
         "Clinical test", test_names, index=test_names.index(test) if test in test_names else 0,

@@ -192,6 +192,7 @@ def score_clip(
     wall time it took (seconds).
     """
     from formcheck.exercise.analysis import analyze, detect_exercise
+    from formcheck.exercise.definitions import exercise_for_test
 
     start = time.perf_counter()
     seq = extraction.seq
@@ -199,7 +200,7 @@ def score_clip(
         warnings.simplefilter("always", FormcheckWarning)
         detected = exercise == "auto"
         if detected:
-            exercise = "sit_to_stand" if test else detect_exercise(seq, config)
+            exercise = exercise_for_test(test) if test else detect_exercise(seq, config)
         report = analyze(seq, exercise, test=test, age=age, sex=sex, config=config)
     report_dict = report.to_dict()
     analysis = [_named(extraction.name, w) for w in

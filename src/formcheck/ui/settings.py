@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from formcheck.config import Config, apply_overrides, load_config, parse_set
+from formcheck.exercise.definitions import EXERCISES
 
 __all__ = [
     "CONFIG_ENV",
@@ -70,9 +71,10 @@ def app_config() -> tuple[Config, str | None]:
 def editable_thresholds(config: Config, exercise: str) -> dict[str, float]:
     """The exercise's numeric thresholds as ``key -> value`` (keys relative to its section,
     ``counter.enter`` for the first counter): what the page lets a physiotherapist change."""
-    section = getattr(config, exercise, None)
-    if section is None:
+    spec = EXERCISES.get(exercise)
+    if spec is None or spec.settings is None:
         return {}
+    section = spec.settings_in(config)
     out: dict[str, float] = {}
     for f in dataclasses.fields(section):
         value = getattr(section, f.name)
@@ -89,6 +91,7 @@ def threshold_editor(config: Config, exercise: str, unit: str, *, key: str) -> O
     changed: list[tuple[str, float]] = []
     if not values:
         return ()
+    prefix = config.section_key(EXERCISES[exercise].settings_in(config))
     with st.expander("Thresholds (this session only)"):
         st.caption("From formcheck's configuration; a change re-scores this review at once "
                    "and applies to this browser session only.")  # fmt: skip
@@ -98,7 +101,7 @@ def threshold_editor(config: Config, exercise: str, unit: str, *, key: str) -> O
             new = cols[i % 3].number_input(label, value=value, key=f"{key}_thr_{name}",
                                            format="%g")  # fmt: skip
             if new is not None and float(new) != value:
-                changed.append((f"{exercise}.{name}", float(new)))
+                changed.append((f"{prefix}.{name}", float(new)))
     return tuple(changed)
 
 
