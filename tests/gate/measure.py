@@ -1,18 +1,17 @@
 """Accuracy gate: MediaPipe on the synthetic samples against their ground truth.
 
-``measure_clip(truth, seq)`` turns one clip's pose sequence into *figures*:
-detection rate, mean / max absolute error of each image angle on the
-camera-facing side (``formcheck.kinematics.angles.compute_angles``, image source), and,
-through ``formcheck.exercise.analysis.analyze``, the rep count, rep-time errors and the
-labelled faults found or missed. ``compare(current, recorded)`` lists every
+``measure_clip(truth, seq)`` turns one clip's pose sequence into *figures*, all
+through the app's own path (``formcheck.exercise.analysis.analyze``): detection
+rate; mean / max absolute error of each joint angle as the report measured it
+(:meth:`~formcheck.exercise.report.Report.joint_angles`: masked landmarks, the side
+and facing found at set-up, image or 3-D world angles as the app chose them,
+compared with the truth of the same source); the rep count, rep-time errors and
+the labelled faults found or missed. ``compare(current, recorded)`` lists every
 figure that got worse than the recorded one beyond ``MARGINS``.
 ``run_gate(..., record=True)`` re-records ``tests/gate/figures.json``: a
 deliberate act, reviewed like code.
 
-Trunk inclination and hip flexion keep their sign (the core signs hip
-extension negative, as the truth does); knee flexion is compared as a
-magnitude (the core reports the unsigned three-point angle, the truth signs
-hyperextension negative).
+Angle errors: :mod:`formcheck_synth.accuracy` (signs, magnitudes, sources).
 """
 
 from __future__ import annotations
@@ -22,17 +21,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from formcheck_synth.truth import ANGLE_NAMES
-from numpy.typing import NDArray
+from formcheck_synth.accuracy import angle_figures
 
 __all__ = [
     "MARGINS",
     "REP_TIME_TOLERANCE_S",
-    "angle_figures",
+    "angle_figures_of",
     "compare",
     "measure_clip",
-    "measured_angles",
+    "measured_report",
     "rep_figures",
     "run_gate",
 ]
@@ -41,51 +38,6 @@ ROBUSTNESS_DIR = "robustness"
 MARGINS = {"mean_deg": 1.0, "max_deg": 3.0, "detection": 0.02, "rep_time_s": 0.1}
 REP_TIME_TOLERANCE_S = 0.2
 FIGURES_FORMAT = 1
-_SIGNED = {"trunk_inclination", "hip_flexion"}
-
-
-def measured_angles(seq: Any, side: str, view: str = "side") -> dict[str, NDArray[np.float64]]:
-    """Image angles (T,) degrees measured by the core on ``side`` of a ``PoseSequence``:
-    through the estimated joint centres in a side view, as the analysis does."""
-    from formcheck.config import AnglesConfig
-    from formcheck.kinematics.angles import compute_angles
-
-    centres = AnglesConfig().centres_for(view)
-    return compute_angles(seq, side, source="image", centres=centres)  # type: ignore[arg-type]
-
-
-def angle_errors(
-    measured: dict[str, NDArray[np.float64]], t: NDArray[np.float64], truth: dict[str, Any]
-) -> dict[str, NDArray[np.float64]]:
-    """Absolute error (deg) of each angle on the frames where it was measured
-    (trunk and hip signed against the truth, the knee as a magnitude)."""
-    idx = np.rint(np.asarray(t) * truth["fps"]).astype(int)
-    ok = (idx >= 0) & (idx < truth["frames"])
-    out = {}
-    for name in ANGLE_NAMES:
-        true = np.asarray(truth["angles"]["image"][name], dtype=np.float64)[idx[ok]]
-        got = np.asarray(measured[name], dtype=np.float64)[ok]
-        if name not in _SIGNED:
-            true = np.abs(true)
-        err = np.abs(got - true)
-        out[name] = err[np.isfinite(err)]
-    return out
-
-
-def angle_figures(
-    measured: dict[str, NDArray[np.float64]], t: NDArray[np.float64], truth: dict[str, Any]
-) -> dict[str, dict[str, float]]:
-    """Mean and max absolute error (deg) of each angle over frames where it was measured.
-
-    ``measured`` name -> (T,) at times ``t`` (T,) seconds; truth frame i is at i / fps.
-    """
-    out = {}
-    for name, err in angle_errors(measured, t, truth).items():
-        out[name] = {
-            "mean": round(float(err.mean()), 2) if err.size else float("nan"),
-            "max": round(float(err.max()), 2) if err.size else float("nan"),
-        }
-    return out
 
 
 def _match(true_reps: list[dict], measured: list[Any]) -> list[Any | None]:
@@ -140,18 +92,31 @@ def _fault_kinds(truth: dict[str, Any]) -> list[tuple[str, ...]]:
     return [FAULTS[truth["exercise"]]]
 
 
-def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
-    """All figures of one clip from its truth object and the measured ``PoseSequence``."""
+def measured_report(truth: dict[str, Any], seq: Any) -> Any:
+    """The app's report of a clip (``analyze`` with the clip's exercise and test)."""
     from formcheck.exercise.analysis import analyze
 
-    figures: dict[str, Any] = {
+    return analyze(seq, truth["exercise"], test=truth.get("test"))
+
+
+def angle_figures_of(report: Any, truth: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Angle error figures of the angles the report measured (NaN before set-up)."""
+    angles = report.joint_angles()
+    if angles is None:
+        nan = {"mean": float("nan"), "max": float("nan")}
+        return {name: dict(nan) for name in ("trunk_inclination", "hip_flexion", "knee_flexion")}
+    return angle_figures(angles.angles, angles.t, truth, angles.sources)
+
+
+def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
+    """All figures of one clip from its truth object and the measured ``PoseSequence``."""
+    report = measured_report(truth, seq)
+    return {
         "frames": len(seq),
         "detection_rate": round(float(seq.detection_rate), 4),
-        "angles": angle_figures(measured_angles(seq, truth["side"], truth["view"]), seq.t, truth),
+        "angles": angle_figures_of(report, truth),
+        "reps": rep_figures(report, truth),
     }
-    report = analyze(seq, truth["exercise"], test=truth.get("test"))
-    figures["reps"] = rep_figures(report, truth)
-    return figures
 
 
 def _worse(value: Any, recorded: Any, margin: float) -> bool:

@@ -15,17 +15,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from formcheck_synth.accuracy import angle_figures
 from formcheck_synth.sample_sets import ROBUSTNESS, sample_specs
 from formcheck_synth.script import choreograph
 from formcheck_synth.truth import ANGLE_NAMES
 
 from gate.measure import (
-    angle_figures,
+    angle_figures_of,
     clip_path,
     compare,
     load_figures,
     measure_clip,
-    measured_angles,
+    measured_report,
     sample_truths,
 )
 
@@ -146,12 +147,14 @@ def test_gate_fails_on_an_angle_ten_degrees_off(angle: str, measured: dict, reco
                                                 ) -> None:  # fmt: skip
     name = "sit_to_stand_side"
     seq, truth = measured[name], _truth(name)
-    angles = measured_angles(seq, truth["side"])
-    true = np.asarray(truth["angles"]["image"][angle])[np.rint(seq.t * truth["fps"]).astype(int)]
+    joint = measured_report(truth, seq).joint_angles()
+    assert joint is not None
+    angles, source = dict(joint.angles), joint.sources[angle]
+    true = np.asarray(truth["angles"][source][angle])[np.rint(joint.t * truth["fps"]).astype(int)]
     true = true if angle in ("trunk_inclination", "hip_flexion") else np.abs(true)
     away = 1.0 if np.nanmean(angles[angle] - true) >= 0 else -1.0  # push away from the truth
     angles[angle] = angles[angle] + 10.0 * away
-    figures = dict(recorded[name], angles=angle_figures(angles, seq.t, truth))
+    figures = dict(recorded[name], angles=angle_figures(angles, joint.t, truth, joint.sources))
     fails = compare({name: figures}, {name: recorded[name]})
     assert any(f"{angle} mean error" in f for f in fails), fails
 
@@ -185,8 +188,7 @@ def test_side_view_angles_within_five_degrees_mean(name: str, measured: dict) ->
     (fitted on other bodies, ``formcheck-synth calibrate``) keeps side-view samples
     within 5 deg mean of the truth; ``OVER_THE_BOUND`` lists the one that misses."""
     truth = _truth(name)
-    seq = measured[name]
-    figures = angle_figures(measured_angles(seq, truth["side"]), seq.t, truth)
+    figures = angle_figures_of(measured_report(truth, measured[name]), truth)
     means = {angle: figures[angle]["mean"] for angle in ANGLE_NAMES}
     assert max(means.values()) <= SIDE_VIEW_MEAN_LIMIT_DEG, means
 
@@ -216,12 +218,14 @@ def test_trunk_range_of_motion_per_rep_within_three_degrees(name: str, measured:
 def test_raw_landmarks_miss_the_bound_the_estimate_meets(measured: dict) -> None:
     """Why the estimate exists: through MediaPipe's hip landmark as it is, the
     hip reads >5 deg off on the seated-start samples of the heavier body."""
-    from formcheck.kinematics.angles import compute_angles
+    from formcheck.config import AnglesConfig, Config
+    from formcheck.exercise.analysis import analyze
 
     name = "five_times_sit_to_stand"
     truth, seq = _truth(name), measured[name]
-    raw = angle_figures(compute_angles(seq, truth["side"], centres=None), seq.t, truth)
-    est = angle_figures(measured_angles(seq, truth["side"]), seq.t, truth)
+    landmarks = Config(angles=AnglesConfig(joint_centres="landmark"))
+    raw = angle_figures_of(analyze(seq, truth["exercise"], config=landmarks), truth)
+    est = angle_figures_of(measured_report(truth, seq), truth)
     assert raw["hip_flexion"]["mean"] > SIDE_VIEW_MEAN_LIMIT_DEG
     assert est["hip_flexion"]["mean"] < raw["hip_flexion"]["mean"] - 3.0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from formcheck_synth.accuracy import angle_figures
 from formcheck_synth.camera import Camera, look_at, place_camera
 from formcheck_synth.motion import Track, WalkIn, min_jerk, sample_tracks
 from formcheck_synth.sample_sets import ROBUSTNESS, SAMPLES, robustness_specs
@@ -24,7 +25,7 @@ from formcheck_synth.script import (
 )
 from formcheck_synth.truth import camera_side, image_angles, joint_angles, world_angles
 
-from gate.measure import angle_figures, compare
+from gate.measure import compare
 
 # --- minimum-jerk motion ------------------------------------------------------------------
 
@@ -444,6 +445,17 @@ def test_angle_figures_keep_trunk_and_hip_signs_and_compare_the_knee_as_a_magnit
     measured["hip_flexion"] = np.full(50, -10.0)
     assert angle_figures(measured, t, truth)["hip_flexion"] == {"mean": 0.0, "max": 0.0}
     assert figs["knee_flexion"]["mean"] == 0.0
+
+
+def test_angle_figures_compare_each_angle_with_the_truth_of_its_source() -> None:
+    truth = _truth()
+    truth["angles"]["world"] = {k: [v + 7.0 for v in vals]
+                                for k, vals in truth["angles"]["image"].items()}  # fmt: skip
+    t = np.arange(50) / 25.0
+    image = {k: np.asarray(v) for k, v in truth["angles"]["image"].items()}
+    figs = angle_figures(image, t, truth, {"trunk_inclination": "world"})
+    assert figs["trunk_inclination"] == {"mean": 7.0, "max": 7.0}  # against the 3-D truth
+    assert figs["hip_flexion"] == {"mean": 0.0, "max": 0.0}  # image, as by default
 
 
 def test_compare_flags_an_angle_ten_degrees_off() -> None:

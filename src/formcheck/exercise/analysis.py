@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.config import Config
 from formcheck.exercise.definitions import EXERCISES, ExerciseSpec
 from formcheck.exercise.report import Report
 from formcheck.exercise.report_builder import build_report
 from formcheck.exercise.session import Session
+from formcheck.kinematics.joint_centres import JointCentreModel
+from formcheck.kinematics.signals import COL, frame_features, masked_points
 from formcheck.pose.sequence import PoseSequence
 
-__all__ = ["analyze", "replay", "build_report", "detect_exercise"]
+__all__ = ["AngleInputs", "analyze", "angle_inputs", "build_report", "detect_exercise", "replay"]
 
 
 def analyze(
@@ -41,6 +45,39 @@ def replay(
 ) -> Session:
     """Feed a whole clip to ``session`` (:meth:`Session.replay`); returns the session."""
     return session.replay(seq, progress)
+
+
+@dataclass(frozen=True)
+class AngleInputs:
+    """What the app computes a clip's joint angles from: times ``t`` (T,) s, masked
+    points ``pts`` (T, 33, 5) (:func:`~formcheck.kinematics.signals.masked_points`), and
+    the ``side``, ``facing`` (+1 image right) and ``forward3`` (3,) found at set-up."""
+
+    t: NDArray[np.float64]
+    pts: NDArray[np.float64]
+    side: str
+    facing: int
+    forward3: NDArray[np.float64]
+
+    def angles(self, centres: JointCentreModel | None) -> dict[str, NDArray[np.float64]]:
+        """Image trunk, hip and knee angles (T,) deg through ``centres`` (None: the raw
+        landmarks), by the function every frame of the app goes through."""
+        feats = frame_features(self.pts, self.side, self.facing, self.forward3,  # type: ignore[arg-type]
+                               centres)  # fmt: skip
+        return {n: feats[:, COL[n]] for n in ("trunk_inclination", "hip_flexion", "knee_flexion")}
+
+
+def angle_inputs(seq: PoseSequence, exercise: str, config: Config | None = None) -> AngleInputs:
+    """The clip's :class:`AngleInputs`, as a session of ``exercise`` finds them (for fitting
+    the joint-centre offsets on the very numbers the app computes). Raises ``ValueError``
+    when set-up never completes."""
+    session = replay(seq, Session(exercise, config=config))
+    calib = session.calibration
+    if calib is None:
+        raise ValueError(f"{seq.meta.source or 'clip'}: set-up never completed")
+    pts = masked_points(seq.image, seq.world, seq.width, seq.height,
+                        session.config.cleaning.min_visibility)  # fmt: skip
+    return AngleInputs(seq.t, pts, calib.side, calib.facing, np.asarray(calib.forward3))
 
 
 def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:

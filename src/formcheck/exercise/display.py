@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 __all__ = [
+    "CueLevel",
     "Debounced",
     "PHASE_HOLD_S",
     "CUE_HOLD_S",
@@ -23,6 +24,9 @@ __all__ = [
     "rep_phase",
     "worst_cue",
 ]
+
+CueLevel = Literal["good", "warn", "bad", "info"]
+"""How a shown cue is coloured: good form, a warning, a fault, or an instruction."""
 
 PHASE_HOLD_S: Final = 0.3
 """A phase shows once it has lasted this long (s)."""
@@ -87,7 +91,7 @@ def worst_cue(cues: Sequence[Any]) -> Any | None:
     return ordered[0] if ordered else None
 
 
-def rep_feedback(cues: Sequence[Any]) -> tuple[str, str]:
+def rep_feedback(cues: Sequence[Any]) -> tuple[str, CueLevel]:
     """(patient words, level) shown for a finished rep: its worst cue, or "Good rep"."""
     worst = worst_cue(cues)
     return (worst.patient, worst.level) if worst is not None else ("Good rep", "good")

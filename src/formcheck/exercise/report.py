@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from formcheck.exercise.clinical import TestResult
 from formcheck.exercise.cues import Cue, Deduction
 
-__all__ = ["RepResult", "AngleCurves", "Report", "format_text"]
+__all__ = ["RepResult", "AngleCurves", "JointAngles", "Report", "format_text"]
 
 
 def _clean(value: Any) -> Any:
@@ -93,6 +93,16 @@ class AngleCurves:
                 writer.writerow(row)
 
 
+@dataclass(frozen=True)
+class JointAngles:
+    """Joint angles per frame: ``t`` (T,) s, ``angles`` name -> (T,) deg (NaN where not
+    measured), ``sources`` name -> ``"image"`` (pixels) or ``"world"`` (3-D landmarks)."""
+
+    t: NDArray[np.float64]
+    angles: dict[str, NDArray[np.float64]]
+    sources: dict[str, Literal["image", "world"]]
+
+
 @dataclass
 class Report:
     """Everything one analysis found. ``thresholds`` give absolute levels of the
@@ -132,6 +142,18 @@ class Report:
     @property
     def rep_count(self) -> int:
         return len(self.reps)
+
+    def joint_angles(self) -> JointAngles | None:
+        """The trunk, hip and knee angles as the app measured them, frame by frame
+        (unfiltered, masked, on the side and facing found at set-up), with where each
+        came from; None before set-up. The accuracy gate compares exactly these."""
+        if self.angle_curves is None:
+            return None
+        names = ("trunk_inclination", "hip_flexion", "knee_flexion")
+        sources = {"trunk_inclination": self.trunk_source or "image", "hip_flexion": "image",
+                   "knee_flexion": self.knee_source or "image"}  # fmt: skip
+        return JointAngles(self.angle_curves.t,
+                           {n: self.angle_curves.raw[n] for n in names}, sources)  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
         """Session summary: count, mean score and range of motion, cue tallies."""

@@ -40,6 +40,7 @@ from formcheck.exercise.display import (
     CUE_MIN_SHOW_S,
     PHASE_HOLD_S,
     REP_CUE_SHOW_S,
+    CueLevel,
     Debounced,
     rep_feedback,
 )
@@ -47,6 +48,7 @@ from formcheck.exercise.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.exercise.report import AngleCurves, Report, RepResult
 from formcheck.exercise.report_builder import PARTIAL_REPS, build_report
 from formcheck.exercise.reps import AWAY, REST, RepCounter, RepEvent
+from formcheck.kinematics.angles import Side
 from formcheck.kinematics.signals import (
     COL,
     FEATURES,
@@ -55,7 +57,7 @@ from formcheck.kinematics.signals import (
     masked_points,
     measured_points,
 )
-from formcheck.kinematics.viewpoint import VIEW_GUIDANCE, Calibration, SetupFinder
+from formcheck.kinematics.viewpoint import VIEW_GUIDANCE, Calibration, SetupFinder, View
 from formcheck.pose.landmarks import N_LANDMARKS
 from formcheck.pose.sequence import PoseSequence
 
@@ -113,11 +115,11 @@ class LiveState:
     angles: dict[str, float]
     primary: tuple[str, float]
     cue: str | None
-    cue_level: str
+    cue_level: CueLevel
     setup_messages: list[str]
     last_rep: RepResult | None
-    view: str
-    side: str | None
+    view: View
+    side: Side | None
     test_elapsed_s: float | None = None
     test_remaining_s: float | None = None
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -191,7 +193,7 @@ class Session:
         self._points: dict[str, tuple[float, float]] = {}
         self._people = 1
         self._phase_shown: Debounced[str] = Debounced(PHASE_HOLD_S)
-        self._cue_shown: Debounced[tuple[str | None, str]] = Debounced(
+        self._cue_shown: Debounced[tuple[str | None, CueLevel]] = Debounced(
             CUE_HOLD_S, CUE_MIN_SHOW_S, idle=(None, "good")
         )
         self._unseen_since = math.nan
@@ -438,7 +440,7 @@ class Session:
 
     def _live_cue(
         self, t: float, row: NDArray[np.float64], last: RepResult | None
-    ) -> tuple[str | None, str]:
+    ) -> tuple[str | None, CueLevel]:
         assert self.plan is not None and self.calibration is not None
         if not self.plan.legs:
             knee = row[COL["knee_flexion"]] - _nz(self.calibration.baseline["knee_flexion"])

@@ -10,17 +10,17 @@ to the frame (0..1), z, visibility. NaN landmarks are not drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck.exercise.display import CueLevel
 from formcheck.pose.landmarks import N_LANDMARKS, SKELETON
 
 __all__ = ["CUE_COLOURS", "CueLevel", "Overlay", "PoseAnnotator"]
 
-CueLevel = Literal["good", "warn", "bad", "info"]
 Colour = tuple[int, int, int]
 
 CUE_COLOURS: Final[dict[str, Colour]] = {

@@ -37,6 +37,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck.config import Config
+from formcheck.exercise.report import Report
+from formcheck.exercise.session import LiveState
 from formcheck.pose.estimator import FramePose, PoseEstimator
 from formcheck.pose.landmarks import INDEX
 from formcheck.render.overlay import Overlay, PoseAnnotator
@@ -61,9 +64,9 @@ class StreamingSession(Protocol):
         height: int,
         *,
         people: int = 1,
-    ) -> Any: ...
+    ) -> LiveState: ...
 
-    def finish(self) -> Any: ...
+    def finish(self) -> Report: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class LiveUpdate:
     new_rep_score: float | None = None
     timer_label: str = ""
     error: str | None = None
-    state: Any = field(default=None, compare=False, repr=False)
+    state: LiveState | None = field(default=None, compare=False, repr=False)
 
 
 class LiveEngine:
@@ -102,7 +105,7 @@ class LiveEngine:
         self,
         estimator_factory: Callable[[], PoseEstimator],
         session_factory: Callable[[], StreamingSession],
-        to_update: Callable[[Any, FramePose, float], LiveUpdate],
+        to_update: Callable[[LiveState, FramePose, float], LiveUpdate],
         *,
         annotator: PoseAnnotator | None = None,
         queue_size: int = 4,
@@ -263,7 +266,7 @@ class LiveEngine:
         """Tell the page that processing failed (shown instead of the live figures)."""
         self._publish(LiveUpdate(t=self._last_t, overlay=Overlay(), error=message))
 
-    def finish(self) -> Any | None:
+    def finish(self) -> Report | None:
         """End the current session: its report (None if no frame was processed).
 
         The estimator is kept for the next stream (its clock keeps increasing);
@@ -348,19 +351,18 @@ def _libc() -> Any:
 _LIBC: Any = False  # not looked up yet
 
 
-def _timer(state: Any, test: str | None) -> tuple[float | None, str]:
+def _timer(state: LiveState, test: str | None) -> tuple[float | None, str]:
     """The clock to show for a test: time left (30s CST) or elapsed (5xSTS)."""
     if test is None:
         return None, ""
-    remaining = getattr(state, "test_remaining_s", None)
-    if remaining is not None:
-        return float(remaining), "time left"
-    elapsed = getattr(state, "test_elapsed_s", None)
+    if state.test_remaining_s is not None:
+        return float(state.test_remaining_s), "time left"
+    elapsed = state.test_elapsed_s
     return (float(elapsed), "time") if elapsed is not None else (None, "")
 
 
 def state_to_update(
-    state: Any, pose: FramePose, frame_ms: float, *, exercise: str, test: str | None = None
+    state: LiveState, pose: FramePose, frame_ms: float, *, exercise: str, test: str | None = None
 ) -> LiveUpdate:
     """A :class:`formcheck.exercise.session.LiveState` as the overlay and figures the page shows."""
     angle_name = display_angle(exercise)
@@ -368,7 +370,7 @@ def state_to_update(
     joint = INDEX.get(f"{state.side}_{ANGLE_JOINT[angle_name]}") if state.side else None
     setup = tuple(state.setup_messages) if state.phase == "setup" else ()
     cue, level = state.cue, state.cue_level
-    guidance = getattr(state, "guidance", None) or (setup[0] if setup else None)
+    guidance = state.guidance or (setup[0] if setup else None)
     if guidance:  # what the person must do for the count to work comes first, in large words
         cue, level = guidance, "info"
     timer, label = _timer(state, test)
@@ -378,7 +380,7 @@ def state_to_update(
         cue=cue, cue_level=level if level in ("good", "warn", "bad", "info") else "warn",
         score=float(last.score) if last is not None else None, timer_s=timer,
         angle_deg=angle, angle_at=joint, angle_label=angle_name.split("_")[0],
-        angle_points=angle_points(getattr(state, "points", {}) or {}, angle_name),
+        angle_points=angle_points(state.points, angle_name),
         angle_vertical=angle_name == "trunk_inclination",
     )  # fmt: skip
     return LiveUpdate(
@@ -397,7 +399,7 @@ def make_engine(
     estimator_factory: Callable[[], PoseEstimator] | None = None,
     num_poses: int | None = None,
     idle_release_s: float | None = IDLE_RELEASE_S,
-    config: Any = None,
+    config: Config | None = None,
 ) -> LiveEngine:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 

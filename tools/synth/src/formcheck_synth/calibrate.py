@@ -132,13 +132,14 @@ def point_fit(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel:
 
 
 def angle_cost(model: JointCentreModel | None, clips: list[tuple[dict[str, Any], Any]]) -> float:
-    """Mean over clips of the summed mean absolute trunk, hip and knee errors (deg)."""
-    from formcheck.kinematics.angles import compute_angles
-    from gate.measure import angle_errors
+    """Mean over clips of the summed mean absolute trunk, hip and knee errors (deg), the
+    angles computed the app's way (:func:`formcheck.exercise.analysis.angle_inputs`)."""
+    from formcheck_synth.accuracy import angle_errors
 
     total = 0.0
     for truth, seq in clips:
-        errors = angle_errors(compute_angles(seq, truth["side"], centres=model), seq.t, truth)
+        inputs = _inputs(truth, seq)
+        errors = angle_errors(inputs.angles(model), inputs.t, truth)
         total += sum(float(e.mean()) for e in errors.values() if e.size)
     return total / len(clips)
 
@@ -161,11 +162,25 @@ def fit_centres(clips: Iterable[tuple[dict[str, Any], Any]]) -> JointCentreModel
     return JointCentreModel(*(round(float(v), 3) for v in best.x))
 
 
-def _clip_errors(truth: dict[str, Any], seq: Any, model: JointCentreModel | None) -> str:
-    from formcheck.kinematics.angles import compute_angles
-    from gate.measure import angle_figures
+_INPUTS: dict[int, tuple[Any, Any]] = {}  # id(seq) -> (seq, its inputs): the seq kept alive
 
-    figs = angle_figures(compute_angles(seq, truth["side"], centres=model), seq.t, truth)
+
+def _inputs(truth: dict[str, Any], seq: Any) -> Any:
+    """The clip's angle inputs as the app finds them at set-up (masking, side, facing);
+    computed once per clip, then every candidate offset reuses them."""
+    from formcheck.exercise.analysis import angle_inputs
+
+    held = _INPUTS.get(id(seq))
+    if held is None or held[0] is not seq:
+        held = _INPUTS[id(seq)] = (seq, angle_inputs(seq, truth["exercise"]))
+    return held[1]
+
+
+def _clip_errors(truth: dict[str, Any], seq: Any, model: JointCentreModel | None) -> str:
+    from formcheck_synth.accuracy import angle_figures
+
+    inputs = _inputs(truth, seq)
+    figs = angle_figures(inputs.angles(model), inputs.t, truth)
     return "  ".join(f"{k.split('_')[0]} {v['mean']:4.1f}" for k, v in figs.items())
 
 
