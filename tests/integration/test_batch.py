@@ -339,3 +339,49 @@ def test_interrupted_batch_resumes_without_redoing(tmp_path: Path, pose_model: P
                            timeout=900)  # fmt: skip
     assert "1 done, 0 failed, 1 skipped" in again.stderr, again.stderr
     _check_table(out, good, bad=False)
+
+
+# -- --save: into the patient record ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_save_puts_analysed_clips_into_the_record_once(tmp_path: Path, pose_model: Path) -> None:
+    """A manifest naming patients; ``--save`` twice: saved once, a patient the record lacks
+    and a row without a patient are said, never invented; a real SQLite record file."""
+    from formcheck.record.store import Record
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("sit_to_stand_portrait.mp4", "trunk_flexion_oblique.mp4"):
+        (clips / name).symlink_to(SAMPLES / name)
+    (clips / "copy.mp4").symlink_to(SAMPLES / "sit_to_stand_portrait.mp4")
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("path,patient_id\nclips/sit_to_stand_portrait.mp4,P1\n"
+                        "clips/trunk_flexion_oblique.mp4,NOBODY\nclips/copy.mp4,\n")  # fmt: skip
+    db = tmp_path / "record.sqlite"
+    with Record.open(str(db)) as record:
+        record.add_patient("P1")
+    cmd = [str(BIN / "formcheck"), "batch", str(manifest), "-o", str(tmp_path / "out"),
+           "--workers", "1", "--save", "--db", str(db), "--quiet"]  # fmt: skip
+    first = subprocess.run(cmd, env=_env(pose_model), capture_output=True, text=True,
+                           timeout=900)  # fmt: skip
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
+    assert "record: 1 session(s) saved, 0 already in the record, 2 not saved" in first.stderr
+    assert "patient NOBODY is not in the record" in first.stderr
+    assert "copy.mp4: no patient_id in the manifest" in first.stderr
+    again = subprocess.run(cmd, env=_env(pose_model), capture_output=True, text=True,
+                           timeout=300)  # fmt: skip
+    assert "record: 0 session(s) saved, 1 already in the record" in again.stderr, again.stderr
+    with Record.open(str(db)) as record:
+        (saved,) = record.sessions("P1")
+        assert not record.has_patient("NOBODY")
+    truth = _truth("sit_to_stand_portrait.mp4")
+    assert (saved.exercise, saved.source, saved.clip_name) == (
+        truth["exercise"], "batch", "sit_to_stand_portrait.mp4")
+    assert saved.report["rep_count"] == truth["rep_count"] and "row" not in saved.report
+
+
+def test_db_without_save_is_refused_in_one_line(tmp_path: Path) -> None:
+    from formcheck.cli import main
+
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--db", "x.sqlite"]) == 2

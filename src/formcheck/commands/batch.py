@@ -7,7 +7,9 @@ clip, ``results.csv`` and ``results.parquet`` (one row per clip), per-frame
 angles with ``--angles``, and prints a one-line summary. A clip that fails is
 a row with status ``failed`` and its reason; the batch goes on. Run the same
 command again to resume: finished clips are skipped (same content, same
-settings). Exit code 0 when the batch ran to its end, whatever its clips did.
+settings). With ``--save`` the analysed clips go into their patients' record
+(:mod:`formcheck.batch.saving`). Exit code 0 when the batch ran to its end, whatever its
+clips did.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"workers of the embedded cluster (default: cores, {os.cpu_count()})",
     )
+    p.add_argument("--save", action="store_true",
+                   help="save each analysed clip into its patient's record (manifest column "
+                   "patient_id; the patient must exist)")  # fmt: skip
+    p.add_argument("--db", metavar="URL",
+                   help="with --save: database URL or SQLite file (default: $FORMCHECK_DB, "
+                   "else the user's data folder)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)  # fmt: skip
 
@@ -75,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler is not None:
         raise ValueError("--workers sizes the embedded cluster: not with --scheduler")
+    if args.db is not None and not args.save:
+        raise ValueError("--db names the record for --save: add --save")
     config = load_config(args.config, args.set)
     jobs = collect(args.input, Defaults(args.exercise, args.test, args.age, args.sex))
     _check_outdir(args.outdir)
@@ -90,8 +100,21 @@ def run(args: argparse.Namespace) -> int:
             text = reason if named else f"{row['clip']}: {reason}"
             print(f"formcheck: failed: {text}", file=sys.stderr)
     print(f"formcheck: batch: {summary.line()}", file=sys.stderr)
+    if args.save:
+        _save(summary.rows, args.outdir, args.db)
     print(f"formcheck: results: {args.outdir / 'results.csv'}", file=sys.stderr)
     return 0
+
+
+def _save(rows: list[dict[str, Any]], outdir: Path, db: str | None) -> None:
+    """--save: the analysed rows into the record, each row not saved said with its reason."""
+    from formcheck.batch.saving import save_rows
+
+    saved = save_rows(rows, outdir, db)
+    for clip, reason in saved.not_saved.items():
+        if not reason.startswith("not analysed"):  # failures were said above
+            print(f"formcheck: not saved: {clip}: {reason}", file=sys.stderr)
+    print(f"formcheck: record: {saved.line()}", file=sys.stderr)
 
 
 def _check_outdir(outdir: Path) -> None:
