@@ -253,7 +253,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
         shown_angle="knee_flexion",
         rom="knee_range_deg",
-        tests=("5xsts", "30s_cst"),
+        tests=("5xsts", "30s_cst", "tug"),
     ),
     "squat": ExerciseSpec(
         name="squat",
