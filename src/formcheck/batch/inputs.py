@@ -20,13 +20,14 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from formcheck.exercise.clinical_tests import TESTS
+
 __all__ = ["ClipJob", "Defaults", "VIDEO_SUFFIXES", "collect", "report_name"]
 
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif", ".mpg", ".mpeg", ".wmv", ".3gp"}
 )
 EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
-TESTS = ("5xsts", "30s_cst")
 SEXES = ("f", "m")
 _COLUMNS = ("path", "exercise", "test", "age", "sex", "patient_id")
 

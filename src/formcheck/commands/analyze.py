@@ -22,6 +22,7 @@ from typing import Any
 
 from formcheck.commands import record
 from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
+from formcheck.exercise.clinical_tests import TESTS
 
 __all__ = ["register", "run"]
 
@@ -33,7 +34,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("analyze", help="analyse an exercise clip (video or .npz pose file)")
     p.add_argument("clip", type=Path, help="video file, or .npz pose sequence")
     p.add_argument("--exercise", required=True, choices=_EXERCISES)
-    p.add_argument("--test", choices=("5xsts", "30s_cst"), help="clinical test (sit_to_stand)")
+    p.add_argument("--test", choices=TESTS, help="clinical test (run as sit_to_stand)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
     p.add_argument("--json", action="store_true", help="print one JSON object")

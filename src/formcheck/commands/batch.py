@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from formcheck.exercise.clinical_tests import TESTS
+
 __all__ = ["register", "run"]
 
 _EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
@@ -36,7 +38,7 @@ def register(subparsers: Any) -> None:
         choices=_EXERCISES,
         help="exercise of clips the manifest does not name (default: auto)",
     )
-    p.add_argument("--test", choices=("5xsts", "30s_cst"), help="clinical test (sit_to_stand)")
+    p.add_argument("--test", choices=TESTS, help="clinical test (run as sit_to_stand)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
     p.add_argument("--angles", action="store_true", help="write per-frame angles per clip")

@@ -105,9 +105,9 @@ class TestResult:
 class TestInputs:
     """What a test is scored from, gathered by the session: the test's name, the complete
     reps and the one in progress, the raw per-frame history (``t`` (n,) s, ``feats``
-    (n, F) columns ``FEATURES``), the plan (None before set-up) and configuration, the patient's age and sex,
-    the frame size (px), and whether the person is more than halfway up at a time
-    (``halfway(t_s, stand_times)``)."""
+    (n, F) columns ``FEATURES``), the plan (None before set-up) and configuration, the
+    patient's age and sex, the frame size (px), and whether the person is more than
+    halfway up at a time (``halfway(t_s, stand_times)``)."""
 
     test: str
     reps: Sequence[RepResult]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from formcheck.config import Config
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "TEST_TITLES",
     "choose_options",
     "exercise_title",
+    "offline_only_tests",
     "test_choices",
 ]
 
@@ -34,14 +36,20 @@ class AnalysisOptions:
     overrides: tuple[tuple[str, float], ...] = ()
 
 
-TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second chair stand"}
+TEST_TITLES = {name: test.title for name, test in CLINICAL_TESTS.items()}
 
 
-def test_choices() -> dict[str, str]:
-    """Clinical test name -> title, for the tests the analysis core knows."""
-    from formcheck.exercise.clinical import TESTS
+def test_choices(live: bool = False) -> dict[str, str]:
+    """Clinical test name -> title, for the tests the analysis core knows (``live``: only
+    those the live page can run, ``ClinicalTest.live``)."""
+    return {name: test.title for name, test in CLINICAL_TESTS.items() if test.live or not live}
 
-    return {name: TEST_TITLES.get(name, name) for name in TESTS}
+
+def offline_only_tests(exercise: str) -> list[str]:
+    """Why each test of ``exercise`` that the live page cannot run is offline only
+    (``ClinicalTest.live`` and ``offline_reason``)."""
+    return [test.offline_reason for test in CLINICAL_TESTS.values()
+            if not test.live and test.exercise == exercise]  # fmt: skip
 
 
 AUTO = "auto"
@@ -64,10 +72,12 @@ def choose_options(
     from_query: bool = False,
     allow_auto: bool = False,
     config: Config | None = None,
+    live: bool = False,
 ) -> AnalysisOptions:
     """Widgets for the options, preset to ``exercise``/``test`` (or, with ``from_query``, the
     page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart. With
-    ``config``, the exercise's thresholds can be changed too (:mod:`formcheck.ui.settings`)."""
+    ``config``, the exercise's thresholds can be changed too (:mod:`formcheck.ui.settings`).
+    With ``live``, only the tests the live page can run are offered."""
     names = ([AUTO] if allow_auto else []) + list(EXERCISES)
     if from_query:
         exercise = st.query_params.get("exercise", exercise)
@@ -78,7 +88,7 @@ def choose_options(
         format_func=exercise_title, key=f"{key}_exercise",
     )  # fmt: skip
     with_tests = chosen in ("sit_to_stand", AUTO)  # a test implies sit-to-stand
-    tests = {"": "None", **test_choices()} if with_tests else {"": "None"}
+    tests = {"": "None", **test_choices(live)} if with_tests else {"": "None"}
     test_names = list(tests)
     picked = cols[1].selectbox(
         "Clinical test", test_names, index=test_names.index(test) if test in test_names else 0,
