@@ -245,13 +245,16 @@ class SquashSpec:
 
 @dataclass(frozen=True)
 class RepTimes:
-    """When a rep happened, seconds: movement start, extreme reached, back at rest."""
+    """When a rep happened, seconds: movement start, extreme reached, back at rest; for
+    sit-to-stand also ``seat``: the hips back on the seat (the thigh at its seated pitch;
+    the trunk straightens until ``end``)."""
 
     start: float
     extreme: float
     end: float
     hold_s: float
     fault: str | None
+    seat: float | None = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,9 @@ def _bend_rep(keys: _Keys, t0: float, rep: RepSpec, extreme: Pose, rest: Pose) -
     return RepTimes(t0, t1, t3, rep.hold_s, rep.fault)
 
 
+_SEAT_SHARE = 0.85  # sit-to-stand: share of the sit at which the thigh is down on the seat
+
+
 def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     top = _HALF_STAND if rep.fault == "incomplete_stand" else _STANDING
     rise, sit = rep.out_s, rep.back_s
@@ -376,14 +382,14 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     t2 = t1 + rep.hold_s
     down = _lean(0.8 * rep.depth)
     keys.add(t2 + 0.5 * sit, down, _TRUNK + ("shank",))
-    keys.add(t2 + 0.85 * sit, down, ("thigh",))
+    keys.add(t2 + _SEAT_SHARE * sit, down, ("thigh",))
     keys.add(t2 + sit, _SEATED, tuple(_SEATED))
     if rep.fault == "arms_used":
         keys.add(t0, {"push": 0.0}, ("push",))
         keys.add(t0 + 0.25 * rise, {"push": 1.0}, ("push",))
         keys.add(t0 + 0.8 * rise, {"push": 1.0}, ("push",))
         keys.add(t1 + 0.3 * rep.hold_s + 0.2, {"push": 0.0}, ("push",))
-    return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault)
+    return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault, t2 + _SEAT_SHARE * sit)
 
 
 def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
@@ -425,8 +431,8 @@ def choreograph(spec: ClipSpec) -> Choreography:
         tug = spec.tug.walk(times[0].extreme - shift)  # from standing
         tracks.update({d: TugWalkTrack(tug, d) for d in TUG_DOFS})
     if shift:
-        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault)
-                 for r in times]  # fmt: skip
+        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault,
+                          None if r.seat is None else r.seat - shift) for r in times]  # fmt: skip
     return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk, tug)
 
 
