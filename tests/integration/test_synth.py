@@ -550,3 +550,29 @@ def test_tug_truth_matches_the_generator() -> None:
     assert truth == json.loads(json.dumps(planned))
     bounds = [p["start_s"] for p in truth["phases"]] + [truth["phases"][-1]["end_s"]]
     assert bounds == sorted(bounds) and truth["total_s"] == pytest.approx(bounds[-1] - bounds[0])
+
+
+def test_gate_flags_a_tug_no_longer_timed_or_timed_worse() -> None:
+    from formcheck.exercise.clinical import TestPhase, TestResult
+    from gate.measure import tug_figures
+
+    truth = json.loads((Path(__file__).resolve().parents[2] / "sample_videos"
+                        / f"{_tug_spec().name}.json").read_text())["tug"]  # fmt: skip
+
+    def timed(shift_s: float) -> TestResult:
+        phases = tuple(TestPhase(p["name"], p["start_s"], p["end_s"] + shift_s * (i == 4))
+                       for i, p in enumerate(truth["phases"]))  # fmt: skip
+        total = truth["total_s"] + shift_s
+        return TestResult("tug", True, time_s=total, phases=phases)
+
+    exact = tug_figures(timed(0.0), truth)
+    assert exact["timed"] and exact["total_err_s"] == 0.0 and exact["bound_err_max_s"] == 0.0
+    base = {"detection_rate": 1.0, "angles": {}}
+    recorded = {"tug": {**base, "tug": exact}}
+    assert compare({"tug": {**base, "tug": tug_figures(timed(0.05), truth)}}, recorded) == []
+    late = compare({"tug": {**base, "tug": tug_figures(timed(0.4), truth)}}, recorded)
+    assert any("TUG total_err_s 0.4" in f for f in late) and any("bound_err_max_s" in f
+                                                                 for f in late)  # fmt: skip
+    untimed = tug_figures(TestResult("tug", False, notes=("no walk",)), truth)
+    assert compare({"tug": {**base, "tug": untimed}}, recorded) == ["tug: TUG not timed "
+                                                                    "(recorded: timed)"]
