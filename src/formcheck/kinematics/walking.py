@@ -50,8 +50,9 @@ def walk_features(pix: NDArray[np.float64]) -> NDArray[np.float64]:
     mid_sh = 0.5 * (pix[:, _LS] + pix[:, _RS])
     mid_hip = 0.5 * (pix[:, _LH] + pix[:, _RH])
     torso = np.linalg.norm(mid_sh - mid_hip, axis=-1)
-    lead = (pix[:, _NOSE, 0] - mid_sh[:, 0]) / torso
-    spread = (pix[:, _LS, 0] - pix[:, _RS, 0]) / torso
+    with np.errstate(invalid="ignore", divide="ignore"):  # unseen (NaN) or degenerate: NaN
+        lead = (pix[:, _NOSE, 0] - mid_sh[:, 0]) / torso
+        spread = (pix[:, _LS, 0] - pix[:, _RS, 0]) / torso
     return np.stack([mid_hip[:, 0], torso, lead, spread], axis=1)
 
 
