@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from formcheck_synth.sample_sets import ROBUSTNESS, sample_specs
+from formcheck_synth.sample_sets import ROBUSTNESS, robustness_specs, sample_specs
 from formcheck_synth.script import choreograph
 from formcheck_synth.truth import ANGLE_NAMES
 
@@ -276,8 +276,13 @@ TUG_BOUND_S = 0.5
 and the total within 0.5 s of the truth."""
 
 
+TUG_CLIPS = sorted(n for n in SPECS if SPECS[n].tug is not None) + [
+    f"robustness/{s.name}" for s in robustness_specs() if getattr(s, "tug", None) is not None]
+"""The rendered TUGs: side view across the frame; 45 deg, walking towards the camera and back."""
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(n for n in SPECS if SPECS[n].tug is not None))
+@pytest.mark.parametrize("name", TUG_CLIPS)
 def test_tug_sample_timed_within_half_a_second(name: str, measured: dict) -> None:
     figures = measure_clip(_truth(name), measured[name])["tug"]
     assert figures["timed"], figures

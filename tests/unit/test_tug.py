@@ -137,3 +137,14 @@ def test_every_test_is_a_definition_its_exercise_lists() -> None:
 def test_bad_tug_settings_name_the_key(key: str, value: str) -> None:
     with pytest.raises(ValueError, match=key):
         load_config(overrides=[f"{key}={value}"])
+
+
+def test_fed_frame_by_frame_the_tug_is_timed_as_offline() -> None:
+    seq = tug_sequence(T, TugScript(across=False))
+    offline = _tug(seq)
+    live = Session("sit_to_stand", test="tug", config=JOINT_CENTRES)
+    for i in range(len(seq)):
+        live.update(float(seq.t[i]), seq.image[i], seq.world[i], seq.width, seq.height)
+    fed = live.finish().test
+    assert fed is not None and offline.valid
+    assert (fed.time_s, fed.phases) == (offline.time_s, offline.phases)

@@ -83,12 +83,13 @@ def _smooth(t: NDArray[np.float64], x: NDArray[np.float64], hz: float, gap_s: fl
 def _standing_span(t: NDArray[np.float64], rel: NDArray[np.float64], onset_s: float,
                    seat_s: float, share: float) -> tuple[float, float]:  # fmt: skip
     """(standing reached, sitting begins), s: the first and last frame between rise onset
-    and seat contact with the counted signal ``rel`` (n,) (away from seated positive,
-    smoothed) at ``share`` of the way from its level at onset to its standing level
-    (the 75th percentile over the rep)."""
+    and seat contact with the seated-standing signal ``rel`` (n,) (away from seated
+    positive, smoothed) at ``share`` of the way from its level at onset to its standing
+    level (its median over the rep: the walk's typical value, whichever way a stride
+    swings it)."""
     inside = (t >= onset_s) & (t <= seat_s)
     seated = float(rel[inside][0])
-    standing = float(np.nanpercentile(rel[inside], 75))
+    standing = float(np.nanmedian(rel[inside]))
     up = np.flatnonzero(inside & (rel >= seated + share * (standing - seated)))
     if not len(up):
         return onset_s, seat_s
@@ -120,8 +121,8 @@ def tug_phases(
     settings: TugConfig | None = None,
 ) -> TugPhases | str:
     """The phases of a TUG between rise onset ``onset_s`` and seat contact ``seat_s``
-    (s, one sit-to-stand rep), from frame times ``t`` (n,) s, the rep's counted signal
-    ``rel`` (n,) (away from seated positive, raw), and walking features ``walk`` (n, 4)
+    (s, one sit-to-stand rep), from frame times ``t`` (n,) s, a signal ``rel`` (n,) that
+    tells seated from standing (away from seated positive, raw), and walking features ``walk`` (n, 4)
     (``WALK_FEATURES``); ``focal_px`` the camera's focal length in pixels (for the depth
     part of the path). A reason (``NO_WALK``, ``NO_TURN``) instead when the rep holds
     no walk out and back."""
@@ -199,6 +200,19 @@ def _unseen(ph: TugPhases) -> tuple[str, ...]:
             " (the person out of view or not walking straight)",)  # fmt: skip
 
 
+def _seated_standing(inputs: TestInputs) -> NDArray[np.float64]:
+    """(n,) the signal that tells seated from standing while the person walks, away from
+    seated positive: the counted signal when it is a ratio of body lengths (side view: hip
+    height over the leg; 45 deg: the knee), else the knee angle of the view (a signal
+    counted in % of its start value, ``Plan.scale``, is a pixel height, which grows and
+    shrinks as the person walks towards and away from the camera)."""
+    plan = inputs.plan
+    assert plan is not None
+    if plan.scale == 1.0:
+        return np.asarray(plan.relative(inputs.feats[:, COL[plan.primary]]))
+    return -inputs.feats[:, COL[plan.knee]]
+
+
 def score_tug(inputs: TestInputs) -> TestResult:
     """The TUG from the session: the first complete sit-to-stand rep that holds a walk
     out, a turn and a walk back. Without one, an invalid result with no time and the
@@ -207,7 +221,7 @@ def score_tug(inputs: TestInputs) -> TestResult:
     if not inputs.reps or inputs.plan is None:
         reason = NOT_ENDED if inputs.open_rep is not None else NOT_STARTED
         return TestResult(inputs.test, False, notes=(reason,))
-    rel = inputs.plan.relative(inputs.feats[:, COL[inputs.plan.primary]])
+    rel = _seated_standing(inputs)
     walk = inputs.feats[:, _WALK_COLS]
     focal = inputs.config.tug.focal_share * max(inputs.frame_size)
     reasons: list[str] = []
