@@ -129,7 +129,9 @@ class ClinicalTest:
     session's :class:`TestInputs`; ``stop_rule``: the ``[tests]`` setting naming its stop
     rule, ``duration``: the one holding its duration (s, a count-down on the live page);
     ``live``: whether the live page can run it, with ``offline_reason`` saying why not;
-    ``protocol``: what the patient does, for documents."""
+    ``protocol``: what the patient does, for documents; ``norm``: the norm of a result
+    ``(value, age, sex)`` (for a saved result compared at the patient's age later), and
+    ``citations``: the sources of its norms, in full, for documents."""
 
     name: str
     title: str
@@ -141,6 +143,8 @@ class ClinicalTest:
     live: bool = True
     offline_reason: str = ""
     protocol: str = ""
+    norm: Callable[[float, int | None, str | None], dict[str, object]] | None = None
+    citations: tuple[str, ...] = ()
 
 
 def _five_norm(time_s: float, age: int | None) -> dict[str, object]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from formcheck.exercise.clinical import ClinicalTest, score_chair_stand, score_five_times
-from formcheck.exercise.tug import score_tug
+from formcheck.exercise.tug import score_tug, tug_norm
 
 __all__ = ["CLINICAL_TESTS", "TESTS", "get_test"]
 
@@ -46,6 +46,14 @@ CLINICAL_TESTS: Final[dict[str, ClinicalTest]] = {
         protocol="Timed Up and Go (CDC STEADI): from sitting, stand up, walk 3 m at a normal "
         "pace, turn, walk back and sit down; timed from rise onset to seat contact, filmed "
         "from the side.",
+        norm=lambda value, age, _sex: tug_norm(value, age),
+        citations=(
+            "Bohannon RW. Reference values for the timed up and go test: a descriptive "
+            "meta-analysis. J Geriatr Phys Ther 2006;29(2):64-68.",
+            "CDC STEADI: Assessment - Timed Up & Go (TUG).",
+            "Podsiadlo D, Richardson S. The timed \"Up & Go\": a test of basic functional "
+            "mobility for frail elderly persons. J Am Geriatr Soc 1991;39(2):142-148.",
+        ),
     ),
 }
 

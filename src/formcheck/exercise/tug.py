@@ -122,10 +122,10 @@ def tug_phases(
 ) -> TugPhases | str:
     """The phases of a TUG between rise onset ``onset_s`` and seat contact ``seat_s``
     (s, one sit-to-stand rep), from frame times ``t`` (n,) s, a signal ``rel`` (n,) that
-    tells seated from standing (away from seated positive, raw), and walking features ``walk`` (n, 4)
-    (``WALK_FEATURES``); ``focal_px`` the camera's focal length in pixels (for the depth
-    part of the path). A reason (``NO_WALK``, ``NO_TURN``) instead when the rep holds
-    no walk out and back."""
+    tells seated from standing (away from seated positive, raw), and walking features
+    ``walk`` (n, 4) (``WALK_FEATURES``); ``focal_px`` the camera's focal length in pixels
+    (for the depth part of the path). A reason (``NO_WALK``, ``NO_TURN``) instead when the
+    rep holds no walk out and back."""
     s = settings or TugConfig()
     rel_s = _smooth(t, rel, 6.0, s.max_gap_s)
     stand_s, sit_s = _standing_span(t, rel_s, onset_s, seat_s, s.stand_share)

@@ -30,7 +30,8 @@ __all__ = [
 
 ROM_WORDS: Final = {"trunk_flexion": "flexion", "back_extension": "extension",
                     "sit_to_stand": "knee range", "squat": "knee bend"}  # fmt: skip
-TEST_TITLES: Final = {"5xsts": "Five-times sit-to-stand", "30s_cst": "30-second chair stand"}
+TEST_TITLES: Final = {"5xsts": "Five-times sit-to-stand", "30s_cst": "30-second chair stand",
+                      "tug": "Timed Up and Go"}
 
 
 @dataclass(frozen=True)
