@@ -213,6 +213,28 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class TugConfig:
+    """The Timed Up and Go's phase split (:mod:`formcheck.exercise.tug`). ``stand_share``:
+    standing is reached (and sitting begins) at this share of the hips' rise; walking
+    straight is moving along the path at ``walk_share`` or more of the person's own
+    walking speed with the trunk's heading within ``turn_deg`` of the walk's; a walk
+    shorter than ``min_travel`` torso lengths (about 1 m) is no TUG. The walking
+    signals are low-passed at ``lowpass_hz`` (the body's scale, for the depth part of
+    the path, at ``scale_lowpass_hz``), gaps up to ``max_gap_s`` filled (a person
+    partly out of frame at the turn); ``focal_share``: the camera's focal length in
+    frame widths (long side), a phone's main camera about 0.75."""
+
+    stand_share: float = 0.9
+    walk_share: float = 0.5
+    turn_deg: float = 45.0
+    min_travel: float = 2.0
+    lowpass_hz: float = 1.5
+    scale_lowpass_hz: float = 0.5
+    max_gap_s: float = 1.5
+    focal_share: float = 0.75
+
+
+@dataclass(frozen=True)
 class Config:
     """Every tunable number of the analysis."""
 
@@ -224,6 +246,7 @@ class Config:
     sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
     squat: SquatConfig = field(default_factory=SquatConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    tug: TugConfig = field(default_factory=TugConfig)
 
     def __post_init__(self) -> None:
         if self.angles.joint_centres not in ("estimated", "landmark"):
@@ -241,7 +264,21 @@ class Config:
                 raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
         if self.setup.window_s < 0 or self.setup.max_gap_s < 0:
             raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
+        self._check_tug()
         self._check_counters()
+
+    def _check_tug(self) -> None:
+        g = self.tug
+        for name in ("stand_share", "walk_share"):
+            if not 0.0 < getattr(g, name) < 1.0:
+                raise ValueError(f"tug.{name} must be between 0 and 1, got {getattr(g, name)}")
+        if not 0.0 < g.turn_deg < 90.0:
+            raise ValueError(f"tug.turn_deg must be between 0 and 90, got {g.turn_deg}")
+        for name in ("min_travel", "lowpass_hz", "scale_lowpass_hz", "focal_share"):
+            if getattr(g, name) <= 0:
+                raise ValueError(f"tug.{name} must be positive, got {getattr(g, name)}")
+        if g.max_gap_s < 0:
+            raise ValueError(f"tug.max_gap_s must be >= 0, got {g.max_gap_s}")
 
     def _check_counters(self) -> None:
         """Build each counter once so bad thresholds fail here, naming the key."""

@@ -111,12 +111,44 @@ def angle_figures_of(report: Any, truth: dict[str, Any]) -> dict[str, dict[str, 
 def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
     """All figures of one clip from its truth object and the measured ``PoseSequence``."""
     report = measured_report(truth, seq)
-    return {
+    figures = {
         "frames": len(seq),
         "detection_rate": round(float(seq.detection_rate), 4),
         "angles": angle_figures_of(report, truth),
         "reps": rep_figures(report, truth),
     }
+    if "tug" in truth:
+        figures["tug"] = tug_figures(report.test, truth["tug"])
+    return figures
+
+
+def tug_figures(test: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """A Timed Up and Go against its truth: whether it was timed, the total's error and
+    the worst error of the six phase bounds (s; rise onset ... seat contact), and each."""
+    if test is None or not test.valid or test.time_s is None:
+        return {"timed": False, "total_err_s": None, "bound_err_max_s": None, "bound_err_s": {}}
+    got = {p.name: (p.start_s, p.end_s) for p in test.phases}
+    errs: dict[str, float | None] = {}
+    for phase in truth["phases"]:
+        a, b = got.get(phase["name"], (None, None))
+        errs[f"{phase['name']}_start"] = None if a is None else abs(a - phase["start_s"])
+        errs[f"{phase['name']}_end"] = None if b is None else abs(b - phase["end_s"])
+    seen = [e for e in errs.values() if e is not None]
+    worst = None if len(seen) < len(errs) else round(max(seen), 2)
+    return {"timed": True, "total_err_s": round(abs(test.time_s - truth["total_s"]), 2),
+            "bound_err_max_s": worst,
+            "bound_err_s": {k: None if v is None else round(v, 2) for k, v in errs.items()}}
+
+
+def _compare_tug(name: str, cur: dict[str, Any] | None, rec: dict[str, Any]) -> list[str]:
+    """A TUG no longer timed, or its total or worst phase bound worse than recorded."""
+    if cur is None or (rec["timed"] and not cur["timed"]):
+        return [f"{name}: TUG not timed (recorded: timed)"]
+    fails = []
+    for key in ("total_err_s", "bound_err_max_s"):
+        if _worse(cur[key], rec[key], MARGINS["rep_time_s"]):
+            fails.append(f"{name}: TUG {key} {cur[key]} s (recorded {rec[key]} s)")
+    return fails
 
 
 def _worse(value: Any, recorded: Any, margin: float) -> bool:
@@ -160,6 +192,8 @@ def compare(current: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
                                  f"(recorded {figs[stat]} deg)")  # fmt: skip
         if "reps" in rec:
             fails += _compare_reps(name, cur["reps"], rec["reps"])
+        if "tug" in rec:
+            fails += _compare_tug(name, cur.get("tug"), rec["tug"])
     return fails
 
 

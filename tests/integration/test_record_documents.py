@@ -138,3 +138,25 @@ def test_fhir_bundle_codes_and_values(record: Record) -> None:
     assert rom["effectiveDateTime"].startswith("2026-03-05T10:00:00")
     assert all(o["subject"]["reference"] == json.loads(
         fhir.bundle_json(record.patient("K-001"), []))["entry"][0]["fullUrl"] for o in obs)
+
+
+def test_a_saved_tug_has_its_own_protocol_norm_and_sources(record: Record,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    """A TUG analysed without an age is compared at the patient's age in the PDF (73 in
+    2026: Bohannon's 70-79 band), with the TUG's protocol and sources, not the 5xSTS's."""
+    _poppler()
+    from formcheck.exercise.analysis import analyze
+    from support.builders import JOINT_CENTRES, TugScript, tug_sequence, uniform_times
+
+    seq = tug_sequence(uniform_times(12.0, 30.0), TugScript())
+    report = analyze(seq, "sit_to_stand", test="tug", config=JOINT_CENTRES)
+    assert report.test is not None and report.test.valid and "threshold_s" not in report.test.norm
+    sid = record.save("K-001", from_report(report, test="tug", recorded_utc=START))
+    text = " ".join(_text(pdf.session_pdf(record.patient("K-001"), record.session(sid)),
+                          tmp_path).split())  # fmt: skip
+    assert "Timed Up and Go" in text and "walk 3 m at a normal pace, turn" in text
+    assert f"{report.test.time_s:g} s (valid)" in text
+    assert "norm of 10.2 s (Bohannon 2006, age 70-79: mean 9.2 s)" in text
+    assert "fall-risk marker >= 12 s (CDC STEADI (older adults): 12 s or more): no" in text
+    assert "J Geriatr Phys Ther 2006;29(2):64-68" in text and "Podsiadlo D" in text
+    assert "Percept Mot Skills" not in text and "Lusardi" not in text

@@ -504,3 +504,87 @@ def test_tiny_real_render_writes_h264_and_truth(tmp_path) -> None:  # type: igno
     assert hip[0] > 70.0 and truth["rep_count"] == 1  # seated at the start
     again, _ = render_clip(replace(spec, name="tiny2"), tmp_path)
     assert video.read_bytes() == again.read_bytes()
+
+
+# --- the Timed Up and Go ------------------------------------------------------------------
+
+
+def _tug_spec() -> ClipSpec:
+    from formcheck_synth.sample_sets import sample_specs
+
+    return next(s for s in sample_specs() if s.tug is not None)
+
+
+def test_tug_walk_goes_out_turns_comes_back_and_turns_again() -> None:
+    from formcheck_synth.motion import TugWalk
+
+    walk = TugWalk(2.0, distance_m=3.0, speed_m_s=1.2, ramp_s=0.5, turn_s=1.0)
+    start, turn, turned, back, done = walk.events
+    t = np.arange(0.0, done + 1.0, 0.01)
+    z, heading = walk.position(t), walk.heading(t)
+    assert z[t <= start].max() == 0.0 and z.max() == pytest.approx(3.0)
+    assert np.all(np.abs(np.diff(z)) / 0.01 <= 1.2 + 1e-6)  # never faster than its speed
+    at = {k: int(np.argmin(np.abs(t - v))) for k, v in
+          {"turn": turn, "turned": turned, "back": back, "done": done}.items()}  # fmt: skip
+    assert z[at["turn"]] == pytest.approx(3.0) and z[at["turned"]] == pytest.approx(3.0)
+    assert z[at["back"]] == pytest.approx(0.0, abs=1e-9) and z[-1] == pytest.approx(0.0)
+    assert heading[t <= turn].max() == 0.0 and heading[at["turned"]] == pytest.approx(180.0)
+    assert heading[at["back"]] == pytest.approx(180.0) and heading[-1] == pytest.approx(360.0)
+    legs = walk.legs(t)
+    walking = (t > start + 0.6) & (t < turn - 0.6)
+    assert np.ptp(legs["thigh_l"][walking]) > 30.0  # the legs swing while walking ...
+    turning = (t > turn) & (t < turned)
+    assert np.ptp(legs["thigh_l"][turning]) == 0.0  # ... and stand still in the turns
+
+
+def test_tug_clip_is_one_rise_whose_standing_time_is_the_walk() -> None:
+    spec = _tug_spec()
+    chor = choreograph(spec)
+    (rep,) = chor.reps
+    assert chor.tug is not None and chor.tug.start_s == rep.extreme
+    assert chor.tug.events[-1] == pytest.approx(rep.extreme + rep.hold_s)
+    assert rep.start < rep.extreme < rep.seat < rep.end  # hips on the seat before upright
+    with pytest.raises(ValueError, match="a TUG's rep holds its walk"):
+        replace(spec, reps=(replace(spec.reps[0], hold_s=1.0),))
+    with pytest.raises(ValueError, match="a TUG is one sit-to-stand rep"):
+        replace(spec, reps=spec.reps * 2)
+
+
+def test_tug_truth_matches_the_generator() -> None:
+    from formcheck_synth.generate import tug_fields
+
+    spec = _tug_spec()
+    chor = choreograph(spec)
+    assert chor.tug is not None
+    planned = tug_fields(chor.reps[0], chor.tug)
+    truth = json.loads((Path(__file__).resolve().parents[2] / "sample_videos"
+                        / f"{spec.name}.json").read_text())["tug"]  # fmt: skip
+    assert truth == json.loads(json.dumps(planned))
+    bounds = [p["start_s"] for p in truth["phases"]] + [truth["phases"][-1]["end_s"]]
+    assert bounds == sorted(bounds) and truth["total_s"] == pytest.approx(bounds[-1] - bounds[0])
+
+
+def test_gate_flags_a_tug_no_longer_timed_or_timed_worse() -> None:
+    from formcheck.exercise.clinical import TestPhase, TestResult
+    from gate.measure import tug_figures
+
+    truth = json.loads((Path(__file__).resolve().parents[2] / "sample_videos"
+                        / f"{_tug_spec().name}.json").read_text())["tug"]  # fmt: skip
+
+    def timed(shift_s: float) -> TestResult:
+        phases = tuple(TestPhase(p["name"], p["start_s"], p["end_s"] + shift_s * (i == 4))
+                       for i, p in enumerate(truth["phases"]))  # fmt: skip
+        total = truth["total_s"] + shift_s
+        return TestResult("tug", True, time_s=total, phases=phases)
+
+    exact = tug_figures(timed(0.0), truth)
+    assert exact["timed"] and exact["total_err_s"] == 0.0 and exact["bound_err_max_s"] == 0.0
+    base = {"detection_rate": 1.0, "angles": {}}
+    recorded = {"tug": {**base, "tug": exact}}
+    assert compare({"tug": {**base, "tug": tug_figures(timed(0.05), truth)}}, recorded) == []
+    late = compare({"tug": {**base, "tug": tug_figures(timed(0.4), truth)}}, recorded)
+    assert any("TUG total_err_s 0.4" in f for f in late) and any("bound_err_max_s" in f
+                                                                 for f in late)  # fmt: skip
+    untimed = tug_figures(TestResult("tug", False, notes=("no walk",)), truth)
+    assert compare({"tug": {**base, "tug": untimed}}, recorded) == ["tug: TUG not timed "
+                                                                    "(recorded: timed)"]

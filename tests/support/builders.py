@@ -22,6 +22,7 @@ landmark towards the joint centre (``formcheck.kinematics.joint_centres``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +43,8 @@ __all__ = [
     "flexion_curves",
     "sit_to_stand_curves",
     "squat_curves",
+    "TugScript",
+    "tug_sequence",
 ]
 
 SHANK, THIGH, TORSO = 0.45, 0.45, 0.52
@@ -244,3 +247,78 @@ def build_sequence(
     image[drop] = np.nan
     world[drop] = np.nan
     return PoseSequence(t=t, image=image, world=world, width=width, height=height)
+
+
+@dataclass(frozen=True)
+class TugScript:
+    """When a built Timed Up and Go happens, s: the hips rise ``rise`` (seat-off,
+    standing; the trunk leans from 0.4 s before), the person walks out ``walk_out``,
+    turns 180 deg ``turn``, walks back ``walk_back``, turns ``turn_back`` and sits
+    ``sit`` (starts sinking, seated; the hips are down 0.4 s before). ``sits``: False
+    leaves the person standing where the walk back ends; ``turns``: False walks back
+    backwards, never turning. ``across``: the walk crosses the
+    frame (``walk_px`` px at the start's scale); else it goes away from the camera, the
+    body shrinking to ``far_scale`` of its size."""
+
+    rise: tuple[float, float] = (1.5, 2.3)
+    walk_out: tuple[float, float] = (2.3, 5.0)
+    turn: tuple[float, float] = (5.0, 6.0)
+    walk_back: tuple[float, float] = (6.0, 8.5)
+    turn_back: tuple[float, float] = (8.5, 9.3)
+    sit: tuple[float, float] = (9.3, 10.2)
+    sits: bool = True
+    turns: bool = True
+    across: bool = True
+    walk_px: float = 700.0
+    far_scale: float = 0.55
+    ramp_s: float = 0.3
+
+
+def _trapezoid(t: NDArray[np.float64], span: tuple[float, float], ramp: float
+               ) -> NDArray[np.float64]:  # fmt: skip
+    """(T,) share 0..1 of a walk over ``span`` s at constant speed with ``ramp`` s of even
+    acceleration at each end."""
+    a, b = span
+    grid = np.linspace(a, b, 400)
+    speed = np.clip(np.minimum(grid - a, b - grid) / ramp, 0.0, 1.0)
+    done = np.concatenate(([0.0], np.cumsum(0.5 * (speed[1:] + speed[:-1]) * np.diff(grid))))
+    return np.interp(t, grid, done / done[-1])
+
+
+def tug_sequence(t: NDArray[np.float64], script: TugScript, *, width: int = 1280,
+                 height: int = 720) -> PoseSequence:  # fmt: skip
+    """A side-view TUG: a built sit-to-stand (``sit_to_stand_curves``) whose body walks,
+    turns (heading 0 facing image right, 90 the camera, 180 image left; the image x of a
+    body point is ``forward cos h + left sin h``) and comes back, per ``script``."""
+    sit = script.sit if script.sits else (float(t[-1]) + 5.0, float(t[-1]) + 6.0)
+    curves = sit_to_stand_curves(t, [(script.rise[0], script.rise[1], sit[0], sit[1])])
+    body = _place(_sagittal(*curves, "crossed"), len(t))
+    heading = 180.0 * (_min_jerk(t, script.turn) + _min_jerk(t, script.turn_back))
+    heading = heading if script.turns else np.zeros(len(t))
+    h = np.radians(heading)[:, None]
+    x_img = body[..., 0] * np.cos(h) + body[..., 2] * np.sin(h)
+    path = _trapezoid(t, script.walk_out, script.ramp_s)
+    path = path - _trapezoid(t, script.walk_back, script.ramp_s)
+    scale0 = 0.55 * height / 1.75
+    if script.across:
+        scale = np.full(len(t), scale0)
+        x0 = 0.2 * width + script.walk_px * path
+        ground = np.full(len(t), 0.9 * height)
+    else:
+        far = 1.0 / script.far_scale - 1.0  # the walk's length in start distances
+        scale = scale0 / (1.0 + far * path)  # a pinhole: size over distance
+        x0 = np.full(len(t), 0.5 * width)
+        horizon = 0.35 * height
+        ground = horizon + (0.9 * height - horizon) * scale / scale0
+    px = np.stack([x0[:, None] + x_img * scale[:, None],
+                   ground[:, None] + body[..., 1] * scale[:, None]], axis=-1)  # fmt: skip
+    image = np.concatenate([px / [width, height], np.zeros(px.shape[:2] + (1,)),
+                            np.full(px.shape[:2] + (1,), 0.95)], axis=-1)  # fmt: skip
+    world = np.stack([x_img, body[..., 1], body[..., 2]], axis=-1)
+    world -= 0.5 * (world[:, INDEX["left_hip"]] + world[:, INDEX["right_hip"]])[:, None]
+    return PoseSequence(t=t, image=image, world=world, width=width, height=height)
+
+
+def _min_jerk(t: NDArray[np.float64], span: tuple[float, float]) -> NDArray[np.float64]:
+    s = np.clip((t - span[0]) / (span[1] - span[0]), 0.0, 1.0)
+    return s**3 * (10.0 - 15.0 * s + 6.0 * s**2)

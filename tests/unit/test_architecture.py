@@ -6,11 +6,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 from formcheck.exercise.cues import known_cues
 from formcheck.exercise.definitions import EXERCISES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "formcheck"
-DEFINITIONS = PACKAGE / "exercise" / "definitions.py"
+DEFINITIONS = (PACKAGE / "exercise" / "definitions.py", PACKAGE / "exercise" / "clinical_tests.py")
+"""The definitions: exercises, and clinical tests (which name the exercise they run as)."""
 
 
 def _module_name(path: Path) -> str:
@@ -99,7 +101,7 @@ def test_no_exercise_is_named_outside_the_definitions() -> None:
     offenders = [
         f"{path.relative_to(PACKAGE)}:{line}: {name}"
         for path in sorted(PACKAGE.rglob("*.py"))
-        if path != DEFINITIONS
+        if path not in DEFINITIONS
         for line, name in _named_exercises(ast.parse(path.read_text()))
     ]
     assert not offenders, "exercise names outside exercise/definitions.py:\n" + "\n".join(
@@ -115,3 +117,9 @@ def test_the_name_finder_sees_strings_and_attributes() -> None:
 def test_every_cue_an_exercise_lists_has_a_rule() -> None:
     missing = {s.name: set(s.cues) - known_cues() for s in EXERCISES.values()}
     assert not any(missing.values()), f"cues without a rule: {missing}"
+
+
+def test_exercises_and_clinical_tests_agree_on_which_runs_which() -> None:
+    by_tests = {(name, test.exercise) for name, test in CLINICAL_TESTS.items()}
+    by_exercises = {(test, spec.name) for spec in EXERCISES.values() for test in spec.tests}
+    assert by_tests == by_exercises

@@ -203,7 +203,8 @@ def _displaced_clip(offsets: JointCentreModel):
         pix[:, h] += length[:, None] * (along[:, None] * u + ant[:, None] * n)
     seq.image[..., 0] = pix[..., 0] / seq.width
     seq.image[..., 1] = pix[..., 1] / seq.height
-    truth = {"exercise": "sit_to_stand", "side": "left", "fps": fps, "frames": len(t), "joints_px": centres,
+    truth = {"exercise": "sit_to_stand", "side": "left", "fps": fps, "frames": len(t),
+             "joints_px": centres,
              "angles": {"image": {"trunk_inclination": trunk.tolist(),
                                   "hip_flexion": hip.tolist(), "knee_flexion": knee.tolist()}}}
     return truth, seq

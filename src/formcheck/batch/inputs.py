@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from formcheck.exercise.clinical import TESTS
+from formcheck.exercise.clinical_tests import TESTS
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["ClipJob", "Defaults", "VIDEO_SUFFIXES", "collect", "report_name"]

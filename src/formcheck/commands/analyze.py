@@ -22,7 +22,7 @@ from typing import Any
 
 from formcheck.commands import record
 from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
-from formcheck.exercise.clinical import TESTS
+from formcheck.exercise.clinical_tests import TESTS, get_test
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["register", "run"]
@@ -95,8 +95,8 @@ def _analyse(args: argparse.Namespace, config: Any) -> Any:
 
     seq = _load(args.clip, Progress(sys.stderr, "pose"))
     exercise = args.exercise
-    if exercise == "auto":
-        exercise = detect_exercise(seq, config)
+    if exercise == "auto":  # a test is run as its own exercise (ClinicalTest.exercise)
+        exercise = get_test(args.test).exercise if args.test else detect_exercise(seq, config)
     return analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)
 
 

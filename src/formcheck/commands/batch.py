@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from formcheck.exercise.clinical import TESTS
+from formcheck.exercise.clinical_tests import TESTS
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["register", "run"]

@@ -1,4 +1,7 @@
-"""Clinical tests: five-times sit-to-stand (5xSTS) and the 30-second chair stand (30s CST).
+"""Clinical tests: five-times sit-to-stand (5xSTS) and the 30-second chair stand (30s CST),
+their result type, and what a test is as data (:class:`ClinicalTest`; the registry of
+tests is :mod:`formcheck.exercise.clinical_tests`, the Timed Up and Go is in
+:mod:`formcheck.exercise.tug`).
 
 Norms are the ones in the project's ``docs/CLINICAL.md``:
 
@@ -14,20 +17,32 @@ Norms are the ones in the project's ``docs/CLINICAL.md``:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from formcheck.config import Config
+    from formcheck.exercise.definitions import Plan
+    from formcheck.exercise.report import RepResult
 
 __all__ = [
+    "ClinicalTest",
+    "TestInputs",
+    "TestPhase",
     "TestResult",
-    "TESTS",
     "five_times_sts",
     "chair_stand_30s",
     "not_seated",
+    "score_five_times",
+    "score_chair_stand",
     "CST_BELOW_AVERAGE",
     "NOT_SEATED",
 ]
-
-TESTS: Final = ("5xsts", "30s_cst")
 
 CST_BELOW_AVERAGE: Final[dict[tuple[int, int], tuple[int, int]]] = {
     (60, 64): (14, 12),
@@ -49,8 +64,25 @@ _FIVE_BOHANNON: Final = ((60, 69, 11.4), (70, 79, 12.6), (80, 89, 14.8))
 
 
 @dataclass(frozen=True)
+class TestPhase:
+    """One timed phase of a test (the TUG's rise, walk out, ...): ``start_s`` and
+    ``end_s`` on the clip's clock, s; None where the phase was not seen."""
+
+    name: str
+    start_s: float | None
+    end_s: float | None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.start_s is None or self.end_s is None:
+            return None
+        return round(self.end_s - self.start_s, 2)
+
+
+@dataclass(frozen=True)
 class TestResult:
-    """Outcome of a clinical test. ``time_s`` for 5xSTS, ``stands`` for 30s CST."""
+    """Outcome of a clinical test. ``time_s`` for 5xSTS and the TUG, ``stands`` for 30s
+    CST; ``phases`` the timed phases of a test that has them (the TUG)."""
 
     test: str
     valid: bool
@@ -59,11 +91,60 @@ class TestResult:
     stop_rule: str | None = None
     norm: dict[str, object] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    phases: tuple[TestPhase, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["notes"] = list(self.notes)
+        out["phases"] = [{"name": p.name, "start_s": p.start_s, "end_s": p.end_s,
+                          "duration_s": p.duration_s} for p in self.phases]  # fmt: skip
         return out
+
+
+@dataclass(frozen=True)
+class TestInputs:
+    """What a test is scored from, gathered by the session: the test's name, the complete
+    reps and the one in progress, the raw per-frame history (``t`` (n,) s, ``feats``
+    (n, F) columns ``FEATURES``), the plan (None before set-up) and configuration, the
+    patient's age and sex, the frame size (px), and whether the person is more than
+    halfway up at a time (``halfway(t_s, stand_times)``)."""
+
+    test: str
+    reps: Sequence[RepResult]
+    open_rep: RepResult | None
+    t: NDArray[np.float64]
+    feats: NDArray[np.float64]
+    plan: Plan | None
+    config: Config
+    age: int | None
+    sex: str | None
+    frame_size: tuple[int, int]
+    halfway: Callable[[float, list[float]], bool]
+
+
+@dataclass(frozen=True)
+class ClinicalTest:
+    """A clinical test as data. ``exercise``: the exercise it is run as (its reps are the
+    test's); ``start``: the start postures it allows; ``score``: its result from the
+    session's :class:`TestInputs`; ``stop_rule``: the ``[tests]`` setting naming its stop
+    rule, ``duration``: the one holding its duration (s, a count-down on the live page);
+    ``live``: whether the live page can run it, with ``offline_reason`` saying why not;
+    ``protocol``: what the patient does, for documents; ``norm``: the norm of a result
+    ``(value, age, sex)`` (for a saved result compared at the patient's age later), and
+    ``citations``: the sources of its norms, in full, for documents."""
+
+    name: str
+    title: str
+    exercise: str
+    score: Callable[[TestInputs], TestResult]
+    start: tuple[str, ...] = ("seated",)
+    stop_rule: str | None = None
+    duration: str | None = None
+    live: bool = True
+    offline_reason: str = ""
+    protocol: str = ""
+    norm: Callable[[float, int | None, str | None], dict[str, object]] | None = None
+    citations: tuple[str, ...] = ()
 
 
 def _five_norm(time_s: float, age: int | None) -> dict[str, object]:
@@ -160,3 +241,44 @@ def chair_stand_30s(
 def not_seated(test: str, stop_rule: str | None = None) -> TestResult:
     """The result of a test that did not start seated: invalid, no time, count or norm."""
     return TestResult(test, False, stop_rule=stop_rule, notes=(NOT_SEATED,))
+
+
+def rise_times(rep: RepResult) -> tuple[float, float, float]:
+    """(rise onset, standing reached, seat contact) of a sit-to-stand rep, s."""
+    m = rep.measurements
+    return rep.start_s, m["start_s"] + m["out_s"], m.get("primary_end_s", rep.end_s)
+
+
+def stand_time(rep: RepResult) -> float:
+    """When standing was reached in a sit-to-stand rep, s."""
+    return float(rep.measurements["start_s"] + rep.measurements["out_s"])
+
+
+def arms_used(reps: Sequence[RepResult]) -> bool:
+    """Any of ``reps`` cued for arm use."""
+    return any(c.code == "arms_used" for r in reps for c in r.cues)
+
+
+def score_five_times(inputs: TestInputs) -> TestResult:
+    """5xSTS from the session's reps: only the first five can invalidate it by arm use."""
+    rises = [rise_times(r) for r in inputs.reps]
+    stop = inputs.config.tests.five_stop
+    return five_times_sts(rises, stop, arms_used(inputs.reps[:5]), inputs.age)
+
+
+def score_chair_stand(inputs: TestInputs) -> TestResult:
+    """30s CST from the session's reps and the rep in progress: only the stands within the
+    30 s can invalidate it by arm use; a clip ending before they are up is invalid."""
+    duration = inputs.config.tests.chair_stand_s
+    reps, open_rep = inputs.reps, inputs.open_rep
+    stands = [stand_time(r) for r in reps]
+    if open_rep is not None:
+        stands.append(stand_time(open_rep))
+    start = reps[0].start_s if reps else (open_rep.start_s if open_rep else math.nan)
+    end = start + duration
+    arms = arms_used([r for r in reps if stand_time(r) <= end])
+    halfway = inputs.halfway(end, stands)
+    clip_end = float(inputs.t[-1]) if len(inputs.t) and math.isfinite(start) else None
+    return chair_stand_30s(
+        stands, start, duration, halfway, arms, inputs.age, inputs.sex, clip_end_s=clip_end
+    )

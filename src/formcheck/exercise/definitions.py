@@ -24,7 +24,6 @@ __all__ = [
     "Plan",
     "Recognition",
     "Signal",
-    "exercise_for_test",
     "get_exercise",
     "seated_start",
 ]
@@ -308,7 +307,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
         shown_angle="knee_flexion",
         rom="knee_range_deg",
-        tests=("5xsts", "30s_cst"),
+        tests=("5xsts", "30s_cst", "tug"),
         settings=attrgetter("sit_to_stand"),
         setup="Sit on a chair side-on to the camera, arms crossed",
         instructions="Sit-to-stand: feet flat, lean forward, push through the legs, stand "
@@ -360,10 +359,3 @@ def get_exercise(name: str) -> ExerciseSpec:
         valid = ", ".join(sorted(EXERCISES))
         raise ValueError(f"unknown exercise {name!r}; valid: {valid}") from None
 
-
-def exercise_for_test(test: str) -> str:
-    """The exercise a clinical test is built on (the one whose ``tests`` lists it)."""
-    for spec in EXERCISES.values():
-        if test in spec.tests:
-            return spec.name
-    raise ValueError(f"no exercise runs the test {test!r}")

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck.exercise.clinical import TestResult
+from formcheck.exercise.clinical import TestPhase, TestResult
 from formcheck.exercise.cues import Cue, Deduction
 
 __all__ = ["RepResult", "AngleCurves", "JointAngles", "Report", "format_text"]
@@ -233,4 +233,14 @@ def _test_line(test: TestResult) -> str:
         value = "not timed"
     norm = ", ".join(f"{k}={v}" for k, v in test.norm.items())
     valid = "" if test.valid else " (INVALID)"
-    return f"test {test.test}: {value}{valid}  {norm}  {' '.join(test.notes)}".rstrip()
+    line = f"test {test.test}: {value}{valid}  {norm}  {' '.join(test.notes)}".rstrip()
+    return "\n".join([line] + [_phase_line(p) for p in test.phases])
+
+
+def _phase_line(phase: TestPhase) -> str:
+    """``  rise: 0.30-1.10 s (0.80 s)``; a dash where a bound was not seen."""
+    def at(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+
+    took = "" if phase.duration_s is None else f" ({phase.duration_s:.2f} s)"
+    return f"  {phase.name.replace('_', ' ')}: {at(phase.start_s)}-{at(phase.end_s)} s{took}"

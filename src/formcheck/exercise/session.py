@@ -26,13 +26,8 @@ from numpy.typing import NDArray
 
 from formcheck.config import AnglesConfig, Config
 from formcheck.errors import NoPersonFound
-from formcheck.exercise.clinical import (
-    TESTS,
-    TestResult,
-    chair_stand_30s,
-    five_times_sts,
-    not_seated,
-)
+from formcheck.exercise.clinical import TestInputs, TestResult, not_seated
+from formcheck.exercise.clinical_tests import TESTS, get_test
 from formcheck.exercise.cues import incomplete_cue, rep_cues, score
 from formcheck.exercise.definitions import EXERCISES, ExerciseSpec, Plan, get_exercise
 from formcheck.exercise.display import (
@@ -197,6 +192,7 @@ class Session:
             CUE_HOLD_S, CUE_MIN_SHOW_S, idle=(None, "good")
         )
         self._unseen_since = math.nan
+        self._frame_size = (0, 0)
 
     # -- live ---------------------------------------------------------------------------
     def update(
@@ -220,6 +216,7 @@ class Session:
         if float(t) <= self._last_t:  # time must increase: a repeated frame changes nothing
             return self._live_state(self._last_t, False)
         self._last_t = float(t)
+        self._frame_size = (int(width), int(height))
         pts = masked_points(
             image[None], world[None], width, height, self.config.cleaning.min_visibility
         )[0]
@@ -260,6 +257,7 @@ class Session:
             raise NoPersonFound(f"{seq.meta.source or 'clip'}: no person found in any frame")
         pts = masked_points(seq.image, seq.world, seq.width, seq.height,
                             self.config.cleaning.min_visibility)  # fmt: skip
+        self._frame_size = (int(seq.width), int(seq.height))
         k = 0
         while k < len(seq) and self.calibration is None:
             self._last_t = float(seq.t[k])
@@ -454,15 +452,17 @@ class Session:
         return None, "good"
 
     def _test_clock(self, t: float) -> tuple[float | None, float | None]:
+        """(elapsed, remaining) s of the test from its first rise onset; remaining only
+        for a test with a duration (``ClinicalTest.duration``)."""
         if self.test is None or self.counter is None:
             return None, None
+        key = get_test(self.test).duration
+        duration = float(getattr(self.config.tests, key)) if key else None
         start = self.reps[0].start_s if self.reps else self.counter.open_rep_start_s
         if start != start:
-            return 0.0, (self.config.tests.chair_stand_s if self.test == "30s_cst" else None)
+            return 0.0, duration
         elapsed = t - start
-        if self.test == "30s_cst":
-            return elapsed, max(0.0, self.config.tests.chair_stand_s - elapsed)
-        return elapsed, None
+        return elapsed, (None if duration is None else max(0.0, duration - elapsed))
 
     def setup_waiting(self) -> str:
         """Why set-up has not finished, as a report sentence."""
@@ -487,42 +487,27 @@ class Session:
 
     # -- tests --------------------------------------------------------------------------
     def test_result(self) -> TestResult | None:
-        """The clinical test outcome from the reps so far (None without a test).
+        """The clinical test outcome from the reps so far (None without a test), scored by
+        the test's definition (:mod:`formcheck.exercise.clinical_tests`).
 
-        Invalid with no time/count when the start posture is not seated; only
-        the reps inside the test (the first five, or stands within the 30 s)
-        can invalidate it by arm use; a 30s CST clip ending before the 30 s
-        are up is invalid."""
+        Invalid with no time/count when set-up found no countable person, or when the
+        start posture is not one the test allows (the sit-to-stand tests start seated)."""
         if self.test is None:
             return None
-        five_stop = self.config.tests.five_stop
-        stop = five_stop if self.test == "5xsts" else None
+        test = get_test(self.test)
+        stop = str(getattr(self.config.tests, test.stop_rule)) if test.stop_rule else None
         if (problem := self.setup_problem()) is not None:
             return TestResult(self.test, False, stop_rule=stop, notes=(problem,))
-        if self.plan is not None and self.plan.start_posture != "seated":
+        if self.plan is not None and self.plan.start_posture not in test.start:
             return not_seated(self.test, stop)
-        if self.test == "5xsts":
-            rises = [_rise(r) for r in self.reps]
-            return five_times_sts(rises, five_stop, _arms(self.reps[:5]), self.age)
-        return self._chair_stand()
+        return test.score(self.test_inputs())
 
-    def _chair_stand(self) -> TestResult:
-        assert self.counter is not None or not self.reps
-        duration = self.config.tests.chair_stand_s
-        stands = [_stand_s(r) for r in self.reps]
-        open_rep = self.open_rep()
-        if open_rep is not None:
-            stands.append(_stand_s(open_rep))
-        start = self.reps[0].start_s if self.reps else (open_rep.start_s if open_rep else math.nan)
-        end = start + duration
-        arms = _arms([r for r in self.reps if _stand_s(r) <= end])
-        halfway = self._halfway_at(end, stands)
-        clip_end = float(self._hist.t[-1]) if self._hist.n else None
-        if not math.isfinite(start):
-            clip_end = None
-        return chair_stand_30s(
-            stands, start, duration, halfway, arms, self.age, self.sex, clip_end_s=clip_end
-        )
+    def test_inputs(self) -> TestInputs:
+        """What the test is scored from (see :class:`TestInputs`)."""
+        assert self.test is not None
+        return TestInputs(self.test, tuple(self.reps), self.open_rep(), self._hist.t,
+                          self._hist.feats, self.plan, self.config, self.age, self.sex,
+                          self._frame_size, self._halfway_at)  # fmt: skip
 
     def _halfway_at(self, t_end: float, stands: list[float]) -> bool:
         """More than halfway up (but not yet counted) at ``t_end``."""
@@ -626,21 +611,6 @@ def _check_test(test: str | None, exercise: str, age: int | None, sex: str | Non
 def _rom(plan: Plan, m: dict[str, float]) -> float:
     """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``)."""
     return m[plan.rom]
-
-
-def _rise(rep: RepResult) -> tuple[float, float, float]:
-    """(rise onset, standing reached, seat contact) of a sit-to-stand rep, s."""
-    m = rep.measurements
-    return rep.start_s, m["start_s"] + m["out_s"], m.get("primary_end_s", rep.end_s)
-
-
-def _stand_s(rep: RepResult) -> float:
-    """When standing was reached in a sit-to-stand rep, s."""
-    return float(rep.measurements["start_s"] + rep.measurements["out_s"])
-
-
-def _arms(reps: list[RepResult]) -> bool:
-    return any(c.code == "arms_used" for r in reps for c in r.cues)
 
 
 def _nz(x: float) -> float:

@@ -9,7 +9,8 @@ camera's height; and of the mid-hip in pixels, counted in % of its value at the
 start: it falls by ~30 % in a squat from any camera angle), the nearest wrist's
 distance to the thigh (thigh lengths),
 frontal-plane trunk lean and shoulder tilt (deg), the world-landmark trunk
-inclination and 3-D knee flexion (deg). Live code calls it with
+inclination and 3-D knee flexion (deg), and the walking signals of
+:mod:`formcheck.kinematics.walking` (``WALK_FEATURES``). Live code calls it with
 T = 1, offline code with the whole clip; the numbers are the same.
 """
 
@@ -22,6 +23,7 @@ from numpy.typing import NDArray
 
 from formcheck.kinematics.angles import Side, angles, specs_for
 from formcheck.kinematics.joint_centres import JointCentreModel, estimate_centres
+from formcheck.kinematics.walking import WALK_FEATURES, walk_features
 from formcheck.pose.landmarks import INDEX
 
 __all__ = [
@@ -52,7 +54,7 @@ FEATURES: Final[tuple[str, ...]] = (
     "knee_flexion_world",
     "knee_valgus",
     "heel_rise",
-)
+) + WALK_FEATURES  # walking: path and heading, for tests that walk (kinematics.walking)
 COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 
 _LS, _RS = INDEX["left_shoulder"], INDEX["right_shoulder"]
@@ -195,7 +197,8 @@ def frame_features(
     height_px = ankle_y - 0.5 * (pix[:, _LH, 1] + pix[:, _RH, 1])
     cols = (main, other, height[:, None], height_leg[:, None], height_px[:, None], wrist[:, None],
             lateral[:, None], tilt[:, None],
-            world[:, None], knee_world[:, None], valgus[:, None], heel[:, None])  # fmt: skip
+            world[:, None], knee_world[:, None], valgus[:, None], heel[:, None],
+            walk_features(pix))  # fmt: skip
     return np.concatenate(cols, axis=1)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from formcheck.exercise import clinical
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 
 __all__ = ["ACCURACY", "NormBand", "accuracy_lines", "norm_band", "test_norm", "test_value"]
 
@@ -67,6 +68,9 @@ def test_norm(test: dict[str, Any] | None, age: int | None, sex: str | None) -> 
         return clinical._five_norm(value, age)  # noqa: SLF001 - the one source of the norms
     if test.get("test") == "30s_cst" and sex is not None:
         return clinical._cst_norm(int(value), age, sex)  # noqa: SLF001
+    definition = CLINICAL_TESTS.get(str(test.get("test")))
+    if definition is not None and definition.norm is not None:  # a test that carries its norm
+        return dict(definition.norm(value, age, sex))
     return saved
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 from formcheck.exercise.definitions import EXERCISES
 from formcheck.record import charts as trend_charts
 from formcheck.record.norms import accuracy_lines, test_norm, test_value
@@ -174,6 +175,8 @@ def _protocol(session: SavedSession) -> str:
         return PROTOCOLS["5xsts"].format(stop=_STOP.get(test.get("stop_rule") or "seat", "-"))
     if name in PROTOCOLS:
         return PROTOCOLS[name]
+    if name in CLINICAL_TESTS:  # a test that carries its own protocol
+        return CLINICAL_TESTS[name].protocol
     spec = EXERCISES.get(session.exercise)
     return spec.instructions if spec is not None and spec.instructions else session.exercise
 
@@ -202,7 +205,8 @@ def _norm_lines(test: dict[str, Any], norm: dict[str, Any]) -> list[str]:
                    f"{norm['below_average_if_fewer_than']} stands ({ref})")  # fmt: skip
     if "fall_risk_12s" in norm:
         flag = "yes" if norm["fall_risk_12s"] else "no"
-        out.append(f"fall-risk marker >= 12 s (Lusardi 2017): {flag}")
+        source = norm.get("fall_risk_reference", "Lusardi 2017")  # a test naming its own
+        out.append(f"fall-risk marker >= 12 s ({source}): {flag}")
     if "recurrent_fall_risk_15s" in norm:
         flag = "yes" if norm["recurrent_fall_risk_15s"] else "no"
         out.append(f"recurrent-fall marker >= 15 s, age >= 65 (Buatois 2008): {flag}")
@@ -239,7 +243,8 @@ def _test_section(doc: _Doc, session: SavedSession, patient: Patient) -> None:
         who += f", {'female' if patient.sex == 'f' else 'male'}"
     doc.para(f"Compared with the norm for {who}:")
     doc.bullets(_norm_lines(test, norm))
-    cites = _cited(norm)
+    definition = CLINICAL_TESTS.get(str(test.get("test")))
+    cites = list(definition.citations) if definition and definition.citations else _cited(norm)
     if cites:
         doc.para("Sources: " + " ".join(cites), size=8)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 from formcheck.exercise.definitions import EXERCISES
 from formcheck.record.norms import NormBand, norm_band, test_norm, test_value
 from formcheck.record.store import Patient, SavedSession
@@ -28,7 +29,7 @@ __all__ = [
     "summary_rows",
 ]
 
-TEST_TITLES: Final = {"5xsts": "Five-times sit-to-stand", "30s_cst": "30-second chair stand"}
+TEST_TITLES: Final = {name: test.title for name, test in CLINICAL_TESTS.items()}
 
 
 @dataclass(frozen=True)

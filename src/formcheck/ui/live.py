@@ -29,7 +29,7 @@ from formcheck.record.capture import report_series
 from formcheck.render.overlay import CUE_COLOURS
 from formcheck.ui import record_panel, review_data, rtc
 from formcheck.ui.engine import LiveEngine, LiveUpdate, make_engine
-from formcheck.ui.options import AnalysisOptions, choose_options
+from formcheck.ui.options import AnalysisOptions, choose_options, offline_only_tests
 from formcheck.ui.results import show_test
 from formcheck.ui.settings import app_config, with_overrides
 
@@ -84,7 +84,9 @@ def live_page() -> None:
     config, problem = app_config()
     if problem:
         st.error(problem)
-    options = choose_options(None, None, key="live", from_query=True, config=config)
+    options = choose_options(None, None, key="live", from_query=True, config=config, live=True)
+    for reason in offline_only_tests(options.exercise):
+        st.caption(reason)
     engine = _engine_for(options)
     _instructions(options)
     video_col, status_col = st.columns([3, 2])

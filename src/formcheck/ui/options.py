@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from formcheck.config import Config
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "TEST_TITLES",
     "choose_options",
     "exercise_title",
+    "offline_only_tests",
     "test_choices",
 ]
 
@@ -34,16 +36,22 @@ class AnalysisOptions:
     overrides: tuple[tuple[str, float], ...] = ()
 
 
-TEST_TITLES = {"5xsts": "Five-times sit-to-stand (5xSTS)", "30s_cst": "30-second chair stand"}
+TEST_TITLES = {name: test.title for name, test in CLINICAL_TESTS.items()}
 
 
-def test_choices(exercise: str | None = None) -> dict[str, str]:
-    """Clinical test name -> title: those built on ``exercise`` (its definition's
-    ``tests``), or every test the analysis core knows (``None``)."""
-    from formcheck.exercise.clinical import TESTS
+def test_choices(exercise: str | None = None, *, live: bool = False) -> dict[str, str]:
+    """Clinical test name -> title: the tests run as ``exercise`` (every test for ``None``);
+    with ``live``, only those the live page can run (``ClinicalTest.live``)."""
+    return {name: test.title for name, test in CLINICAL_TESTS.items()
+            if (exercise is None or test.exercise == exercise)
+            and (test.live or not live)}  # fmt: skip
 
-    names = TESTS if exercise is None else EXERCISES[exercise].tests
-    return {name: TEST_TITLES.get(name, name) for name in names}
+
+def offline_only_tests(exercise: str) -> list[str]:
+    """Why each test of ``exercise`` that the live page cannot run is offline only
+    (``ClinicalTest.live`` and ``offline_reason``)."""
+    return [test.offline_reason for test in CLINICAL_TESTS.values()
+            if not test.live and test.exercise == exercise]  # fmt: skip
 
 
 AUTO = "auto"
@@ -66,10 +74,12 @@ def choose_options(
     from_query: bool = False,
     allow_auto: bool = False,
     config: Config | None = None,
+    live: bool = False,
 ) -> AnalysisOptions:
     """Widgets for the options, preset to ``exercise``/``test`` (or, with ``from_query``, the
     page address's ``?exercise=...&test=...``); ``key`` keeps widget sets apart. With
-    ``config``, the exercise's thresholds can be changed too (:mod:`formcheck.ui.settings`)."""
+    ``config``, the exercise's thresholds can be changed too (:mod:`formcheck.ui.settings`).
+    With ``live``, only the tests the live page can run are offered."""
     names = ([AUTO] if allow_auto else []) + list(EXERCISES)
     if from_query:
         exercise = st.query_params.get("exercise", exercise)
@@ -79,7 +89,7 @@ def choose_options(
         "Exercise", names, index=names.index(exercise) if exercise in names else 0,
         format_func=exercise_title, key=f"{key}_exercise",
     )  # fmt: skip
-    offered = test_choices(None if chosen == AUTO else chosen)  # auto: the test decides
+    offered = test_choices(None if chosen == AUTO else chosen, live=live)  # auto: test decides
     tests = {"": "None", **offered}
     test_names = list(tests)
     picked = cols[1].selectbox(

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from formcheck.errors import FormcheckError, FormcheckWarning
+from formcheck.exercise.clinical_tests import get_test
 from formcheck.exercise.report import Report
 from formcheck.pose.sequence import PoseSequence
 from formcheck.render.overlay import Overlay
@@ -192,7 +193,6 @@ def score_clip(
     wall time it took (seconds).
     """
     from formcheck.exercise.analysis import analyze, detect_exercise
-    from formcheck.exercise.definitions import exercise_for_test
 
     start = time.perf_counter()
     seq = extraction.seq
@@ -200,7 +200,7 @@ def score_clip(
         warnings.simplefilter("always", FormcheckWarning)
         detected = exercise == "auto"
         if detected:
-            exercise = exercise_for_test(test) if test else detect_exercise(seq, config)
+            exercise = get_test(test).exercise if test else detect_exercise(seq, config)
         report = analyze(seq, exercise, test=test, age=age, sex=sex, config=config)
     report_dict = report.to_dict()
     analysis = [_named(extraction.name, w) for w in

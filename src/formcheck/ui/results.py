@@ -75,6 +75,19 @@ def show_test(test: dict[str, Any]) -> None:
         text + (f"  \n{norm_text}" if norm_text else "")
         + "".join(f"  \n{n}" for n in test.get("notes", []))
     )
+    if test.get("phases"):
+        st.table(phase_rows(test["phases"]))
+
+
+def phase_rows(phases: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """A test's phases (``TestResult.to_dict()["phases"]``) as table rows: phase, from,
+    to and duration in seconds, a dash where a bound was not seen."""
+    def s(x: Any) -> str:
+        return "-" if x is None else f"{x:.2f}"
+
+    return [{"phase": p["name"].replace("_", " "), "from (s)": s(p["start_s"]),
+             "to (s)": s(p["end_s"]), "duration (s)": s(p["duration_s"])}
+            for p in phases]  # fmt: skip
 
 
 def _norm_item(key: str, value: Any) -> str:

@@ -113,6 +113,16 @@ def rot_x(deg: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def rot_y(deg: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T, 3, 3) rotations by ``deg`` (T,) about the vertical (world Y)."""
+    a = np.radians(np.asarray(deg, dtype=np.float64))
+    c, s = np.cos(a), np.sin(a)
+    out = np.zeros(a.shape + (3, 3))
+    out[..., 0, 0], out[..., 0, 2], out[..., 1, 1] = c, s, 1.0
+    out[..., 2, 0], out[..., 2, 2] = -s, c
+    return out
+
+
 def rot_between(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """Smallest rotations taking unit vectors ``a`` (..., 3) onto ``b`` (..., 3) -> (..., 3, 3)."""
     a = a / np.linalg.norm(a, axis=-1, keepdims=True)
@@ -313,7 +323,7 @@ class Body:
                  for i in range(0, n, chunk)]  # fmt: skip
         verts = np.concatenate([p[0] for p in parts])
         heads = np.concatenate([p[1] for p in parts])
-        return self._anchor(verts, heads, dofs.get("walk"))
+        return self._anchor(verts, heads, dofs.get("walk"), dofs.get("heading"))
 
     def _pose_chunk(
         self, dofs: dict[str, NDArray[np.float64]], arms: str
@@ -326,11 +336,14 @@ class Body:
         return verts, heads
 
     def _anchor(self, verts: NDArray[np.float32], heads: NDArray[np.float64],
-                walk: NDArray[np.float64] | None = None) -> PosedBody:  # fmt: skip
+                walk: NDArray[np.float64] | None = None,
+                heading: NDArray[np.float64] | None = None) -> PosedBody:  # fmt: skip
         """Translate every frame so the feet stay flat on the floor (Y = 0) at X = Z = 0.
 
         With ``walk`` (T,) metres (walking in): the mid-ankle goes to Z = ``walk`` and
-        the lower ankle's sole to the floor (the swinging foot is lifted).
+        the lower ankle's sole to the floor (the swinging foot is lifted). With
+        ``heading`` (T,) degrees (a TUG's turns): each frame is then turned about the
+        vertical through its mid-ankle.
         """
         ankles = [self.labels.index("foot.L"), self.labels.index("foot.R")]
         foot = self.region == 3
@@ -344,6 +357,14 @@ class Body:
             shift[:, 2] += walk
         joints = {name: heads[:, self.labels.index(b)] + shift for name, b in JOINTS.items()}
         verts = verts + shift[:, None, :].astype(np.float32)
+        if heading is not None:  # turned about the vertical through the mid-ankle
+            centre = heads[:, ankles].mean(axis=1) + shift
+            centre[:, 1] = 0.0
+            rot = rot_y(heading)
+            joints = {k: np.einsum("tij,tj->ti", rot, v - centre) + centre
+                      for k, v in joints.items()}  # fmt: skip
+            verts = (np.einsum("tij,tvj->tvi", rot, verts - centre[:, None])
+                     + centre[:, None]).astype(np.float32)  # fmt: skip
         faces = np.asarray(self.model.faces, dtype=np.int64)
         return PosedBody(verts, faces, joints, self.region)
 

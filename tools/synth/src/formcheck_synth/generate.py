@@ -114,7 +114,30 @@ def build_truth(spec: ClipSpec, t: NDArray[np.float64], joints: dict[str, NDArra
     }
     if spec.note:
         truth.update(robustness_fields(spec, t, pixels, camera))
+    if chor.tug is not None:
+        truth["tug"] = tug_fields(reps[0], chor.tug)
     return truth
+
+
+def tug_fields(rep: Any, walk: Any) -> dict[str, Any]:
+    """The exact phase times (s) of a TUG clip: its one rep (``RepTimes``) and its walk
+    (``TugWalk``). Rise onset: the rep's movement starts; seat contact: the hips back on
+    the seat (``RepTimes.seat``); seated: the trunk upright again (the rep's end)."""
+    _, turn, turned, back, sit = walk.events
+    events = {"rise_onset_s": rep.start, "standing_s": rep.extreme, "turn_start_s": turn,
+              "turn_end_s": turned, "walk_back_end_s": back, "sit_onset_s": sit,
+              "seat_s": rep.seat, "seated_s": rep.end}  # fmt: skip
+    bounds = [rep.start, rep.extreme, turn, turned, back, rep.seat]
+    names = ("rise", "walk_out", "turn", "walk_back", "turn_and_sit")
+    return {
+        **{k: round(v, 3) for k, v in events.items()},
+        "total_s": round(rep.seat - rep.start, 3),
+        "distance_m": walk.distance_m,
+        "phases": [{"name": n, "start_s": round(a, 3), "end_s": round(b, 3)}
+                   for n, a, b in zip(names, bounds, bounds[1:], strict=False)],  # fmt: skip
+        "note": "standing_s: the rise's top reached; the walk starts there. turn_and_sit: "
+        "the second 180 deg turn (to sit_onset_s), then sitting down until seated (seat_s)",
+    }
 
 
 def _camera_entry(spec: ClipSpec) -> dict[str, Any]:

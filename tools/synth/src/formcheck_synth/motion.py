@@ -8,6 +8,10 @@ before the first key and after the last it holds.
 A :class:`WalkIn` is walking forward into view: a steady speed, then an even
 deceleration to a stop; :class:`WalkTrack` reads one of its degrees of freedom
 (the displacement, or a leg's swing) like a :class:`Track`.
+
+A :class:`TugWalk` is the walk of a Timed Up and Go: from standing, out along the
+facing direction, a 180 deg turn on the spot, back, and a second turn to face the
+chair's way again; :class:`TugWalkTrack` reads its position, heading or a leg's swing.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Track", "WalkIn", "WalkTrack", "min_jerk", "sample_tracks"]
+__all__ = ["Track", "TugWalk", "TugWalkTrack", "WalkIn", "WalkTrack", "min_jerk", "sample_tracks"]
 
 
 def min_jerk(s: ArrayLike) -> NDArray[np.float64]:
@@ -114,7 +118,106 @@ class WalkTrack:
         return self.walk_in.legs(t)[self.dof]
 
 
-def sample_tracks(tracks: Mapping[str, Track | WalkTrack], t: ArrayLike
+@dataclass(frozen=True)
+class TugWalk:
+    """The Timed Up and Go's walk, from ``start_s`` (standing, facing +Z): ``distance_m``
+    out at up to ``speed_m_s`` (even acceleration over ``ramp_s`` at each end), a turn of
+    180 deg about the vertical over ``turn_s`` (minimum jerk, on the spot), the same walk
+    back, and a second 180 deg turn. The legs swing as in :class:`WalkIn` (one gait cycle
+    per ``stride_m`` walked, the swing shrinking with the speed); they are still in the
+    turns (a simplified, en bloc turn)."""
+
+    start_s: float
+    distance_m: float = 3.0
+    speed_m_s: float = 1.0
+    ramp_s: float = 0.5
+    turn_s: float = 1.2
+    stride_m: float = 1.2
+    thigh_swing_deg: float = 20.0
+    swing_knee_deg: float = 50.0
+    stance_knee_deg: float = 6.0
+
+    def __post_init__(self) -> None:
+        if self.distance_m <= self.speed_m_s * self.ramp_s:
+            raise ValueError("the walk must be longer than its two ramps "
+                             f"({self.speed_m_s * self.ramp_s:.2f} m), got {self.distance_m}")
+
+    @property
+    def leg_s(self) -> float:
+        """Seconds of one walk (out or back)."""
+        return self.distance_m / self.speed_m_s + self.ramp_s
+
+    @property
+    def events(self) -> tuple[float, float, float, float, float]:
+        """(walk out starts, turn starts, turn ends, walk back ends, second turn ends), s."""
+        a = self.start_s
+        b = a + self.leg_s
+        c = b + self.turn_s
+        d = c + self.leg_s
+        return a, b, c, d, d + self.turn_s
+
+    @property
+    def duration_s(self) -> float:
+        return self.events[-1] - self.start_s
+
+    def _leg(self, t: NDArray[np.float64], start: float) -> tuple[NDArray, NDArray]:
+        """(distance m, speed m/s) (T,) into one walk starting at ``start`` s."""
+        u = np.clip(t - start, 0.0, self.leg_s)
+        r, v = self.ramp_s, self.speed_m_s
+        cruise = self.leg_s - 2.0 * r
+        up = np.minimum(u, r)
+        dist = 0.5 * v * up**2 / r + v * np.clip(u - r, 0.0, cruise)
+        down = np.clip(u - r - cruise, 0.0, r)
+        dist = dist + v * down - 0.5 * v * down**2 / r
+        speed = v * np.clip(np.minimum(u, self.leg_s - u) / r, 0.0, 1.0)
+        return dist, speed
+
+    def position(self, t: ArrayLike) -> NDArray[np.float64]:
+        """(T,) metres along +Z from the start: 0 -> ``distance_m`` -> 0."""
+        t = np.asarray(t, dtype=np.float64)
+        a, _, c, _, _ = self.events
+        return self._leg(t, a)[0] - self._leg(t, c)[0]
+
+    def heading(self, t: ArrayLike) -> NDArray[np.float64]:
+        """(T,) degrees turned about the vertical: 0, 180 after the first turn, 360 after
+        the second."""
+        t = np.asarray(t, dtype=np.float64)
+        _, b, _, d, _ = self.events
+        return 180.0 * (min_jerk((t - b) / self.turn_s) + min_jerk((t - d) / self.turn_s))
+
+    def legs(self, t: ArrayLike) -> dict[str, NDArray[np.float64]]:
+        """Per-leg offsets (T,) degrees: ``thigh_l``, ``thigh_r``, ``shank_l``, ``shank_r``."""
+        t = np.asarray(t, dtype=np.float64)
+        a, _, c, _, _ = self.events
+        (d1, v1), (d2, v2) = self._leg(t, a), self._leg(t, c)
+        phase = 2.0 * np.pi * (d1 + d2) / self.stride_m
+        amp = (v1 + v2) / self.speed_m_s
+        out = {}
+        for side, p in (("l", phase), ("r", phase + np.pi)):
+            thigh = -self.thigh_swing_deg * amp * np.sin(p)
+            swing = np.maximum(np.cos(p), 0.0) ** 2
+            knee = amp * (self.stance_knee_deg + self.swing_knee_deg * swing)
+            out[f"thigh_{side}"], out[f"shank_{side}"] = thigh, thigh + knee
+        return out
+
+
+@dataclass(frozen=True)
+class TugWalkTrack:
+    """One degree of freedom of a :class:`TugWalk`: ``walk`` (metres), ``heading`` (deg)
+    or a leg offset."""
+
+    tug: TugWalk
+    dof: str
+
+    def __call__(self, t: ArrayLike) -> NDArray[np.float64]:
+        if self.dof == "walk":
+            return self.tug.position(t)
+        if self.dof == "heading":
+            return self.tug.heading(t)
+        return self.tug.legs(t)[self.dof]
+
+
+def sample_tracks(tracks: Mapping[str, Track | WalkTrack | TugWalkTrack], t: ArrayLike
                   ) -> dict[str, NDArray[np.float64]]:  # fmt: skip
     """Every track at times ``t`` (T,) seconds: name -> (T,) values."""
     return {name: track(t) for name, track in tracks.items()}

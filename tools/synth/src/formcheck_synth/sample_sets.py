@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from formcheck_synth.script import CameraSpec, ClipSpec, RepSpec, SquashSpec, random_clip
+from formcheck_synth.script import (
+    CameraSpec,
+    ClipSpec,
+    RepSpec,
+    SquashSpec,
+    TugSpec,
+    random_clip,
+)
 
 __all__ = ["ROBUSTNESS", "SAMPLES", "robustness_specs", "sample_specs"]
 
@@ -35,6 +42,18 @@ def _thirty_seconds(seed: int) -> ClipSpec:
     return replace(base, reps=reps, test="30s_cst", lead_out_s=1.0)
 
 
+def _timed_up_and_go(seed: int) -> ClipSpec:
+    """A TUG filmed from the side at 640x360: rise, 3 m out across the frame, turn, back,
+    turn, sit (the walk a simplified gait: legs swinging with the distance, en bloc turns)."""
+    base = random_clip("timed_up_and_go_side", "sit_to_stand", seed, n_reps=1,
+                       body="small_older_woman")  # fmt: skip
+    tug = TugSpec(distance_m=3.0, speed_m_s=1.2, ramp_s=0.5, turn_s=1.0)
+    rep = RepSpec(depth=38.0, out_s=1.2, hold_s=tug.duration_s, back_s=1.3, pause_s=0.0)
+    camera = CameraSpec(azimuth_deg=90.0, distance_m=3.0, height_m=1.0, yfov_deg=50.0)
+    return replace(base, reps=(rep,), tug=tug, test="tug", camera=camera, width=640,
+                   height=360, lead_in_s=1.0, lead_out_s=1.0)  # fmt: skip
+
+
 def sample_specs() -> list[ClipSpec]:
     """Every clip of the committed sample set, in rendering order."""
     return [
@@ -53,6 +72,7 @@ def sample_specs() -> list[ClipSpec]:
                     body="small_older_woman"),
         random_clip("sit_to_stand_portrait", "sit_to_stand", 20, n_reps=2, portrait=True,
                     body="older_heavy_man"),
+        _timed_up_and_go(21),
     ]  # fmt: skip
 
 
@@ -128,6 +148,20 @@ def _walk_in() -> ClipSpec:
         "slowing to a stop), stands still 1 s, then 3 flexions")  # fmt: skip
 
 
+def _tug_diagonal() -> ClipSpec:
+    """A slow TUG filmed 45 deg to the front-left: the walk comes towards the camera and goes
+    back away from it (the person grows and shrinks), and the turns face or leave it."""
+    tug = TugSpec(distance_m=3.0, speed_m_s=0.9, ramp_s=0.6, turn_s=1.4)
+    rep = RepSpec(depth=40.0, out_s=1.4, hold_s=tug.duration_s, back_s=1.5, pause_s=0.0)
+    return _sts(
+        "tug_diagonal_slow", 39, "older_heavy_man", (rep,),
+        CameraSpec(azimuth_deg=45.0, distance_m=3.0, height_m=1.1, yfov_deg=55.0),
+        "Timed Up and Go, slow (about 13 s, over CDC STEADI's 12 s), phone 45 deg to the "
+        "person's front-left: the 3 m walk comes diagonally towards the camera and back",
+        width=640, height=360, lead_in_s=1.0, lead_out_s=1.0, test="tug", tug=tug,
+        **_BLUE_ON_BLACK)  # fmt: skip
+
+
 def robustness_specs() -> list[ClipSpec | SquashSpec]:
     """Every clip of the robustness set, in rendering order (a squash after its source)."""
     return [
@@ -159,6 +193,7 @@ def robustness_specs() -> list[ClipSpec | SquashSpec]:
              "right third of the frame, 3 reps", width=360, height=640, lead_in_s=1.0),
         _mid_rep(),
         _walk_in(),
+        _tug_diagonal(),
     ]  # fmt: skip
 
 

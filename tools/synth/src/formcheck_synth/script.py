@@ -23,6 +23,11 @@ the person stops, negative before) and per-leg offsets ``thigh_l``, ``thigh_r``,
 :class:`~formcheck_synth.motion.WalkIn`. And a clip may start part-way through
 its choreography (``ClipSpec.start_at_s``): frame 0 shows the person mid-movement.
 
+A Timed Up and Go (``ClipSpec.tug``) is one sit-to-stand rep whose standing time is a
+:class:`~formcheck_synth.motion.TugWalk`: the choreography adds ``WALK_DOFS`` (``walk``:
+metres along +Z from the chair, out and back) and ``heading`` (degrees turned about the
+vertical: 0, 180 after the first turn, 360 after the second).
+
 These are the *commands*. The truth file never uses them: its angles are
 measured from the posed joint centres (see :mod:`formcheck_synth.truth`).
 """
@@ -33,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from formcheck_synth.motion import Track, WalkIn, WalkTrack
+from formcheck_synth.motion import Track, TugWalk, TugWalkTrack, WalkIn, WalkTrack
 
 __all__ = [
     "ARMS",
@@ -46,6 +51,8 @@ __all__ = [
     "RepSpec",
     "RepTimes",
     "SquashSpec",
+    "TUG_DOFS",
+    "TugSpec",
     "WALK_DOFS",
     "choreograph",
     "random_clip",
@@ -54,6 +61,7 @@ __all__ = [
 SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat")
 DOFS = ("pelvis", "lumbar", "thorax", "thigh", "shank", "push")
 WALK_DOFS = ("walk", "thigh_l", "thigh_r", "shank_l", "shank_r")
+TUG_DOFS = WALK_DOFS + ("heading",)
 FAULTS: dict[str, tuple[str, ...]] = {
     "trunk_flexion": ("knees_bending", "too_fast"),
     "back_extension": ("knees_bending", "too_fast"),
@@ -63,7 +71,7 @@ FAULTS: dict[str, tuple[str, ...]] = {
 """Labelled form faults per exercise; the names are the core's cue codes (``exercise.cues``)."""
 ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed",
         "squat": "forward"}  # fmt: skip
-TESTS = ("5xsts", "30s_cst")  # the core's test ids (formcheck.exercise.clinical.TESTS)
+TESTS = ("5xsts", "30s_cst", "tug")  # the core's test ids (formcheck.exercise.clinical.TESTS)
 VIEWS = ("side", "oblique", "front")
 
 Pose = dict[str, float]
@@ -93,6 +101,25 @@ class RepSpec:
     @property
     def duration_s(self) -> float:
         return self.out_s + self.hold_s + self.back_s + self.pause_s
+
+
+@dataclass(frozen=True)
+class TugSpec:
+    """The walk of a Timed Up and Go clip (see :class:`~formcheck_synth.motion.TugWalk`):
+    out ``distance_m`` and back at up to ``speed_m_s``, ramping over ``ramp_s``, each 180 deg
+    turn taking ``turn_s``. It fills the one sit-to-stand rep's standing time."""
+
+    distance_m: float = 3.0
+    speed_m_s: float = 1.0
+    ramp_s: float = 0.5
+    turn_s: float = 1.2
+
+    def walk(self, start_s: float) -> TugWalk:
+        return TugWalk(start_s, self.distance_m, self.speed_m_s, self.ramp_s, self.turn_s)
+
+    @property
+    def duration_s(self) -> float:
+        return self.walk(0.0).duration_s
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,8 @@ class ClipSpec:
     """Seconds of walking into view (from out of frame) before ``lead_in_s``; 0: none."""
     note: str = ""
     """What the clip shows, for its truth file; set, the truth also describes the start."""
+    tug: TugSpec | None = None
+    """A Timed Up and Go: the one sit-to-stand rep's standing time is this walk."""
 
     def __post_init__(self) -> None:
         if self.exercise not in SCRIPTED:
@@ -171,6 +200,15 @@ class ClipSpec:
             raise ValueError(f"walk_in_s must be >= 0, got {self.walk_in_s}")
         if self.walk_in_s and self.exercise == "sit_to_stand":
             raise ValueError("walking in is for exercises that start standing, not sit_to_stand")
+        if self.tug is not None:
+            self._check_tug(self.tug)
+
+    def _check_tug(self, tug: TugSpec) -> None:
+        if self.exercise != "sit_to_stand" or len(self.reps) != 1:
+            raise ValueError("a TUG is one sit-to-stand rep")
+        if abs(self.reps[0].hold_s - tug.duration_s) > 1e-6:
+            raise ValueError(f"a TUG's rep holds its walk: hold_s {tug.duration_s:.3f} s, "
+                             f"got {self.reps[0].hold_s}")  # fmt: skip
 
     @property
     def choreography_s(self) -> float:
@@ -207,13 +245,16 @@ class SquashSpec:
 
 @dataclass(frozen=True)
 class RepTimes:
-    """When a rep happened, seconds: movement start, extreme reached, back at rest."""
+    """When a rep happened, seconds: movement start, extreme reached, back at rest; for
+    sit-to-stand also ``seat``: the hips back on the seat (the thigh at its seated pitch;
+    the trunk straightens until ``end``)."""
 
     start: float
     extreme: float
     end: float
     hold_s: float
     fault: str | None
+    seat: float | None = None
 
 
 @dataclass(frozen=True)
@@ -222,10 +263,11 @@ class Choreography:
     commanded times, on the clip's clock (frame ``i`` at ``i / fps``; a rep cut by
     ``start_at_s`` starts at a negative time). ``walk``: the walk-in, on the same clock."""
 
-    tracks: dict[str, Track | WalkTrack]
+    tracks: dict[str, Track | WalkTrack | TugWalkTrack]
     reps: tuple[RepTimes, ...]
     arms: str
     walk: WalkIn | None = None
+    tug: TugWalk | None = None
 
     @property
     def complete(self) -> tuple[RepTimes, ...]:
@@ -324,6 +366,9 @@ def _bend_rep(keys: _Keys, t0: float, rep: RepSpec, extreme: Pose, rest: Pose) -
     return RepTimes(t0, t1, t3, rep.hold_s, rep.fault)
 
 
+_SEAT_SHARE = 0.85  # sit-to-stand: share of the sit at which the thigh is down on the seat
+
+
 def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     top = _HALF_STAND if rep.fault == "incomplete_stand" else _STANDING
     rise, sit = rep.out_s, rep.back_s
@@ -337,14 +382,14 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     t2 = t1 + rep.hold_s
     down = _lean(0.8 * rep.depth)
     keys.add(t2 + 0.5 * sit, down, _TRUNK + ("shank",))
-    keys.add(t2 + 0.85 * sit, down, ("thigh",))
+    keys.add(t2 + _SEAT_SHARE * sit, down, ("thigh",))
     keys.add(t2 + sit, _SEATED, tuple(_SEATED))
     if rep.fault == "arms_used":
         keys.add(t0, {"push": 0.0}, ("push",))
         keys.add(t0 + 0.25 * rise, {"push": 1.0}, ("push",))
         keys.add(t0 + 0.8 * rise, {"push": 1.0}, ("push",))
         keys.add(t1 + 0.3 * rep.hold_s + 0.2, {"push": 0.0}, ("push",))
-    return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault)
+    return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault, t2 + _SEAT_SHARE * sit)
 
 
 def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
@@ -376,16 +421,19 @@ def choreograph(spec: ClipSpec) -> Choreography:
         keys.hold(t)
     keys.hold(spec.choreography_s)
     shift = spec.start_at_s
-    tracks: dict[str, Track | WalkTrack] = dict(keys.tracks(shift))
-    walk = None
+    tracks: dict[str, Track | WalkTrack | TugWalkTrack] = dict(keys.tracks(shift))
+    walk = tug = None
     if spec.walk_in_s > 0.0:
         walk = WalkIn(spec.walk_in_s - shift, _WALK_SPEED_M_S, min(_WALK_SLOW_S, spec.walk_in_s),
                       _WALK_STRIDE_M)  # fmt: skip
         tracks.update({d: WalkTrack(walk, d) for d in WALK_DOFS})
+    if spec.tug is not None:
+        tug = spec.tug.walk(times[0].extreme - shift)  # from standing
+        tracks.update({d: TugWalkTrack(tug, d) for d in TUG_DOFS})
     if shift:
-        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault)
-                 for r in times]  # fmt: skip
-    return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk)
+        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault,
+                          None if r.seat is None else r.seat - shift) for r in times]  # fmt: skip
+    return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk, tug)
 
 
 # --- random clips ----------------------------------------------------------------------------
