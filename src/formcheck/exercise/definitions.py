@@ -12,12 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from formcheck.config import Config, CounterConfig
 from formcheck.kinematics.viewpoint import Calibration
 
-__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise", "seated_start"]
+if TYPE_CHECKING:
+    from formcheck.exercise.template_match import Template
+
+__all__ = [
+    "BUILT_IN",
+    "DefinitionSettings",
+    "ExerciseSpec",
+    "Plan",
+    "EXERCISES",
+    "get_exercise",
+    "register_exercise",
+    "seated_start",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,19 @@ class Signal:
     counter: str = "counter"
 
 
+@dataclass(frozen=True)
+class DefinitionSettings:
+    """The thresholds a definition carries itself, for an exercise without a section of
+    :class:`~formcheck.config.Config` (one defined in a file, e.g. by demonstration):
+    the rep ``counter``, ``end_range_share`` (the end range: within this share of the
+    peak excursion) and ``knee_bend_deg`` (a standing exercise's live "keep your knees
+    straight" cue: knee flexion beyond the start posture's by more than this)."""
+
+    counter: CounterConfig
+    end_range_share: float = 0.9
+    knee_bend_deg: float = 15.0
+
+
 _HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
 _KNEE = Signal("knee_flexion", "deg", -1, False, "knee_counter")
 
@@ -97,6 +122,12 @@ class ExerciseSpec:
     ``signals``: the counted signal by camera view (``"default"`` for the others).
     ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
     a rep's range of motion. ``tests``: the clinical tests built on it.
+    ``settings``: the thresholds the definition carries (:class:`DefinitionSettings`);
+    None: the section of ``Config`` named after the exercise. ``template``: the
+    demonstrated movement each rep is compared with
+    (:class:`~formcheck.exercise.template_match.Template`), or None.
+    ``demonstration``: where a learned definition came from (source, span, view, side,
+    start posture), for the record; empty for the built-in ones.
     """
 
     name: str
@@ -114,6 +145,9 @@ class ExerciseSpec:
     shown_angle: str = "trunk_inclination"
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
+    settings: DefinitionSettings | None = None
+    template: Template | None = None
+    demonstration: Mapping[str, Any] = field(default_factory=dict)
 
     def signal_for(self, view: str) -> Signal:
         """The counted signal in a camera ``view`` (see ``signals``)."""
@@ -123,16 +157,26 @@ class ExerciseSpec:
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
         plan = self._plan(calib, config)
-        return replace(plan, settings=getattr(config, self.name), rom=self.rom)
+        return replace(plan, settings=self._section(config), rom=self.rom)
+
+    def _section(self, config: Config) -> Any:
+        """The thresholds: the definition's own, else its section of ``config``."""
+        return self.settings if self.settings is not None else getattr(config, self.name)
 
     def _plan(self, calib: Calibration, config: Config) -> Plan:
         trunk = _trunk_feature(calib)
-        section = getattr(config, self.name)
-        if self.start == ("upright",):
+        section = self._section(config)
+        if self.start == ("upright",) and not self.signals:
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
                         section.counter, self.phases, "upright", trunk)  # fmt: skip
         sig = self.signal_for(calib.view)
+        if self.start == ("upright",):  # an upright exercise counted on a signal of its own
+            base = calib.baseline[sig.feature]
+            scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
+            return Plan(self.name, sig.feature, sig.unit, sig.sign, base,
+                        getattr(section, sig.counter), self.phases, "upright", trunk,
+                        _knee_feature(calib), scale=scale)  # fmt: skip
         base = calib.baseline[sig.feature]
         scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
         seated = "seated" in self.start and (
@@ -282,6 +326,24 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         rom="knee_bottom_deg",
     ),
 }
+
+
+BUILT_IN: Final[frozenset[str]] = frozenset(EXERCISES)
+"""The names of the definitions formcheck ships; others are registered at run time."""
+
+
+def register_exercise(spec: ExerciseSpec) -> ExerciseSpec:
+    """Add a definition loaded at run time (a file, a demonstration) to ``EXERCISES``, or
+    replace one added earlier under the same name. A built-in name is refused
+    (``ValueError``): a file cannot change what ``squat`` means."""
+    if spec.name in BUILT_IN:
+        raise ValueError(f"exercise name {spec.name!r} is a built-in exercise; choose another"
+                         f" (built-in: {', '.join(sorted(BUILT_IN))})")  # fmt: skip
+    if spec.settings is None:
+        raise ValueError(f"exercise {spec.name!r} has no thresholds ([settings]): only a"
+                         " built-in exercise takes them from the configuration")  # fmt: skip
+    EXERCISES[spec.name] = spec
+    return spec
 
 
 def get_exercise(name: str) -> ExerciseSpec:
