@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck.config import Config
+from formcheck.exercise.definitions import ExerciseSpec
 from formcheck.exercise.report import Report
 from formcheck.exercise.report_builder import build_report
 from formcheck.exercise.session import Session
@@ -18,7 +19,7 @@ __all__ = ["analyze", "replay", "build_report", "detect_exercise"]
 
 def analyze(
     seq: PoseSequence,
-    exercise: str,
+    exercise: str | ExerciseSpec,
     *,
     test: str | None = None,
     config: Config | None = None,
@@ -29,7 +30,8 @@ def analyze(
     """Reps, measurements, cues, scores and test results of a clip.
 
     Raises ``NoPersonFound`` when no frame shows a person, ``ValueError`` for
-    an unknown exercise or test (the message lists the valid names).
+    an unknown exercise or test (the message lists the valid names). ``exercise``: a
+    registered name, or a definition (e.g. read from a file).
     """
     session = Session(exercise, test=test, config=config, age=age, sex=sex)
     return replay(seq, session, progress).finish()

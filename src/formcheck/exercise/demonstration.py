@@ -44,6 +44,7 @@ from formcheck.exercise.measures import smooth_window
 from formcheck.exercise.session import Session
 from formcheck.exercise.template_match import SAMPLES, Template, mean_curves, normalised_curves
 from formcheck.kinematics.signals import COL, masked_points
+from formcheck.kinematics.viewpoint import Calibration
 from formcheck.pose.sequence import PoseSequence
 
 __all__ = [
@@ -196,9 +197,17 @@ def movements(t: NDArray[np.float64], sm: NDArray[np.float64], baseline: dict[st
     return tuple(sorted(out, key=lambda m: -m.strength))
 
 
-def choose_primary(moved: tuple[Movement, ...]) -> Movement:
-    """The primary signal: the strongest movement seen throughout; refused (with the
-    reason) when nothing moved, or what moved most was out of view too often."""
+def choose_primary(moved: tuple[Movement, ...], chosen: str | None = None) -> Movement:
+    """The primary signal: the strongest movement seen throughout (or the one ``chosen``,
+    a physiotherapist's choice, if it moved and was seen); refused (with the reason) when
+    nothing moved, or what moved most was out of view too often."""
+    if chosen is not None:
+        pick = next((m for m in moved if m.feature == chosen), None)
+        if pick is None:
+            names = ", ".join(m.feature for m in moved)
+            raise ValueError(f"primary signal {chosen!r} is not offered in this view; offered:"
+                             f" {names}")  # fmt: skip
+        moved = (pick,)
     seen = [m for m in moved if m.seen >= MIN_SEEN]
     best_seen = max(seen, key=lambda m: m.strength, default=None)
     strongest = moved[0] if moved else None
@@ -265,11 +274,16 @@ def _template(t: NDArray[np.float64], sm: NDArray[np.float64], view: str,
 
 def learn(seq: PoseSequence, name: str, *, title: str | None = None,
           start_s: float | None = None, end_s: float | None = None,
-          config: Config | None = None, source: str | None = None) -> Proposal:  # fmt: skip
+          config: Config | None = None, source: str | None = None,
+          primary: str | None = None, enter: float | None = None,
+          rest: float | None = None) -> Proposal:  # fmt: skip
     """Learn an exercise from the demonstration in ``seq`` (frames ``start_s``..``end_s`` s).
 
-    Raises ``ValueError`` for a bad name or span, :class:`DemonstrationRefused` with the
-    reason when no working definition can be made."""
+    The physiotherapist may override the proposal: the ``primary`` signal (a feature
+    name among :data:`CANDIDATES` of the view), and the counter's ``enter`` and ``rest``
+    thresholds (in the signal's unit). Raises ``ValueError`` for a bad name, span or
+    override, :class:`DemonstrationRefused` with the reason when no working definition
+    can be made."""
     _check_name(name)
     config = config or Config()
     demo = span(seq, start_s, end_s)
@@ -283,9 +297,33 @@ def learn(seq: PoseSequence, name: str, *, title: str | None = None,
     assert calib is not None
     sm = smooth_window(demo.t, feats, config)
     moved = movements(demo.t, sm, calib.baseline, calib.view)
-    primary = choose_primary(moved)
+    chosen = choose_primary(moved, primary)
     knee = next((m for m in moved if m.feature == "knee_flexion"), None)
-    settings = proposed_settings(primary, knee.excursion if knee else math.nan)
+    settings = _adjusted(proposed_settings(chosen, knee.excursion if knee else math.nan),
+                         enter, rest)  # fmt: skip
+    return _finish(demo, config, name, title, source, chosen, settings, moved, sm, calib)
+
+
+def _adjusted(settings: DefinitionSettings, enter: float | None, rest: float | None
+              ) -> DefinitionSettings:  # fmt: skip
+    """The proposal with the thresholds a physiotherapist set (checked as the counter does)."""
+    if enter is None and rest is None:
+        return settings
+    c = settings.counter
+    enter = c.enter if enter is None else float(enter)
+    rest = c.rest if rest is None else float(rest)
+    if not 0 < rest < enter:
+        raise ValueError(f"the return threshold ({rest:g}) must be above 0 and below the rep"
+                         f" threshold ({enter:g})")  # fmt: skip
+    counter = replace(c, enter=enter, rest=rest, onset=round(min(c.onset, 0.25 * rest), 2))
+    return replace(settings, counter=counter)
+
+
+def _finish(demo: PoseSequence, config: Config, name: str, title: str | None,
+            source: str | None, primary: Movement, settings: DefinitionSettings,
+            moved: tuple[Movement, ...], sm: NDArray[np.float64], calib: Calibration
+            ) -> Proposal:  # fmt: skip
+    """Count the demonstration with the proposed definition and make its template."""
     spec = _spec(name, title, primary, settings)
     counted = Session(spec, config=config).replay(demo).finish()  # a rep ending at the end too
     reps = [(r.start_s, r.end_s) for r in counted.reps]
@@ -295,6 +333,8 @@ def learn(seq: PoseSequence, name: str, *, title: str | None = None,
             f" {primary.excursion:.0f} {primary.unit} but did not come back to it; show one or"
             " two whole reps, from the start posture back to it")  # fmt: skip
     template = _template(demo.t, sm, calib.view, reps[:2], primary)
+    posture = {m.feature: round(m.start, 1) for m in moved
+               if math.isfinite(m.start) and m.feature in template.joints + (primary.feature,)}
     demonstration = {
         "source": source or demo.meta.source or "",
         "from_s": round(float(demo.t[0]), 3),
@@ -303,7 +343,7 @@ def learn(seq: PoseSequence, name: str, *, title: str | None = None,
         "side": calib.side,
         "reps": len(reps),
         "rep_times_s": [[round(a, 3), round(b, 3)] for a, b in reps],
-        "start_posture": {m.feature: round(m.start, 1) for m in moved if math.isfinite(m.start)},
+        "start_posture": posture,
     }
     spec = replace(spec, template=template, demonstration=demonstration)
     curves = {m.feature: sm[:, COL[m.feature]] for m in moved}

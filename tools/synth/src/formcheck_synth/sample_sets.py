@@ -54,7 +54,7 @@ def sample_specs() -> list[ClipSpec]:
         random_clip("sit_to_stand_portrait", "sit_to_stand", 20, n_reps=2, portrait=True,
                     body="older_heavy_man"),
         _knee_raise("knee_raise", 21, ()),
-        _knee_raise("knee_raise_faults", 22, (None, "leaning_back", "low_raise")),
+        _knee_raise("knee_raise_faults", 21, (None, "leaning_back", "low_raise")),
     ]  # fmt: skip
 
 
@@ -63,7 +63,8 @@ def _knee_raise(name: str, seed: int, faults: tuple[str | None, ...]) -> ClipSpe
     (the raised leg nearest the camera): an exercise no built-in definition knows, taught by
     demonstration (issue #13). Not side-on: there MediaPipe swapped the legs in 3 of 5
     raises (the near knee's landmark on the standing leg), reading 20 deg of hip flexion for
-    80. ``faults``: one entry per rep (``()``: five good reps)."""
+    80. ``faults``: one entry per rep (``()``: five good reps); the same seed films from the
+    same place (the patient's camera where the physiotherapist taught the exercise)."""
     kinds = faults or (None,) * 5
     base = random_clip(name, "knee_raise", seed, n_reps=len(kinds), body="tall_young_adult")
     reps = tuple(RepSpec(80.0, 0.9, 0.4, 0.9, 0.6, fault) for fault in kinds)
