@@ -64,7 +64,11 @@ MIN_SEEN = 0.8
 """A signal unseen in more than 1 - this share of the demonstration left the view."""
 TEMPLATE_SEEN = 0.9
 """A joint angle joins the template when seen in at least this share of the frames."""
+FAR_SIDE = 0.8
+"""Weight of a far-side signal when choosing the primary (:attr:`Movement.rank`)."""
 ENTER_SHARE, REST_SHARE = 0.4, 0.25
+TOLERANCE_SHARE = 0.35
+"""A joint off by this share of the demonstrated excursion on average scores 0 (floor 10 deg)."""
 """Counter thresholds as shares of the demonstrated excursion."""
 PHASES: Final = ("start", "moving", "end_range", "returning")
 MEASUREMENTS: Final = ("start_s", "extreme_s", "end_s", "duration_s", "out_s", "hold_s",
@@ -116,6 +120,13 @@ class Movement:
     def strength(self) -> float:
         """Excursion over the least movement (>= 1: it moved)."""
         return self.excursion / self.threshold if math.isfinite(self.excursion) else 0.0
+
+    @property
+    def rank(self) -> float:
+        """The strength, the far side's discounted by ``FAR_SIDE``: its landmarks are
+        hidden behind the body and guessed, so of two legs moving alike the near one is
+        counted."""
+        return self.strength * (FAR_SIDE if self.feature.endswith("_other") else 1.0)
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,7 @@ def movements(t: NDArray[np.float64], sm: NDArray[np.float64], baseline: dict[st
         extreme = float(x[far])
         out.append(Movement(feature, unit, start, extreme, 1 if extreme >= start else -1,
                             float(away[far]), least, seen))  # fmt: skip
-    return tuple(sorted(out, key=lambda m: -m.strength))
+    return tuple(sorted(out, key=lambda m: -m.rank))
 
 
 def choose_primary(moved: tuple[Movement, ...], chosen: str | None = None) -> Movement:
@@ -209,7 +220,7 @@ def choose_primary(moved: tuple[Movement, ...], chosen: str | None = None) -> Mo
                              f" {names}")  # fmt: skip
         moved = (pick,)
     seen = [m for m in moved if m.seen >= MIN_SEEN]
-    best_seen = max(seen, key=lambda m: m.strength, default=None)
+    best_seen = max(seen, key=lambda m: m.rank, default=None)
     strongest = moved[0] if moved else None
     if best_seen is not None and best_seen.strength >= 1.0:
         return best_seen
@@ -267,7 +278,8 @@ def _template(t: NDArray[np.float64], sm: NDArray[np.float64], view: str,
     mean = mean_curves(curves)
     keep = np.isfinite(mean).all(axis=1)
     joints, mean = tuple(j for j, k in zip(joints, keep, strict=True) if k), mean[keep]
-    tolerance = 0.5 * (primary.excursion if primary.unit == "deg" else float(np.ptp(mean)))
+    scale = primary.excursion if primary.unit == "deg" else float(np.ptp(mean))
+    tolerance = TOLERANCE_SHARE * scale
     return Template(joints, tuple(tuple(round(float(v), 2) for v in row) for row in mean),
                     round(max(10.0, tolerance), 1))  # fmt: skip
 

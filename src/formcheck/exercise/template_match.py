@@ -9,8 +9,8 @@ the mean over joints of their absolute angle difference, so the distance is in d
 joint with the largest mean difference along the warped path is the worst-matching one.
 
 The match's 0-100 score is ``100 * (1 - worst / tolerance_deg)`` (floored at 0): 100 is the
-demonstration itself, 0 a joint off by ``tolerance_deg`` on average (half the demonstrated
-excursion by default). Pure NumPy; no import of the rest of the exercise layer.
+demonstration itself, 0 a joint off by ``tolerance_deg`` on average (a learned definition:
+35 % of the demonstrated excursion). Pure NumPy; no import of the rest of the exercise layer.
 """
 
 from __future__ import annotations
