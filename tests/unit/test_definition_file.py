@@ -76,7 +76,8 @@ def test_missing_and_misshapen_parts_are_named() -> None:
     problems = _bad('format = "formcheck-exercise"\nversion = 1\n[exercise]\nname = "k"\n'
                     'title = "K"\nphases = ["a", "b"]\ncues = ["shouting"]\n'
                     '[template]\njoints = ["hip_flexion", "knee_flexion"]\ntolerance_deg = 0\n'
-                    '[template.curves]\nhip_flexion = [0, 1, 2, 3]\nknee_flexion = [0, 1]\n')  # fmt: skip
+                    '[template.curves]\nhip_flexion = [0, 1, 2, 3]\n'
+                    'knee_flexion = [0, 1]\n')  # fmt: skip
     assert "exercise.primary: missing (required)" in problems
     assert "exercise.name: must be 2-40 lower-case letters, digits and _, starting with a" \
            " letter, got 'k'" in problems  # fmt: skip

@@ -58,7 +58,9 @@ def describe_spec(spec: Any) -> list[str]:
                      f"back within {c.rest:g}")  # fmt: skip
     posture = spec.demonstration.get("start_posture") if spec.demonstration else None
     if posture:
-        lines.append("  start posture: " + ", ".join(f"{k} {v:g}" for k, v in posture.items()))
+        pose = ", ".join(f"{k} {v:g}" for k, v in posture.items())
+        side = spec.side or "camera-facing"
+        lines.append(f"  measured on the {side} side; start posture: {pose}")
     if spec.template is not None:
         t = spec.template
         lines.append(f"  each rep compared with the demonstration: {', '.join(t.joints)}"

@@ -79,6 +79,7 @@ def _spec_dict(spec: ExerciseSpec) -> dict[str, Any]:
         "measurements": list(spec.measurements), "cues": list(spec.cues),
         "setup_joints": list(spec.setup_joints), "shown_angle": spec.shown_angle,
         "rom": spec.rom, "tests": list(spec.tests),
+        **({"side": spec.side} if spec.side is not None else {}),
     }  # fmt: skip
 
 
@@ -195,7 +196,8 @@ def _name(v: Any) -> str:
     return f"must be 2-40 lower-case letters, digits and _, starting with a letter, got {v!r}"
 
 
-_SPEC_KEYS: Final = tuple(_spec_dict(ExerciseSpec("x", "x", "x", "x", 1, ("a",) * 4, False, (), ())))  # type: ignore[arg-type]  # noqa: E501
+_SPEC_KEYS: Final = (*_spec_dict(ExerciseSpec("x", "x", "x", "x", 1, ("a",) * 4, False, (), ())),  # type: ignore[arg-type]  # noqa: E501
+                     "side")
 _REQUIRED: Final = ("name", "title", "primary", "unit", "direction", "phases")
 
 
@@ -217,6 +219,7 @@ def _exercise(c: _Checker, data: Mapping[str, Any]) -> dict[str, Any]:
         "shown_angle": g(ex, "exercise", "shown_angle", _one_of(FEATURES), "trunk_inclination"),
         "rom": g(ex, "exercise", "rom", _text, "peak_trunk_deg"),
         "tests": tuple(g(ex, "exercise", "tests", _list_of(TESTS), [])),
+        "side": g(ex, "exercise", "side", _one_of(("left", "right"))),
     }
 
 

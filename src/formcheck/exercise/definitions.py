@@ -126,6 +126,8 @@ class ExerciseSpec:
     None: the section of ``Config`` named after the exercise. ``template``: the
     demonstrated movement each rep is compared with
     (:class:`~formcheck.exercise.template_match.Template`), or None.
+    ``side``: the body side whose angles are measured ("left" or "right": an exercise of
+    one leg, e.g. taught by demonstration on it); None: the side facing the camera.
     ``demonstration``: where a learned definition came from (source, span, view, side,
     start posture), for the record; empty for the built-in ones.
     """
@@ -146,6 +148,7 @@ class ExerciseSpec:
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
     settings: DefinitionSettings | None = None
+    side: str | None = None
     template: Template | None = None
     demonstration: Mapping[str, Any] = field(default_factory=dict)
 

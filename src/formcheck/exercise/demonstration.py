@@ -43,7 +43,8 @@ from formcheck.exercise.definitions import (
 from formcheck.exercise.measures import smooth_window
 from formcheck.exercise.session import Session
 from formcheck.exercise.template_match import SAMPLES, Template, mean_curves, normalised_curves
-from formcheck.kinematics.signals import COL, masked_points
+from formcheck.kinematics.angles import Side
+from formcheck.kinematics.signals import COL, masked_points, other_side
 from formcheck.kinematics.viewpoint import Calibration
 from formcheck.pose.sequence import PoseSequence
 
@@ -164,16 +165,18 @@ def span(seq: PoseSequence, start_s: float | None, end_s: float | None) -> PoseS
     return seq.slice(lo, hi)
 
 
-def _probe_spec(name: str) -> ExerciseSpec:
+def _probe_spec(name: str, side: str | None) -> ExerciseSpec:
     """A definition that counts nothing: for the set-up and the features only."""
     never = DefinitionSettings(CounterConfig(999.0, 500.0, 1.0))
     return ExerciseSpec(name, name, "trunk_inclination", "deg", 1, PHASES, False, (), (),
-                        settings=never)  # fmt: skip
+                        settings=never, side=side)  # fmt: skip
 
 
-def _features(seq: PoseSequence, config: Config, name: str) -> tuple[Session, NDArray[np.float64]]:
-    """The set-up (a session that counts nothing) and every frame's features (N, F)."""
-    probe = Session(_probe_spec(name), config=config)
+def _features(seq: PoseSequence, config: Config, name: str, side: str | None = None
+              ) -> tuple[Session, NDArray[np.float64]]:  # fmt: skip
+    """The set-up (a session that counts nothing; measuring ``side``, None: the camera's)
+    and every frame's features (N, F)."""
+    probe = Session(_probe_spec(name, side), config=config)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         probe.replay(seq)
@@ -304,16 +307,25 @@ def learn(seq: PoseSequence, name: str, *, title: str | None = None,
         raise DemonstrationRefused(
             f"too few frames: the demonstration has {len(demo)} frames over {duration:.1f} s;"
             f" it needs at least {MIN_FRAMES} frames and {MIN_DURATION_S:g} s (a whole rep)")
-    probe, feats = _features(demo, config, name)
-    calib = probe.calibration
-    assert calib is not None
-    sm = smooth_window(demo.t, feats, config)
-    moved = movements(demo.t, sm, calib.baseline, calib.view)
+    calib, sm, moved = _measure(demo, config, name, None)
     chosen = choose_primary(moved, primary)
+    if chosen.feature.endswith("_other"):  # the far leg moved: measure that side's angles
+        calib, sm, moved = _measure(demo, config, name, other_side(calib.side))
+        chosen = choose_primary(moved, primary and primary.removesuffix("_other"))
     knee = next((m for m in moved if m.feature == "knee_flexion"), None)
     settings = _adjusted(proposed_settings(chosen, knee.excursion if knee else math.nan),
                          enter, rest)  # fmt: skip
     return _finish(demo, config, name, title, source, chosen, settings, moved, sm, calib)
+
+
+def _measure(demo: PoseSequence, config: Config, name: str, side: Side | None
+             ) -> tuple[Calibration, NDArray[np.float64], tuple[Movement, ...]]:  # fmt: skip
+    """Calibration, smoothed features (N, F) and movements of the demonstration."""
+    probe, feats = _features(demo, config, name, side)
+    assert probe.calibration is not None
+    sm = smooth_window(demo.t, feats, config)
+    return probe.calibration, sm, movements(demo.t, sm, probe.calibration.baseline,
+                                            probe.calibration.view)  # fmt: skip
 
 
 def _adjusted(settings: DefinitionSettings, enter: float | None, rest: float | None
@@ -357,6 +369,7 @@ def _finish(demo: PoseSequence, config: Config, name: str, title: str | None,
         "rep_times_s": [[round(a, 3), round(b, 3)] for a, b in reps],
         "start_posture": posture,
     }
-    spec = replace(spec, template=template, demonstration=demonstration)
+    # the demonstrated leg stays the measured one, whichever side faces the camera later
+    spec = replace(spec, template=template, demonstration=demonstration, side=calib.side)
     curves = {m.feature: sm[:, COL[m.feature]] for m in moved}
     return Proposal(spec, moved, tuple(reps), demo.t.copy(), curves)

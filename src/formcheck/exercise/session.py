@@ -183,7 +183,8 @@ class Session:
         self.test, self.age, self.sex = test, age, sex
         self.config = config or Config()
         self._features = functools.partial(_features, angles=self.config.angles)
-        self._setup = SetupFinder(self.config.setup, self._features, self.spec.setup_joints)
+        self._setup = SetupFinder(self.config.setup, self._features, self.spec.setup_joints,
+                                  self.spec.side)  # fmt: skip
         self._pre_t: list[float] = []
         self._pre_pix: list[NDArray[np.float64]] = []
         self.calibration: Calibration | None = None

@@ -66,7 +66,7 @@ def _knee_raise(name: str, seed: int, faults: tuple[str | None, ...]) -> ClipSpe
     80. ``faults``: one entry per rep (``()``: five good reps); the same seed films from the
     same place (the patient's camera where the physiotherapist taught the exercise)."""
     kinds = faults or (None,) * 5
-    base = random_clip(name, "knee_raise", seed, n_reps=len(kinds), body="tall_young_adult")
+    base = random_clip(name, "knee_raise", seed, n_reps=5, body="tall_young_adult")
     reps = tuple(RepSpec(80.0, 0.9, 0.4, 0.9, 0.6, fault) for fault in kinds)
     camera = replace(base.camera, azimuth_deg=40.0)
     return replace(base, reps=reps, camera=camera, lead_in_s=1.0, lead_out_s=1.0)

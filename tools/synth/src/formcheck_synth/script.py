@@ -354,14 +354,14 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
 
 
 _LEAN_BACK = {"pelvis": -6.0, "lumbar": -12.0, "thorax": -16.0}  # the leaning_back fault
-_LOW_RAISE = 0.75  # share of the commanded hip flexion a low_raise reaches
+_LOW_RAISE = 0.85  # share of the commanded hip flexion a low_raise reaches
 
 
 def _knee_raise_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     """Standing knee raise of the left leg: the thigh swings up to ``depth`` degrees of hip
     flexion and the knee bends ``depth + 5`` (the shank hangs about vertical), standing on
     the right leg. Faults: ``leaning_back`` (the trunk tips back 16 deg as the knee comes
-    up), ``low_raise`` (three quarters of the height)."""
+    up), ``low_raise`` (85 % of the height)."""
     depth = rep.depth * (_LOW_RAISE if rep.fault == "low_raise" else 1.0)
     up = {"thigh_l": -depth, "shank_l": 5.0}
     trunk = _LEAN_BACK if rep.fault == "leaning_back" else {d: 0.0 for d in _TRUNK}
