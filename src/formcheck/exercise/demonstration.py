@@ -244,8 +244,8 @@ def proposed_settings(primary: Movement, knee_bend: float) -> DefinitionSettings
     """Counter thresholds from the demonstrated excursion, and the live knee cue beyond the
     knee bend the demonstration itself showed (``knee_bend`` deg beyond its start)."""
     e = primary.excursion
-    rest = round(REST_SHARE * e, 2)
-    counter = CounterConfig(enter=round(ENTER_SHARE * e, 2), rest=rest,
+    rest = round(REST_SHARE * e, 1)
+    counter = CounterConfig(enter=round(ENTER_SHARE * e, 1), rest=rest,
                             onset=round(0.25 * rest, 2))  # fmt: skip
     knee = max(15.0, round(knee_bend + 15.0, 1)) if math.isfinite(knee_bend) else 15.0
     return DefinitionSettings(counter, knee_bend_deg=knee)

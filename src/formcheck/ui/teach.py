@@ -158,13 +158,14 @@ def _show(proposal: Proposal) -> None:
     way = "increases" if spec.direction > 0 else "decreases"
     c = spec.settings.counter
     cols = st.columns(4)
-    cols[0].metric("Counted signal", _words(spec.primary))
-    cols[1].metric("Reps in the demonstration", len(proposal.reps))
-    cols[2].metric(f"Moved ({primary.unit})", f"{primary.excursion:.0f}")
-    cols[3].metric("A rep goes / returns within", f"{c.enter:g} / {c.rest:g}")
+    cols[0].metric("Reps in the demonstration", len(proposal.reps))
+    cols[1].metric(f"Moved ({primary.unit})", f"{primary.excursion:.0f}")
+    cols[2].metric("A rep goes at least", f"{c.enter:g}")
+    cols[3].metric("and returns within", f"{c.rest:g}")
     posture = spec.demonstration.get("start_posture", {})
     st.markdown(
-        f"**{_words(spec.primary)}** {way} away from the start posture and comes back. "
+        f"Counted on the **{_words(spec.primary)}** of the {spec.side or 'camera-facing'} side: "
+        f"it {way} away from the start posture and comes back. "
         f"A rep must move it at least **{c.enter:g} {spec.unit}** and return within "
         f"**{c.rest:g} {spec.unit}** of the start. Start posture: "
         + ", ".join(f"{_words(k)} {v:g}" for k, v in posture.items()) + ". Each rep is "
