@@ -251,6 +251,16 @@ def proposed_settings(primary: Movement, knee_bend: float) -> DefinitionSettings
     return DefinitionSettings(counter, knee_bend_deg=knee)
 
 
+DRAWN: Final = ("trunk_inclination", "hip_flexion", "knee_flexion")
+"""The angles the pages can draw on the video (the live state carries these)."""
+
+
+def _shown(primary: Movement) -> str:
+    """The drawn angle: the counted one (its image version), else the knee."""
+    base = primary.feature.removesuffix("_world")
+    return base if base in DRAWN else "knee_flexion"
+
+
 def _spec(name: str, title: str | None, primary: Movement, settings: DefinitionSettings
           ) -> ExerciseSpec:  # fmt: skip
     return ExerciseSpec(
@@ -264,7 +274,7 @@ def _spec(name: str, title: str | None, primary: Movement, settings: DefinitionS
         measurements=MEASUREMENTS,
         cues=(),
         signals={"default": Signal(primary.feature, primary.unit, primary.direction)},
-        shown_angle=primary.feature if primary.unit == "deg" else "knee_flexion",
+        shown_angle=_shown(primary),
         rom="excursion",
         settings=settings,
     )
