@@ -84,3 +84,20 @@ def test_definitions_in_the_record(clip: Path, tmp_path: Path, db_url: str) -> N
         save_definition(record, retitled)  # the same name again: replaced
         assert [s.title for s in load_definitions(record)] == ["Marching on the spot"]
         assert delete_definition(record, "knee_raise") and load_definitions(record) == []
+
+
+def test_batch_counts_with_a_definition_file(clip: Path, tmp_path: Path) -> None:
+    """A one-worker embedded cluster; the pose file listed in a manifest."""
+    out = tmp_path / "knee_raise.toml"
+    assert main(["exercise", "learn", str(clip), "--name", "knee_raise", "--to", "6.4",
+                 "-o", str(out)]) == 0  # fmt: skip
+    manifest = tmp_path / "clips.csv"
+    manifest.write_text(f"path\n{clip.name}\n")
+    results = tmp_path / "batch"
+    assert main(["batch", str(manifest), "-o", str(results), "--exercise-file", str(out),
+                 "--workers", "1", "--quiet"]) == 0  # fmt: skip
+    import csv
+
+    rows = list(csv.DictReader((results / "results.csv").open()))
+    assert [(r["exercise"], r["status"], r["rep_count"]) for r in rows] == [
+        ("knee_raise", "done", str(len(RAISES)))]
