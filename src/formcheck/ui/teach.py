@@ -6,8 +6,9 @@ or two good reps, and a name. The page proposes the definition
 rep thresholds and the start posture, with a chart of what moved. They may change the
 signal and the thresholds, then download the definition (a TOML file), save it in the
 patient record, and use it: it is then one of the exercises on the review and live
-pages (registered for this app process until it restarts; a downloaded or saved file
-brings it back). A demonstration that cannot work is refused with the reason.
+pages (registered for this app process until it restarts; a downloaded file, or the
+definitions saved in the record, bring it back). A demonstration that cannot work is
+refused with the reason.
 """
 
 from __future__ import annotations
@@ -66,15 +67,40 @@ def _load_file() -> None:
     """An existing definition file: read it and offer its exercise on the pages."""
     with st.expander("Use a definition file you already have"):
         file = st.file_uploader("Definition file (.toml)", type=["toml"], key="teach_file")
-        if file is None:
-            return
-        try:
-            spec = definition_file.loads(file.getvalue().decode("utf-8", "replace"), file.name)
-        except FormcheckError as err:
-            st.error(str(err))
-            return
-        if st.button(f"Use {spec.title} on the review and live pages", key="teach_file_use"):
-            use_definition(spec)
+        if file is not None:
+            _use_file(file)
+    with st.expander("Use the definitions saved in the patient record"):
+        if st.button("Load them", key="teach_record_load"):
+            _load_from_record()
+
+
+def _use_file(file: Any) -> None:
+    try:
+        spec = definition_file.loads(file.getvalue().decode("utf-8", "replace"), file.name)
+    except FormcheckError as err:
+        st.error(str(err))
+        return
+    if st.button(f"Use {spec.title} on the review and live pages", key="teach_file_use"):
+        use_definition(spec)
+
+
+def _load_from_record() -> None:
+    """Every definition in the record, offered on the pages."""
+    from formcheck.record.definitions import load_definitions
+    from formcheck.ui.record_panel import open_record
+    from formcheck.ui.signin import require_sign_in
+
+    if not require_sign_in("patient records"):
+        return
+    try:
+        specs = load_definitions(open_record())
+    except FormcheckError as err:
+        st.error(f"{err}; no definition was loaded")
+        return
+    if not specs:
+        st.info("The record holds no exercise definition yet.")
+    for spec in specs:
+        use_definition(spec)
 
 
 def _clip(app_dir: Path) -> Extraction | None:
@@ -171,12 +197,12 @@ def _show(proposal: Proposal) -> None:
         + ", ".join(f"{_words(k)} {v:g}" for k, v in posture.items()) + ". Each rep is "
         f"compared with the demonstration on: {', '.join(map(_words, spec.template.joints))} "
         f"(0/100 at {spec.template.tolerance_deg:g} deg mean difference).")
-    st.altair_chart(_chart(proposal), use_container_width=True)
+    st.altair_chart(_chart(proposal), width="stretch")
     st.dataframe(pd.DataFrame([{"signal": _words(m.feature), "moved": round(m.excursion, 1),
                                 "unit": m.unit, "seen": f"{m.seen:.0%}",
                                 "counts as moving from": m.threshold}
                                for m in proposal.movements]),
-                 hide_index=True, use_container_width=True)  # fmt: skip
+                 hide_index=True, width="stretch")  # fmt: skip
 
 
 def _chart(proposal: Proposal) -> alt.LayerChart:
