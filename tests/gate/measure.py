@@ -4,7 +4,9 @@
 detection rate, mean / max absolute error of each image angle on the
 camera-facing side (``formcheck.kinematics.angles.compute_angles``, image source), and,
 through ``formcheck.exercise.analysis.analyze``, the rep count, rep-time errors and the
-labelled faults found or missed. ``compare(current, recorded)`` lists every
+labelled faults found or missed (an exercise no built-in definition knows is taught first,
+from the clip's leading good reps: :func:`exercise_for`; its faults are departures from
+that demonstration, found when a rep's cue says so). ``compare(current, recorded)`` lists every
 figure that got worse than the recorded one beyond ``MARGINS``.
 ``run_gate(..., record=True)`` re-records ``tests/gate/figures.json``: a
 deliberate act, reviewed like code.
@@ -31,6 +33,7 @@ __all__ = [
     "REP_TIME_TOLERANCE_S",
     "angle_figures",
     "compare",
+    "exercise_for",
     "measure_clip",
     "measured_angles",
     "rep_figures",
@@ -118,9 +121,13 @@ def rep_figures(report: Any, truth: dict[str, Any]) -> dict[str, Any]:
             errors["extreme"].append(_outside(m.extreme_s, rep["extreme_s"],
                                               rep["extreme_s"] + rep["hold_s"]))  # fmt: skip
     labelled = {kind for kinds in _fault_kinds(truth) for kind in kinds}
+    taught = _taught(truth)
     missed, extra = [], []
     for i, (rep, m) in enumerate(zip(true_reps, matched, strict=True)):
-        found = {c.code for c in m.cues} & labelled if m is not None else set()
+        codes = {c.code for c in m.cues} if m is not None else set()
+        found = codes & labelled
+        if taught and "off_template" in codes:  # unlike the demonstration: the fault, if any
+            found |= {rep["fault"] or "off_template"}
         want = {rep["fault"]} if rep["fault"] else set()
         missed += [f"{i}:{k}" for k in sorted(want - found)]
         extra += [f"{i}:{k}" for k in sorted(found - want)]
@@ -140,6 +147,28 @@ def _fault_kinds(truth: dict[str, Any]) -> list[tuple[str, ...]]:
     return [FAULTS[truth["exercise"]]]
 
 
+def _taught(truth: dict[str, Any]) -> bool:
+    from formcheck.exercise.definitions import BUILT_IN
+
+    return truth["exercise"] not in BUILT_IN
+
+
+def exercise_for(truth: dict[str, Any], seq: Any) -> Any:
+    """What to analyse a clip as: its exercise's name, or, for one no built-in definition
+    knows (a sample of an exercise taught by demonstration), the definition learned from
+    the clip's leading fault-free reps (at most two, leaving one), ending halfway between
+    the last of them and the next rep."""
+    if not _taught(truth):
+        return truth["exercise"]
+    from formcheck.exercise.demonstration import learn
+
+    reps = truth["reps"]
+    good = next((i for i, r in enumerate(reps) if r["fault"]), len(reps))
+    shown = max(1, min(2, good, len(reps) - 1))
+    end = 0.5 * (reps[shown - 1]["end_s"] + reps[shown]["start_s"])
+    return learn(seq, truth["exercise"], end_s=end).spec
+
+
 def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
     """All figures of one clip from its truth object and the measured ``PoseSequence``."""
     from formcheck.exercise.analysis import analyze
@@ -149,7 +178,7 @@ def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
         "detection_rate": round(float(seq.detection_rate), 4),
         "angles": angle_figures(measured_angles(seq, truth["side"], truth["view"]), seq.t, truth),
     }
-    report = analyze(seq, truth["exercise"], test=truth.get("test"))
+    report = analyze(seq, exercise_for(truth, seq), test=truth.get("test"))
     figures["reps"] = rep_figures(report, truth)
     return figures
 

@@ -358,7 +358,8 @@ def _finish(demo: PoseSequence, config: Config, name: str, title: str | None,
             moved: tuple[Movement, ...], sm: NDArray[np.float64], calib: Calibration
             ) -> Proposal:  # fmt: skip
     """Count the demonstration with the proposed definition and make its template."""
-    spec = _spec(name, title, primary, settings)
+    # the demonstrated leg stays the measured one, whichever side faces the camera later
+    spec = replace(_spec(name, title, primary, settings), side=calib.side)
     counted = Session(spec, config=config).replay(demo).finish()  # a rep ending at the end too
     reps = [(r.start_s, r.end_s) for r in counted.reps]
     if not reps:
@@ -379,7 +380,6 @@ def _finish(demo: PoseSequence, config: Config, name: str, title: str | None,
         "rep_times_s": [[round(a, 3), round(b, 3)] for a, b in reps],
         "start_posture": posture,
     }
-    # the demonstrated leg stays the measured one, whichever side faces the camera later
-    spec = replace(spec, template=template, demonstration=demonstration, side=calib.side)
+    spec = replace(spec, template=template, demonstration=demonstration)
     curves = {m.feature: sm[:, COL[m.feature]] for m in moved}
     return Proposal(spec, moved, tuple(reps), demo.t.copy(), curves)
