@@ -236,11 +236,12 @@ def _confirm(proposal: Proposal) -> None:
     cols = st.columns(3)
     cols[0].download_button("Download the definition (.toml)", text, f"{spec.name}.toml",
                             mime="application/toml", key="teach_download")  # fmt: skip
-    if cols[1].button("Use it on the review and live pages", type="primary", key="teach_use"):
+    used = cols[1].button("Use it on the review and live pages", type="primary", key="teach_use")
+    if used:
         use_definition(spec)
     if cols[2].button("Save it in the patient record", key="teach_save"):
         _save(spec)
-    if spec.name in EXERCISES and EXERCISES[spec.name] == spec:
+    if not used and spec.name in EXERCISES and EXERCISES[spec.name] == spec:
         st.caption(f"{spec.title} is an exercise on the review and live pages now.")
 
 
