@@ -127,9 +127,14 @@ def _secrets() -> Any:
 
 
 def _instructions(options: AnalysisOptions) -> None:
+    from formcheck.exercise.definitions import EXERCISES
+
+    spec = EXERCISES.get(options.exercise)
+    taught = spec.demonstration.get("view") if spec is not None else None  # taught by example
+    where = f"Stand as in the demonstration ({taught} view)" if taught else None
     side = {"sit_to_stand": "Sit on a chair side-on to the camera, arms crossed",
             "squat": "Stand facing the camera or side-on, feet hip-width apart"}.get(
-        options.exercise, "Stand side-on to the camera")  # fmt: skip
+        options.exercise, where or "Stand side-on to the camera")  # fmt: skip
     st.markdown(f"1. {side}, about 2-3 m away, whole body in view (feet too).  \n"
                 "2. Press **START**. formcheck finds your posture in the first moments you "
                 "are in view; you can start moving at once. If something is in the way, "
