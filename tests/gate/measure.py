@@ -6,7 +6,9 @@ rate; mean / max absolute error of each joint angle as the report measured it
 (:meth:`~formcheck.exercise.report.Report.joint_angles`: masked landmarks, the side
 and facing found at set-up, image or 3-D world angles as the app chose them,
 compared with the truth of the same source); the rep count, rep-time errors and
-the labelled faults found or missed. ``compare(current, recorded)`` lists every
+the labelled faults found or missed (an exercise no built-in definition knows is taught
+first, from the clip's leading good reps: :func:`exercise_for`; its faults are departures
+from that demonstration, found when a rep's cue says so). ``compare(current, recorded)`` lists every
 figure that got worse than the recorded one beyond ``MARGINS``.
 ``run_gate(..., record=True)`` re-records ``tests/gate/figures.json``: a
 deliberate act, reviewed like code.
@@ -28,6 +30,7 @@ __all__ = [
     "REP_TIME_TOLERANCE_S",
     "angle_figures_of",
     "compare",
+    "exercise_for",
     "measure_clip",
     "measured_report",
     "rep_figures",
@@ -70,9 +73,13 @@ def rep_figures(report: Any, truth: dict[str, Any]) -> dict[str, Any]:
             errors["extreme"].append(_outside(m.extreme_s, rep["extreme_s"],
                                               rep["extreme_s"] + rep["hold_s"]))  # fmt: skip
     labelled = {kind for kinds in _fault_kinds(truth) for kind in kinds}
+    taught = _taught(truth)
     missed, extra = [], []
     for i, (rep, m) in enumerate(zip(true_reps, matched, strict=True)):
-        found = {c.code for c in m.cues} & labelled if m is not None else set()
+        codes = {c.code for c in m.cues} if m is not None else set()
+        found = codes & labelled
+        if taught and "off_template" in codes:  # unlike the demonstration: the fault, if any
+            found |= {rep["fault"] or "off_template"}
         want = {rep["fault"]} if rep["fault"] else set()
         missed += [f"{i}:{k}" for k in sorted(want - found)]
         extra += [f"{i}:{k}" for k in sorted(found - want)]
@@ -92,11 +99,33 @@ def _fault_kinds(truth: dict[str, Any]) -> list[tuple[str, ...]]:
     return [FAULTS[truth["exercise"]]]
 
 
+def _taught(truth: dict[str, Any]) -> bool:
+    from formcheck.exercise.definitions import BUILT_IN
+
+    return truth["exercise"] not in BUILT_IN
+
+
+def exercise_for(truth: dict[str, Any], seq: Any) -> Any:
+    """What to analyse a clip as: its exercise's name, or, for one no built-in definition
+    knows (a sample of an exercise taught by demonstration), the definition learned from
+    the clip's leading fault-free reps (at most two, leaving one), ending halfway between
+    the last of them and the next rep."""
+    if not _taught(truth):
+        return truth["exercise"]
+    from formcheck.exercise.demonstration import learn
+
+    reps = truth["reps"]
+    good = next((i for i, r in enumerate(reps) if r["fault"]), len(reps))
+    shown = max(1, min(2, good, len(reps) - 1))
+    end = 0.5 * (reps[shown - 1]["end_s"] + reps[shown]["start_s"])
+    return learn(seq, truth["exercise"], end_s=end).spec
+
+
 def measured_report(truth: dict[str, Any], seq: Any) -> Any:
-    """The app's report of a clip (``analyze`` with the clip's exercise and test)."""
+    """The app's report of a clip (``analyze`` as :func:`exercise_for` says, with its test)."""
     from formcheck.exercise.analysis import analyze
 
-    return analyze(seq, truth["exercise"], test=truth.get("test"))
+    return analyze(seq, exercise_for(truth, seq), test=truth.get("test"))
 
 
 def angle_figures_of(report: Any, truth: dict[str, Any]) -> dict[str, dict[str, float]]:

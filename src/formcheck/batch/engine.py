@@ -88,6 +88,7 @@ class Summary:
 def clip_key(job: ClipJob, settings: Settings) -> str:
     """The settings key of one clip: everything that changes its result."""
     from formcheck import __version__
+    from formcheck.exercise.definition_file import dumps
 
     return settings_key({
         "formcheck": __version__,
@@ -95,6 +96,7 @@ def clip_key(job: ClipJob, settings: Settings) -> str:
         "model": Path(settings.model_path).name if settings.model_path else "full",
         "angles": settings.angles,
         "exercise": job.exercise,
+        "definitions": [dumps(d) for d in settings.definitions if d.name == job.exercise],
         "test": job.test,
         "age": job.age,
         "sex": job.sex,

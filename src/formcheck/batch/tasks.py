@@ -57,11 +57,13 @@ ROW_COLUMNS = (
 @dataclass(frozen=True)
 class Settings:
     """What every clip of the batch shares: the analysis configuration, the model,
-    whether per-frame angles are wanted."""
+    whether per-frame angles are wanted, and the exercise definitions read from files
+    (``--exercise-file``), used for the clips whose exercise has their name."""
 
     config: Config
     model_path: str | None = None
     angles: bool = False
+    definitions: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -214,9 +216,10 @@ def _analyse(job: ClipJob, settings: Settings) -> tuple[dict[str, Any], int, str
             seq = extract_pose(job.path, workers=1, estimator_factory=factory)
         finally:
             factory.close()
-    exercise = job.exercise
+    exercise: Any = job.exercise
     if exercise == "auto":
         exercise = detect_exercise(seq, settings.config)
+    exercise = next((d for d in settings.definitions if d.name == exercise), exercise)
     report = analyze(seq, exercise, test=job.test, config=settings.config, age=job.age,
                      sex=job.sex)  # fmt: skip
     out = report.to_dict()

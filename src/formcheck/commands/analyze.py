@@ -34,7 +34,10 @@ def register(subparsers: Any) -> None:
     """Add the ``analyze`` subcommand."""
     p = subparsers.add_parser("analyze", help="analyse an exercise clip (video or .npz pose file)")
     p.add_argument("clip", type=Path, help="video file, or .npz pose sequence")
-    p.add_argument("--exercise", required=True, choices=_EXERCISES)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--exercise", choices=_EXERCISES)
+    which.add_argument("--exercise-file", type=Path, metavar="FILE.toml",
+                       help="an exercise definition file (formcheck exercise learn)")
     p.add_argument("--test", choices=TESTS, help="clinical test (on the exercise that runs it)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
@@ -93,8 +96,12 @@ def _analyse(args: argparse.Namespace, config: Any) -> Any:
     """Load (extract) and analyse the clip: the :class:`~formcheck.exercise.report.Report`."""
     from formcheck.exercise.analysis import analyze, detect_exercise
 
+    exercise: Any = args.exercise
+    if args.exercise_file is not None:  # read before the (slow) extraction: a bad file fails now
+        from formcheck.exercise.definition_file import read
+
+        exercise = read(args.exercise_file)
     seq = _load(args.clip, Progress(sys.stderr, "pose"))
-    exercise = args.exercise
     if exercise == "auto":  # a test is run as its own exercise (ClinicalTest.exercise)
         exercise = get_test(args.test).exercise if args.test else detect_exercise(seq, config)
     return analyze(seq, exercise, test=args.test, config=config, age=args.age, sex=args.sex)

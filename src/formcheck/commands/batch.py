@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.exercise.clinical_tests import TESTS
-from formcheck.exercise.definitions import EXERCISES
+from formcheck.exercise.definitions import EXERCISES, ExerciseSpec
 
 __all__ = ["register", "run"]
 
@@ -35,12 +35,16 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("input", help="folder (recursive), glob pattern, or .csv manifest")
     p.add_argument("-o", "--outdir", type=Path, required=True, help="output folder")
-    p.add_argument(
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
         "--exercise",
         default="auto",
         choices=_EXERCISES,
         help="exercise of clips the manifest does not name (default: auto)",
     )
+    which.add_argument("--exercise-file", type=Path, metavar="FILE.toml",
+                       help="an exercise definition file (formcheck exercise learn) for the"
+                            " clips the manifest does not name")
     p.add_argument("--test", choices=TESTS, help="clinical test (on the exercise that runs it)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
@@ -86,10 +90,18 @@ def run(args: argparse.Namespace) -> int:
     if args.db is not None and not args.save:
         raise ValueError("--db names the record for --save: add --save")
     config = load_config(args.config, args.set)
-    jobs = collect(args.input, Defaults(args.exercise, args.test, args.age, args.sex))
+    definitions: tuple[ExerciseSpec, ...] = ()
+    exercise = args.exercise
+    if args.exercise_file is not None:  # read first: a bad file fails before any work
+        from formcheck.exercise.definition_file import read
+
+        definitions = (read(args.exercise_file),)
+        exercise = definitions[0].name
+    jobs = collect(args.input, Defaults(exercise, args.test, args.age, args.sex))
     _check_outdir(args.outdir)
     model = os.environ.get("FORMCHECK_MODEL") or None
-    settings = Settings(config=config, model_path=model, angles=args.angles)
+    settings = Settings(config=config, model_path=model, angles=args.angles,
+                        definitions=definitions)  # fmt: skip
     summary = run_batch(jobs, args.outdir, settings, scheduler=args.scheduler,
                         workers=args.workers, stream=sys.stderr,
                         progress=not args.quiet)  # fmt: skip

@@ -23,7 +23,7 @@ __all__ = ["AngleInputs", "analyze", "angle_inputs", "build_report", "detect_exe
 
 def analyze(
     seq: PoseSequence,
-    exercise: str,
+    exercise: str | ExerciseSpec,
     *,
     test: str | None = None,
     config: Config | None = None,
@@ -34,7 +34,8 @@ def analyze(
     """Reps, measurements, cues, scores and test results of a clip.
 
     Raises ``NoPersonFound`` when no frame shows a person, ``ValueError`` for
-    an unknown exercise or test (the message lists the valid names).
+    an unknown exercise or test (the message lists the valid names). ``exercise``: a
+    registered name, or a definition (e.g. read from a file).
     """
     session = Session(exercise, test=test, config=config, age=age, sex=sex)
     return replay(seq, session, progress).finish()

@@ -10,21 +10,28 @@ starts seated or standing: a rep always returns to the posture it started from).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from formcheck.config import Config, CounterConfig
+from formcheck.kinematics.angles import Side
 from formcheck.kinematics.viewpoint import Calibration
 
+if TYPE_CHECKING:
+    from formcheck.exercise.template_match import Template
+
 __all__ = [
+    "BUILT_IN",
+    "ConfigSection",
+    "DefinitionSettings",
     "EXERCISES",
     "ExerciseSpec",
     "Plan",
     "Recognition",
     "Signal",
     "get_exercise",
+    "register_exercise",
     "seated_start",
 ]
 
@@ -106,6 +113,30 @@ class Recognition:
     dominance: float = 2.0
 
 
+@dataclass(frozen=True)
+class ConfigSection:
+    """A built-in exercise's section of :class:`~formcheck.config.Config` (its ``key``: the
+    TOML table and ``--set`` prefix), where its counters and thresholds live."""
+
+    key: str
+
+    def __call__(self, config: Config) -> Any:
+        return getattr(config, self.key)
+
+
+@dataclass(frozen=True)
+class DefinitionSettings:
+    """The thresholds a definition carries itself, for an exercise without a section of
+    :class:`~formcheck.config.Config` (one defined in a file, e.g. by demonstration):
+    the rep ``counter``, ``end_range_share`` (the end range: within this share of the
+    peak excursion) and ``knee_bend_deg`` (a standing exercise's live "keep your knees
+    straight" cue: knee flexion beyond the start posture's by more than this)."""
+
+    counter: CounterConfig
+    end_range_share: float = 0.9
+    knee_bend_deg: float = 15.0
+
+
 _HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
 _KNEE = Signal("knee_flexion", "deg", -1, False, "knee_counter")
 
@@ -123,10 +154,16 @@ class ExerciseSpec:
     ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
     a rep's range of motion, named for a person by ``rom_word`` and coded in FHIR
     exports by ``rom_code``. ``tests``: the clinical tests built on it.
-    ``settings``: its section of :class:`~formcheck.config.Config` (thresholds).
+    Thresholds: ``section``, a built-in's section of ``Config``, or ``settings``, those a
+    definition carries itself (:class:`DefinitionSettings`; one of the two).
     ``setup``: where to stand, for the live page; ``instructions``: how to do it,
     for patients and documents. ``recognition``: how ``--exercise auto`` finds it
-    (``None``: never guessed).
+    (``None``: never guessed). ``template``: the demonstrated movement each rep is
+    compared with (:class:`~formcheck.exercise.template_match.Template`), or None.
+    ``side``: the body side whose angles are measured ("left" or "right": an exercise of
+    one leg, e.g. taught by demonstration on it); None: the side facing the camera.
+    ``demonstration``: where a learned definition came from (source, span, view, side,
+    start posture), for the record; empty for the built-in ones.
     """
 
     name: str
@@ -144,12 +181,16 @@ class ExerciseSpec:
     shown_angle: str = "trunk_inclination"
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
-    settings: Callable[[Config], Any] | None = None
+    section: ConfigSection | None = None
+    settings: DefinitionSettings | None = None
     setup: str = "Stand side-on to the camera"
     instructions: str = ""
     rom_word: str = "range of motion"
     rom_code: str = ""
     recognition: Recognition | None = None
+    side: Side | None = None
+    template: Template | None = None
+    demonstration: Mapping[str, Any] = field(default_factory=dict)
 
     def signal_for(self, view: str) -> Signal:
         """The counted signal in a camera ``view`` (see ``signals``)."""
@@ -162,19 +203,28 @@ class ExerciseSpec:
         return replace(plan, settings=self.settings_in(config), rom=self.rom)
 
     def settings_in(self, config: Config) -> Any:
-        """This exercise's section of ``config`` (its counters and thresholds)."""
-        if self.settings is None:
-            raise ValueError(f"exercise {self.name!r} names no configuration section")
-        return self.settings(config)
+        """The thresholds: the definition's own (``settings``), else its ``section`` of
+        ``config``."""
+        if self.settings is not None:
+            return self.settings
+        if self.section is None:
+            raise ValueError(f"exercise {self.name!r} has no thresholds (no settings, no section)")
+        return self.section(config)
 
     def _plan(self, calib: Calibration, config: Config) -> Plan:
         trunk = _trunk_feature(calib)
         section = self.settings_in(config)
-        if self.start == ("upright",):
+        if self.start == ("upright",) and not self.signals:
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
                         section.counter, self.phases, "upright", trunk)  # fmt: skip
         sig = self.signal_for(calib.view)
+        if self.start == ("upright",):  # an upright exercise counted on a signal of its own
+            base = calib.baseline[sig.feature]
+            scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
+            return Plan(self.name, sig.feature, sig.unit, sig.sign, base,
+                        getattr(section, sig.counter), self.phases, "upright", trunk,
+                        _knee_feature(calib), scale=scale)  # fmt: skip
         base = calib.baseline[sig.feature]
         scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
         seated = "seated" in self.start and (
@@ -248,7 +298,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_trunk_deg", "knee_bend_deg"),
         cues=("knees_bending", "not_returning_upright", "too_fast", "jerky"),
-        settings=attrgetter("trunk_flexion"),
+        section=ConfigSection("trunk_flexion"),
         instructions="Standing trunk flexion: bend forward slowly, knees straight, return "
         "upright. Trunk inclination = mid-hip to mid-shoulder line against the vertical.",
         rom_word="flexion",
@@ -266,7 +316,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
         rom="peak_extension_deg",
         cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
-        settings=attrgetter("back_extension"),
+        section=ConfigSection("back_extension"),
         instructions="Standing back extension: hands on hips, knees straight, bend back "
         "slowly within a pain-free range. Trunk inclination against the vertical (backward < 0).",
         rom_word="extension",
@@ -308,7 +358,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         shown_angle="knee_flexion",
         rom="knee_range_deg",
         tests=("5xsts", "30s_cst", "tug"),
-        settings=attrgetter("sit_to_stand"),
+        section=ConfigSection("sit_to_stand"),
         setup="Sit on a chair side-on to the camera, arms crossed",
         instructions="Sit-to-stand: feet flat, lean forward, push through the legs, stand "
         "tall, lower with control, no hands.",
@@ -341,7 +391,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},
         shown_angle="knee_flexion",
         rom="knee_bottom_deg",
-        settings=attrgetter("squat"),
+        section=ConfigSection("squat"),
         setup="Stand facing the camera or side-on, feet hip-width apart",
         instructions="Squat: from standing, bend hips and knees and return to standing.",
         rom_word="knee bend",
@@ -349,6 +399,24 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         recognition=Recognition("reps", order=2),
     ),
 }
+
+
+BUILT_IN: Final[frozenset[str]] = frozenset(EXERCISES)
+"""The names of the definitions formcheck ships; others are registered at run time."""
+
+
+def register_exercise(spec: ExerciseSpec) -> ExerciseSpec:
+    """Add a definition loaded at run time (a file, a demonstration) to ``EXERCISES``, or
+    replace one added earlier under the same name. A built-in name is refused
+    (``ValueError``): a file cannot change what ``squat`` means."""
+    if spec.name in BUILT_IN:
+        raise ValueError(f"exercise name {spec.name!r} is a built-in exercise; choose another"
+                         f" (built-in: {', '.join(sorted(BUILT_IN))})")  # fmt: skip
+    if spec.settings is None:
+        raise ValueError(f"exercise {spec.name!r} has no thresholds ([settings]): only a"
+                         " built-in exercise takes them from the configuration")  # fmt: skip
+    EXERCISES[spec.name] = spec
+    return spec
 
 
 def get_exercise(name: str) -> ExerciseSpec:

@@ -38,7 +38,13 @@ def _clean(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RepResult:
-    """One rep: times (s), range of motion (deg), all measurements, cues and score."""
+    """One rep: times (s), range of motion (deg), all measurements, cues and score.
+
+    For an exercise defined by demonstration, how closely the rep followed it
+    (:mod:`formcheck.exercise.template_match`): ``template_distance_deg`` (time-warped
+    mean joint-angle difference), the ``template_worst_joint`` (a feature name, e.g.
+    ``hip_flexion``) and its mean difference ``template_worst_deg``, and the 0-100
+    ``template_score``; None for the built-in exercises."""
 
     index: int
     start_s: float
@@ -50,8 +56,18 @@ class RepResult:
     score: int
     deductions: list[Deduction]
     complete: bool = True
+    template_distance_deg: float | None = None
+    template_worst_joint: str | None = None
+    template_worst_deg: float | None = None
+    template_score: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.template_score is None else {
+            "template_distance_deg": self.template_distance_deg,
+            "template_worst_joint": self.template_worst_joint,
+            "template_worst_deg": self.template_worst_deg,
+            "template_score": self.template_score,
+        }  # fmt: skip
         return _clean(
             {
                 "index": self.index,
@@ -64,6 +80,7 @@ class RepResult:
                 "cues": [c.to_dict() for c in self.cues],
                 "deductions": [d.to_dict() for d in self.deductions],
                 "measurements": dict(self.measurements),
+                **extra,
             }
         )
 

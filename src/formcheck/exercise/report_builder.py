@@ -80,7 +80,11 @@ def _warnings(session: Session, rate: float) -> list[str]:
         out.append(problem)
     if session.partial_reps:
         out.append(PARTIAL_REPS)
-    if calib.view != "side":
+    taught = session.spec.demonstration.get("view")  # a definition taught by demonstration
+    if taught is not None and calib.view != taught:
+        out.append(f"Camera view looks {calib.view}, but the exercise was taught in a {taught}"
+                   " view: film it as it was taught, for a faithful count and comparison")
+    elif taught is None and calib.view != "side":
         out.append(_view_warning(session, calib.view))
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")

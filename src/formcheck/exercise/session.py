@@ -43,6 +43,11 @@ from formcheck.exercise.measures import LOOKBACK_S, measure_rep, smooth_window
 from formcheck.exercise.report import AngleCurves, Report, RepResult
 from formcheck.exercise.report_builder import PARTIAL_REPS, build_report
 from formcheck.exercise.reps import AWAY, REST, RepCounter, RepEvent
+from formcheck.exercise.template_scoring import (
+    compare_with_template,
+    template_cues,
+    template_fields,
+)
 from formcheck.kinematics.angles import Side
 from formcheck.kinematics.signals import (
     COL,
@@ -160,19 +165,23 @@ class Session:
 
     def __init__(
         self,
-        exercise: str,
+        exercise: str | ExerciseSpec,
         *,
         test: str | None = None,
         config: Config | None = None,
         age: int | None = None,
         sex: str | None = None,
     ) -> None:
-        self.spec: ExerciseSpec = get_exercise(exercise)
-        _check_test(test, exercise, age, sex)
+        # a name from the registry, or a definition given as it is (a file, a demonstration)
+        self.spec: ExerciseSpec = (
+            exercise if isinstance(exercise, ExerciseSpec) else get_exercise(exercise)
+        )
+        _check_test(test, self.spec, age, sex)
         self.test, self.age, self.sex = test, age, sex
         self.config = config or Config()
         self._features = functools.partial(_features, angles=self.config.angles)
-        self._setup = SetupFinder(self.config.setup, self._features, self.spec.setup_joints)
+        self._setup = SetupFinder(self.config.setup, self._features, self.spec.setup_joints,
+                                  self.spec.side)  # fmt: skip
         self._pre_t: list[float] = []
         self._pre_pix: list[NDArray[np.float64]] = []
         self.calibration: Calibration | None = None
@@ -341,6 +350,11 @@ class Session:
         if not complete:
             cues = [incomplete_cue(self.plan, m["excursion"])] + cues
         points, deductions = score(cues)
+        fit = None
+        if self.spec.template is not None:  # a demonstrated exercise: how closely it followed
+            fit = compare_with_template(self.spec.template, t, feats, m, self.config)
+            cues, points, deductions = template_cues(fit, self.spec.template, cues, points,
+                                                     deductions)  # fmt: skip
         return RepResult(
             index,
             m["start_s"],
@@ -352,6 +366,7 @@ class Session:
             points,
             deductions,
             complete,
+            **template_fields(fit),
         )
 
     def open_rep(self) -> RepResult | None:
@@ -595,13 +610,14 @@ def _row(landmarks: NDArray[np.floating] | None, columns: int, name: str) -> NDA
     return row.astype(np.float32).astype(np.float64)
 
 
-def _check_test(test: str | None, exercise: str, age: int | None, sex: str | None) -> None:
+def _check_test(test: str | None, exercise: ExerciseSpec, age: int | None, sex: str | None
+                ) -> None:  # fmt: skip
     if test is not None and test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid: {', '.join(TESTS)}")
-    if test is not None and test not in get_exercise(exercise).tests:
+    if test is not None and test not in exercise.tests:
         allowed = [name for name, spec in EXERCISES.items() if test in spec.tests]
         raise ValueError(f"test {test!r} needs exercise {' or '.join(map(repr, allowed))},"
-                         f" got {exercise!r}")  # fmt: skip
+                         f" got {exercise.name!r}")  # fmt: skip
     if sex is not None and sex not in ("f", "m"):
         raise ValueError(f"sex must be 'f' or 'm', got {sex!r}")
     if age is not None and not 0 < age < 130:

@@ -154,13 +154,17 @@ class SetupFinder:
     locks after ``window_s`` of such frames. Gaps shorter than ``max_gap_s``
     do not restart the window (a few dropped detections).
 
+    ``side``: measure this body side's angles (an exercise of one leg, taught on it)
+    instead of the camera-facing one.
+
     ``update(t, image_row (33, 4), pts_row (33, 5) masked pixels + world)`` returns
     None until done. ``messages`` holds the current guidance for the person.
     """
 
     def __init__(self, config: SetupConfig, features: object,
-                 required: tuple[str, ...] = ()) -> None:  # fmt: skip
+                 required: tuple[str, ...] = (), side: Side | None = None) -> None:  # fmt: skip
         self.config = config
+        self._side = side  # a one-sided exercise's body side; None: the camera-facing side
         self._features = features  # callable(pts (N,33,5), side, facing, forward3, view) -> (N, F)
         self._required = tuple(dict.fromkeys(_CORE + tuple(required)))
         self._t: list[float] = []
@@ -215,7 +219,7 @@ class SetupFinder:
         img = np.asarray(self._img)
         pts = np.asarray(self._pix)
         pix = pts[..., :2]
-        side = choose_side(img)
+        side = self._side or choose_side(img)
         facing = facing_sign(pix)
         fwd3 = forward_vector(pts[..., 2:])
         ratio = view_ratio(pix)

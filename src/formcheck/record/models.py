@@ -7,6 +7,8 @@
   curves (compact: see :mod:`formcheck.record.capture`), formcheck's version,
   the model's SHA-256 and the source clip's name and SHA-256.
 - ``session_videos``: the clip itself, only when the user asked to keep it.
+- ``exercise_definitions``: exercises taught by demonstration, each as its TOML
+  definition file (``formcheck.exercise.definition_file``), by unique name.
 
 Deleting a patient deletes its sessions and videos (``ON DELETE CASCADE``,
 and the ORM cascades as well).
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "PatientRow", "SessionRow", "VideoRow"]
+__all__ = ["Base", "DefinitionRow", "PatientRow", "SessionRow", "VideoRow"]
 
 
 class Base(DeclarativeBase):
@@ -78,3 +80,14 @@ class VideoRow(Base):
     mime: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     session: Mapped[SessionRow] = relationship(back_populates="video")
+
+
+class DefinitionRow(Base):
+    __tablename__ = "exercise_definitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    definition_toml: Mapped[str] = mapped_column(Text, nullable=False)
+    source_clip: Mapped[str | None] = mapped_column(String(255))
+    saved_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

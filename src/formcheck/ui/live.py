@@ -130,7 +130,10 @@ def _secrets() -> Any:
 
 
 def _instructions(options: AnalysisOptions) -> None:
-    side = EXERCISES[options.exercise].setup
+    spec = EXERCISES.get(options.exercise)
+    taught = spec.demonstration.get("view") if spec is not None else None  # taught by example
+    side = (f"Stand as in the demonstration ({taught} view)" if taught
+            else spec.setup if spec is not None else "Stand side-on to the camera")  # fmt: skip
     st.markdown(f"1. {side}, about 2-3 m away, whole body in view (feet too).  \n"
                 "2. Press **START**. formcheck finds your posture in the first moments you "
                 "are in view; you can start moving at once. If something is in the way, "

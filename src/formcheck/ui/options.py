@@ -104,7 +104,7 @@ def choose_options(
         sex = cols[3].selectbox("Patient sex (optional)", list(SEXES),
                                 format_func=SEXES.__getitem__, key=f"{key}_sex") or None
     overrides: tuple[tuple[str, float], ...] = ()
-    if config is not None and chosen in EXERCISES:
+    if config is not None and chosen in EXERCISES and EXERCISES[chosen].settings is None:
         from formcheck.ui.settings import threshold_editor
 
         overrides = threshold_editor(config, chosen, EXERCISES[chosen].unit, key=key)

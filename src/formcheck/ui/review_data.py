@@ -207,6 +207,10 @@ def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         cues = "; ".join(c["message"] for c in rep.get("cues", [])) or "good form"
         row = {"rep": rep["index"], "score": rep["score"], "start s": rep["start_s"],
                "end s": rep["end_s"], "ROM deg": rep.get("rom_deg"), "cues": cues}  # fmt: skip
+        if rep.get("template_score") is not None:  # an exercise defined by demonstration
+            row["match /100"] = rep["template_score"]
+            row["worst joint"] = str(rep.get("template_worst_joint", "")).replace("_", " ")
+            row["worst joint off deg"] = rep.get("template_worst_deg")
         for key, value in rep.get("measurements", {}).items():
             if key not in ("start_s", "end_s"):
                 row[key] = value

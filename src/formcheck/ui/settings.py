@@ -72,9 +72,9 @@ def editable_thresholds(config: Config, exercise: str) -> dict[str, float]:
     """The exercise's numeric thresholds as ``key -> value`` (keys relative to its section,
     ``counter.enter`` for the first counter): what the page lets a physiotherapist change."""
     spec = EXERCISES.get(exercise)
-    if spec is None or spec.settings is None:
+    if spec is None or spec.section is None:  # a learned definition carries its own
         return {}
-    section = spec.settings_in(config)
+    section = spec.section(config)
     out: dict[str, float] = {}
     for f in dataclasses.fields(section):
         value = getattr(section, f.name)
@@ -91,7 +91,7 @@ def threshold_editor(config: Config, exercise: str, unit: str, *, key: str) -> O
     changed: list[tuple[str, float]] = []
     if not values:
         return ()
-    prefix = config.section_key(EXERCISES[exercise].settings_in(config))
+    prefix = config.section_key(EXERCISES[exercise].settings_in(config))  # a built-in's
     with st.expander("Thresholds (this session only)"):
         st.caption("From formcheck's configuration; a change re-scores this review at once "
                    "and applies to this browser session only.")  # fmt: skip

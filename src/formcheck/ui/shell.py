@@ -37,6 +37,7 @@ def main(app_dir: Path) -> None:
                 url_path="live"),
         st.Page(_patients, title="Patients", icon=":material/folder_shared:",
                 url_path="patients"),
+        st.Page(_teach, title="Teach an exercise", icon=":material/school:", url_path="teach"),
     ]
     current = st.navigation(pages, position="top")
     with st.sidebar:
@@ -57,6 +58,12 @@ def _patients() -> None:
     from formcheck.ui.patients import patients_page
 
     patients_page()
+
+
+def _teach() -> None:
+    from formcheck.ui.teach import teach_page
+
+    teach_page(Path(st.session_state["app_dir"]))
 
 
 def _live() -> None:

@@ -283,7 +283,7 @@ class Body:
         for seg, r in trunk.items():
             for side in ("", "L", "R"):
                 rot[(seg, side)] = r
-        if "walk" in dofs:  # walking in: each leg swings by its own offset
+        if "thigh_l" in dofs:  # walking in, or one knee raised: each leg by its own offset
             for side, key in (("L", "l"), ("R", "r")):
                 for seg in ("thigh", "shank"):
                     rot[(seg, side)] = rot_x(dofs[seg] + dofs[f"{seg}_{key}"] + self.offsets[seg])
@@ -323,7 +323,8 @@ class Body:
                  for i in range(0, n, chunk)]  # fmt: skip
         verts = np.concatenate([p[0] for p in parts])
         heads = np.concatenate([p[1] for p in parts])
-        return self._anchor(verts, heads, dofs.get("walk"), dofs.get("heading"))
+        return self._anchor(verts, heads, dofs.get("walk"), dofs.get("heading"),
+                            "thigh_l" in dofs)
 
     def _pose_chunk(
         self, dofs: dict[str, NDArray[np.float64]], arms: str
@@ -337,20 +338,28 @@ class Body:
 
     def _anchor(self, verts: NDArray[np.float32], heads: NDArray[np.float64],
                 walk: NDArray[np.float64] | None = None,
-                heading: NDArray[np.float64] | None = None) -> PosedBody:  # fmt: skip
+                heading: NDArray[np.float64] | None = None, one_leg: bool = False
+                ) -> PosedBody:  # fmt: skip
         """Translate every frame so the feet stay flat on the floor (Y = 0) at X = Z = 0.
 
         With ``walk`` (T,) metres (walking in): the mid-ankle goes to Z = ``walk`` and
         the lower ankle's sole to the floor (the swinging foot is lifted). With
         ``heading`` (T,) degrees (a TUG's turns): each frame is then turned about the
-        vertical through its mid-ankle.
+        vertical through its mid-ankle. With ``one_leg`` (a knee raised, no walk): the
+        foot that stays down (the one whose height varies least over the clip) stays
+        where it stands at rest.
         """
         ankles = [self.labels.index("foot.L"), self.labels.index("foot.R")]
         foot = self.region == 3
         rest_sole = float(np.min(self._rest_vertices()[foot][:, 1]))
         ankle_height = float(self.rest_heads[ankles].mean(axis=0)[1]) - rest_sole
         shift = -heads[:, ankles].mean(axis=1)
-        if walk is None:
+        if walk is None and one_leg:
+            stance = ankles[int(np.argmin(np.ptp(heads[:, ankles, 1], axis=0)))]  # still foot
+            rest_offset = self.rest_heads[stance] - self.rest_heads[ankles].mean(axis=0)
+            shift = rest_offset - heads[:, stance]
+            shift[:, 1] = ankle_height - heads[:, stance, 1]
+        elif walk is None:
             shift[:, 1] += ankle_height
         else:
             shift[:, 1] = ankle_height - heads[:, ankles, 1].min(axis=1)

@@ -73,7 +73,23 @@ def sample_specs() -> list[ClipSpec]:
         random_clip("sit_to_stand_portrait", "sit_to_stand", 20, n_reps=2, portrait=True,
                     body="older_heavy_man"),
         _timed_up_and_go(21),
+        _knee_raise("knee_raise", 21, ()),
+        _knee_raise("knee_raise_faults", 21, (None, "leaning_back", "low_raise")),
     ]  # fmt: skip
+
+
+def _knee_raise(name: str, seed: int, faults: tuple[str | None, ...]) -> ClipSpec:
+    """Standing knee raises of the left leg, filmed from the front-left, 40 deg off the front
+    (the raised leg nearest the camera): an exercise no built-in definition knows, taught by
+    demonstration (issue #13). Not side-on: there MediaPipe swapped the legs in 3 of 5
+    raises (the near knee's landmark on the standing leg), reading 20 deg of hip flexion for
+    80. ``faults``: one entry per rep (``()``: five good reps); the same seed films from the
+    same place (the patient's camera where the physiotherapist taught the exercise)."""
+    kinds = faults or (None,) * 5
+    base = random_clip(name, "knee_raise", seed, n_reps=5, body="tall_young_adult")
+    reps = tuple(RepSpec(80.0, 0.9, 0.4, 0.9, 0.6, fault) for fault in kinds)
+    camera = replace(base.camera, azimuth_deg=40.0)
+    return replace(base, reps=reps, camera=camera, lead_in_s=1.0, lead_out_s=1.0)
 
 
 SAMPLES = tuple(spec.name for spec in sample_specs())

@@ -58,20 +58,26 @@ __all__ = [
     "random_clip",
 ]
 
-SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat")
+SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "knee_raise")
 DOFS = ("pelvis", "lumbar", "thorax", "thigh", "shank", "push")
-WALK_DOFS = ("walk", "thigh_l", "thigh_r", "shank_l", "shank_r")
+LEG_DOFS = ("thigh_l", "thigh_r", "shank_l", "shank_r")
+"""Per-leg offsets (degrees, added to ``thigh`` and ``shank``): a walk's swing, one knee raised."""
+WALK_DOFS = ("walk",) + LEG_DOFS
 TUG_DOFS = WALK_DOFS + ("heading",)
 FAULTS: dict[str, tuple[str, ...]] = {
     "trunk_flexion": ("knees_bending", "too_fast"),
     "back_extension": ("knees_bending", "too_fast"),
     "sit_to_stand": ("incomplete_stand", "arms_used"),
     "squat": (),
+    "knee_raise": ("leaning_back", "low_raise"),
 }
-"""Labelled form faults per exercise; the names are the core's cue codes (``exercise.cues``)."""
+"""Labelled form faults per exercise; the names are the core's cue codes (``exercise.cues``),
+except ``knee_raise``'s: no built-in exercise knows it (it is taught to formcheck by
+demonstration, issue #13), so its faults are departures from the demonstrated movement
+that the template match should name (``leaning_back``: the trunk, ``low_raise``: the hip)."""
 ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed",
-        "squat": "forward"}  # fmt: skip
-TESTS = ("5xsts", "30s_cst", "tug")  # the core's test ids (formcheck.exercise.clinical.TESTS)
+        "squat": "forward", "knee_raise": "hips"}  # fmt: skip
+TESTS = ("5xsts", "30s_cst", "tug")  # the core's test ids (formcheck.exercise.clinical_tests)
 VIEWS = ("side", "oblique", "front")
 
 Pose = dict[str, float]
@@ -325,9 +331,9 @@ def _lean(depth: float) -> Pose:
 class _Keys:
     """Accumulates (time, value) keys per degree of freedom."""
 
-    def __init__(self, start: Pose) -> None:
+    def __init__(self, start: Pose, dofs: tuple[str, ...] = DOFS) -> None:
         self.keys: dict[str, list[tuple[float, float]]] = {
-            d: [(0.0, start.get(d, 0.0))] for d in DOFS
+            d: [(0.0, start.get(d, 0.0))] for d in dofs
         }
 
     def add(self, t: float, pose: Pose, dofs: tuple[str, ...] | None = None) -> None:
@@ -340,7 +346,7 @@ class _Keys:
 
     def hold(self, t: float) -> None:
         """Every degree of freedom keeps its last value until ``t``."""
-        for d in DOFS:
+        for d in self.keys:
             self.add(t, {d: self.keys[d][-1][1]}, (d,))
 
     def tracks(self, shift: float = 0.0) -> dict[str, Track]:
@@ -392,7 +398,29 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault, t2 + _SEAT_SHARE * sit)
 
 
+_LEAN_BACK = {"pelvis": -6.0, "lumbar": -12.0, "thorax": -16.0}  # the leaning_back fault
+_LOW_RAISE = 0.85  # share of the commanded hip flexion a low_raise reaches
+
+
+def _knee_raise_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
+    """Standing knee raise of the left leg: the thigh swings up to ``depth`` degrees of hip
+    flexion and the knee bends ``depth + 5`` (the shank hangs about vertical), standing on
+    the right leg. Faults: ``leaning_back`` (the trunk tips back 16 deg as the knee comes
+    up), ``low_raise`` (85 % of the height)."""
+    depth = rep.depth * (_LOW_RAISE if rep.fault == "low_raise" else 1.0)
+    up = {"thigh_l": -depth, "shank_l": 5.0}
+    trunk = _LEAN_BACK if rep.fault == "leaning_back" else {d: 0.0 for d in _TRUNK}
+    rest = {**{d: 0.0 for d in LEG_DOFS}, **{d: 0.0 for d in _TRUNK}}
+    t1, t2 = t0 + rep.out_s, t0 + rep.out_s + rep.hold_s
+    t3 = t2 + rep.back_s
+    for t, pose in ((t0, rest), (t1, {**up, **trunk}), (t2, {**up, **trunk}), (t3, rest)):
+        keys.add(t, pose, tuple(pose))
+    return RepTimes(t0, t1, t3, rep.hold_s, rep.fault)
+
+
 def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
+    if exercise == "knee_raise":
+        return _knee_raise_rep(keys, t, rep)
     if exercise == "sit_to_stand":
         return _sts_rep(keys, t, rep)
     if exercise == "squat":
@@ -412,7 +440,8 @@ def choreograph(spec: ClipSpec) -> Choreography:
     Times are on the clip's clock: the choreography's own time minus ``spec.start_at_s``.
     """
     rest = _SEATED if spec.exercise == "sit_to_stand" else _UPRIGHT
-    keys = _Keys(rest)
+    legs = spec.exercise == "knee_raise"  # one leg moves on its own
+    keys = _Keys(rest, DOFS + LEG_DOFS if legs else DOFS)
     t = spec.walk_in_s + spec.lead_in_s
     times = []
     for rep in spec.reps:
@@ -443,11 +472,14 @@ _TEMPO = {  # (out, hold, back, pause) ranges in seconds for a normal rep
     "back_extension": ((1.4, 2.0), (1.2, 2.5), (1.3, 1.9), (0.6, 1.2)),
     "sit_to_stand": ((1.0, 1.5), (0.3, 1.0), (1.3, 1.9), (0.4, 1.0)),
     "squat": ((1.0, 1.5), (0.1, 0.4), (0.9, 1.3), (0.4, 0.9)),
+    "knee_raise": ((0.8, 1.1), (0.3, 0.6), (0.8, 1.1), (0.5, 0.8)),
 }
 _DEPTH = {"trunk_flexion": (55.0, 80.0), "back_extension": (18.0, 28.0),
-          "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0)}  # fmt: skip
+          "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0),
+          "knee_raise": (70.0, 85.0)}  # fmt: skip
 # a too-fast rep: seconds out and back, no hold (peak speed ~1.9 x depth / seconds)
-_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5}
+_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5,
+         "knee_raise": 0.4}
 _SHIRTS = (
     (0.75, 0.15, 0.15), (0.15, 0.35, 0.7), (0.2, 0.55, 0.3), (0.85, 0.65, 0.2),
     (0.45, 0.25, 0.55), (0.9, 0.9, 0.88), (0.25, 0.25, 0.28), (0.1, 0.55, 0.6),
