@@ -109,6 +109,8 @@ def test_build_save_download_and_load(
         _idle(page)
         page.wait_for_function("() => [...document.querySelectorAll('input')].some("
                                "i => i.value.startsWith('Low back pain'))")  # fmt: skip
+        page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+        screenshot(page, "programme-builder-example")
         page.get_by_role("button", name="Save programme to the record").click()
         page.get_by_text("Saved as programme 2 in P-7's record (4 steps).").wait_for(
             timeout=20_000)

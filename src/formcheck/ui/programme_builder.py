@@ -39,7 +39,8 @@ def _columns() -> dict[str, Any]:
 
     def number(label: str, key: str, help_: str, step: float = 1.0) -> Any:
         low, high = LIMITS[key]
-        return cc.NumberColumn(label, min_value=low, max_value=high, step=step, help=help_)
+        return cc.NumberColumn(label, min_value=low, max_value=high, step=step, help=help_,
+                               width="small")  # fmt: skip
 
     return {
         "exercise": cc.SelectboxColumn("Exercise", options=list(EXERCISES), required=True,
