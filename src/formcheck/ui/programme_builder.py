@@ -45,7 +45,7 @@ def _columns() -> dict[str, Any]:
     return {
         "exercise": cc.SelectboxColumn("Exercise", options=list(EXERCISES), required=True,
                                        width="medium",
-                                       format_func=lambda n: EXERCISES[n].title,
+                                       format_func=lambda n: EXERCISES[str(n)].title,
                                        help="What formcheck measures"),  # fmt: skip
         "sets": number("Sets", "sets", "How many sets"),
         "reps": number("Reps", "reps", "Repetitions per set (or leave empty and give seconds)"),
