@@ -200,3 +200,10 @@ def test_a_bad_table_gets_the_file_messages() -> None:
     ]
     assert programme_from_rows("T", "", [{"exercise": None}])[1] == [
         "no steps: add at least one step ([[step]] in a file)"]
+
+
+def test_a_file_saved_by_windows_notepad_loads(tmp_path: Path) -> None:
+    path = tmp_path / "notepad.toml"
+    text = dump_programme(Programme("T", (Step("squat", reps=5),))).replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # BOM and CRLF
+    assert load_programme(path) == Programme("T", (Step("squat", reps=5),))

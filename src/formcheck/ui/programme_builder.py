@@ -124,7 +124,7 @@ def _builder(record: Record, patient: Patient, start: Programme) -> None:
 def _loaded(name: str, data: bytes) -> Programme | None:
     """The uploaded programme file, or None with one error line per problem."""
     try:
-        return parse_programme(data.decode("utf-8"), name)
+        return parse_programme(data.decode("utf-8-sig"), name)
     except UnicodeDecodeError:
         st.error(f"{name}: not a text file")
     except ProgrammeFileError as err:
