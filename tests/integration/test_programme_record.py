@@ -98,3 +98,30 @@ def test_a_record_from_before_programmes_upgrades(db_url: str) -> None:  # noqa:
         assert record.patient("OLD-1").code == "OLD-1"
         pid = save_programme(record, "OLD-1", WEEK1)
         assert get_programme(record, pid, "OLD-1").programme == WEEK1
+
+
+def test_the_backup_export_carries_the_programmes(db_url: str, tmp_path) -> None:  # noqa: F811
+    from formcheck.record.transfer import import_file, write_export
+
+    with Record.open(db_url) as record:
+        record.add_patient("P-1")
+        first = save_programme(record, "P-1", WEEK1)
+        second = save_programme(record, "P-1", WEEK3)
+        adherence = {"title": "Week 3", "steps_done": 1, "reps_done": 25}
+        save_programme_summary(record, "P-1", adherence, programme_id=second)
+        save_programme_summary(record, "P-1", {"title": "unlinked"})
+        path = tmp_path / "p1.json"
+        write_export(record, "P-1", path)
+        mine = programmes(record, "P-1")
+    other = tmp_path / "other.sqlite3"
+    with Record.open(f"sqlite:///{other}") as target:
+        target.add_patient("X")  # numbers differ in the other record
+        save_programme(target, "X", WEEK3)
+        assert import_file(target, path) == ("P-1", 0)
+        moved = programmes(target, "P-1")
+        assert [(p.title, p.toml, p.created_utc) for p in moved] == [
+            (p.title, p.toml, p.created_utc) for p in mine]
+        assert [p.id for p in moved] != [first, second]
+        linked, unlinked = programme_summaries(target, "P-1")
+        assert linked.programme_id == moved[1].id and linked.adherence == adherence
+        assert unlinked.programme_id is None and unlinked.title == "unlinked"

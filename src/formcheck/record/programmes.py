@@ -32,6 +32,8 @@ __all__ = [
     "get_programme",
     "save_programme_summary",
     "programme_summaries",
+    "export_programmes",
+    "insert_exported",
 ]
 
 
@@ -165,3 +167,40 @@ def programme_summaries(record: Record, code: str) -> list[SavedProgrammeSummary
                  .order_by(ProgrammeSessionRow.recorded_utc, ProgrammeSessionRow.id))  # fmt: skip
         return [SavedProgrammeSummary(int(r.id), code, r.programme_id, _utc(r.recorded_utc),
                                       r.title, dict(r.adherence)) for r in session.scalars(query)]
+
+
+# -- in a patient's backup export (formcheck.record.transfer) -------------------------------
+def export_programmes(record: Record, code: str) -> dict[str, list[dict[str, Any]]]:
+    """The patient's programmes and programme-session summaries for an export document."""
+    saved = programmes(record, code)
+    summaries = programme_summaries(record, code)
+    return {
+        "programmes": [{"id": p.id, "created_utc": p.created_utc.isoformat(), "title": p.title,
+                        "toml": p.toml} for p in saved],
+        "programme_sessions": [{"programme_id": s.programme_id, "title": s.title,
+                                "recorded_utc": s.recorded_utc.isoformat(),
+                                "adherence": s.adherence} for s in summaries],
+    }  # fmt: skip
+
+
+def insert_exported(session: Any, patient: Any, doc: Mapping[str, Any]) -> None:
+    """Add an export's programmes and summaries (:func:`export_programmes`) for the
+    ``patient`` row inside the import's open transaction; each programme file is checked
+    (``ProgrammeFileError`` for a damaged one), links follow the new programme numbers."""
+    from formcheck import __version__
+
+    new_ids: dict[int, int] = {}
+    for item in doc.get("programmes") or []:
+        parse_programme(item["toml"], f"exported programme {item.get('id')}")
+        row = ProgrammeRow(patient_id=patient.id, title=str(item["title"]), toml=item["toml"],
+                           created_utc=datetime.fromisoformat(item["created_utc"]))  # fmt: skip
+        session.add(row)
+        session.flush()
+        new_ids[int(item["id"])] = int(row.id)
+    for item in doc.get("programme_sessions") or []:
+        old = item.get("programme_id")
+        session.add(ProgrammeSessionRow(
+            patient_id=patient.id, programme_id=new_ids.get(int(old)) if old is not None else None,
+            recorded_utc=datetime.fromisoformat(item["recorded_utc"]), title=str(item["title"]),
+            adherence=dict(item["adherence"]), formcheck_version=__version__,
+        ))  # fmt: skip
