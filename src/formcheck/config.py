@@ -27,6 +27,7 @@ __all__ = [
     "SitToStandConfig",
     "SquatConfig",
     "TestsConfig",
+    "TargetConfig",
     "Config",
     "load_config",
     "apply_overrides",
@@ -235,6 +236,37 @@ class TugConfig:
 
 
 @dataclass(frozen=True)
+class TargetConfig:
+    """A prescribed range-of-motion target (a programme step sets it; a per-patient
+    override, e.g. a gentler target after surgery, is ``--set target.deg=40``).
+
+    ``deg``: the target in degrees of the exercise's ROM measurement
+    (``ExerciseSpec.rom``); 0 = no target. With a target, a rep counts once its ROM
+    reaches ``count_share`` of it, and reaches the target at ``deg``. ``hold_s``:
+    seconds to hold (0 = no hold), timed only while the posture stays within
+    ``band_deg`` of the target or beyond it (without a target: at end range).
+    """
+
+    deg: float = 0.0
+    count_share: float = 0.8
+    hold_s: float = 0.0
+    band_deg: float = 5.0
+
+    def check(self) -> None:
+        """Raise ``ValueError`` naming the key and its allowed range."""
+        for name, low, high in (("deg", 0.0, 180.0), ("count_share", 0.05, 1.0),
+                                ("hold_s", 0.0, 120.0), ("band_deg", 0.0, 90.0)):  # fmt: skip
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"target.{name} must be in [{low:g}, {high:g}], got {value!r}")
+
+    @property
+    def active(self) -> bool:
+        """A target is set."""
+        return self.deg > 0
+
+
+@dataclass(frozen=True)
 class Config:
     """Every tunable number of the analysis."""
 
@@ -247,6 +279,7 @@ class Config:
     squat: SquatConfig = field(default_factory=SquatConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
     tug: TugConfig = field(default_factory=TugConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
 
     def __post_init__(self) -> None:
         if self.angles.joint_centres not in ("estimated", "landmark"):
@@ -265,6 +298,7 @@ class Config:
         if self.setup.window_s < 0 or self.setup.max_gap_s < 0:
             raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
         self._check_tug()
+        self.target.check()
         self._check_counters()
 
     def _check_tug(self) -> None:

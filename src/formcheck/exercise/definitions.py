@@ -30,6 +30,7 @@ __all__ = [
     "Plan",
     "Recognition",
     "Signal",
+    "TARGET_CUES",
     "get_exercise",
     "register_exercise",
     "seated_start",
@@ -274,6 +275,10 @@ def seated_start(calib: Calibration, config: Config) -> bool:
     return (knee == knee and knee >= limit) or (world == world and world >= limit)
 
 
+TARGET_CUES: Final = ("short_of_target", "hold_short")
+"""The cues of a prescribed target and hold (``config.target``): silent without one, so
+every exercise lists them."""
+
 _COMMON_MEASURES: Final = (
     "start_s",
     "extreme_s",
@@ -285,6 +290,7 @@ _COMMON_MEASURES: Final = (
     "peak_velocity_deg_s",
     "velocity_peaks_out",
     "velocity_peaks_back",
+    "target_hold_s",
 )
 
 EXERCISES: Final[dict[str, ExerciseSpec]] = {
@@ -297,7 +303,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         phases=("upright", "bending", "end_range", "returning"),
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_trunk_deg", "knee_bend_deg"),
-        cues=("knees_bending", "not_returning_upright", "too_fast", "jerky"),
+        cues=("knees_bending", "not_returning_upright", "too_fast", "jerky") + TARGET_CUES,
         section=ConfigSection("trunk_flexion"),
         instructions="Standing trunk flexion: bend forward slowly, knees straight, return "
         "upright. Trunk inclination = mid-hip to mid-shoulder line against the vertical.",
@@ -315,7 +321,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
         rom="peak_extension_deg",
-        cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
+        cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright")
+        + TARGET_CUES,
         section=ConfigSection("back_extension"),
         instructions="Standing back extension: hands on hips, knees straight, bend back "
         "slowly within a pain-free range. Trunk inclination against the vertical (backward < 0).",
@@ -351,7 +358,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "dropping",
             "excessive_trunk_lean",
             "asymmetric_lean",
-        ),
+        )
+        + TARGET_CUES,
         setup_joints=("ankle",),
         start=("seated", "standing"),
         signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
@@ -385,7 +393,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "knee_valgus",
             "heel_lift",
         ),
-        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean"),
+        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean")
+        + TARGET_CUES,
         setup_joints=("ankle",),
         start=("standing",),
         signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},

@@ -290,7 +290,8 @@ def _template(t: NDArray[np.float64], sm: NDArray[np.float64], view: str,
     curves = [normalised_curves(t, sm[:, cols], a, b, SAMPLES) for a, b in reps]
     mean = mean_curves(curves)
     keep = np.isfinite(mean).all(axis=1)
-    joints, mean = tuple(j for j, k in zip(joints, np.asarray(keep).tolist(), strict=True) if k), mean[keep]
+    kept = np.asarray(keep).tolist()
+    joints, mean = tuple(j for j, k in zip(joints, kept, strict=True) if k), mean[keep]
     scale = primary.excursion if primary.unit == "deg" else float(np.ptp(mean))
     tolerance = TOLERANCE_SHARE * scale
     return Template(joints, tuple(tuple(round(float(v), 2) for v in row) for row in mean),

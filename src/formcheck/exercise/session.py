@@ -16,6 +16,7 @@ exactly. The report is built by :mod:`formcheck.exercise.report_builder`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -39,7 +40,13 @@ from formcheck.exercise.display import (
     Debounced,
     rep_feedback,
 )
-from formcheck.exercise.measures import LOOKBACK_S, measure_rep, smooth_window
+from formcheck.exercise.measures import (
+    LOOKBACK_S,
+    measure_rep,
+    rom_curve,
+    smooth_window,
+    time_in_band,
+)
 from formcheck.exercise.report import AngleCurves, Report, RepResult
 from formcheck.exercise.report_builder import PARTIAL_REPS, build_report
 from formcheck.exercise.reps import AWAY, REST, RepCounter, RepEvent
@@ -103,7 +110,12 @@ class LiveState:
     - ``guidance``: the one instruction the person must follow for the count
       to work, in large words, during the session (set-up and after): "Only one
       person in view, please", "Step back so your feet are in view", "Turn
-      side-on to the camera"; None when all is well.
+      side-on to the camera"; None when all is well;
+    - ``short_rep``: a rep completed at this frame that fell short of the target's
+      count share (not counted; its cues say by how much), else None;
+      ``target_deg``: the prescribed target (``config.target``), None without one;
+      ``hold_s``: with a target and a hold, the seconds the rep in progress has held
+      within the target band so far (None at rest; see :meth:`Session.hold_progress`).
 
     ``phase`` and ``cue`` are debounced (:mod:`formcheck.exercise.display`): a phase shows
     once it has held 0.3 s, a live cue once it has held 0.4 s, and stays 1.5 s.
@@ -124,6 +136,9 @@ class LiveState:
     test_remaining_s: float | None = None
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
     guidance: str | None = None
+    short_rep: RepResult | None = None
+    target_deg: float | None = None
+    hold_s: float | None = None
 
 
 class _History:
@@ -190,6 +205,7 @@ class Session:
         self._hist = _History()
         self.reps: list[RepResult] = []
         self.partial_reps: list[RepResult] = []
+        self.short_reps: list[RepResult] = []
         self._first_t = math.nan
         self._last_t = -math.inf
         self._frames = 0
@@ -229,14 +245,15 @@ class Session:
         pts = masked_points(
             image[None], world[None], width, height, self.config.cleaning.min_visibility
         )[0]
-        before = len(self.reps)
+        before, short_before = len(self.reps), len(self.short_reps)
         if self.calibration is None:
             self._setup_frame(float(t), image, pts)
         else:
             row = pts[None]
             self._run(np.array([float(t)]), self.features(row), frames_with_person(row))
             self._points = self._measured(pts[:, :2], width, height)
-        return self._live_state(float(t), len(self.reps) > before)
+        short = self.short_reps[-1] if len(self.short_reps) > short_before else None
+        return self._live_state(float(t), len(self.reps) > before, short)
 
     def _measured(
         self, pix: NDArray[np.float64], width: int, height: int
@@ -336,11 +353,22 @@ class Session:
             self._add(event)
 
     def _add(self, event: RepEvent) -> None:
-        """A rep the counter reported: counted, or (begun mid-movement) noted."""
+        """A rep the counter reported: counted, or noted (begun mid-movement; or short of
+        the target's count share, ``config.target.count_share``)."""
         if event.partial:
             self.partial_reps.append(self._result(event, 0, complete=False))
+            return
+        result = self._result(event, len(self.reps) + 1)
+        if self._counts(result):
+            self.reps.append(result)
         else:
-            self.reps.append(self._result(event, len(self.reps) + 1))
+            self.short_reps.append(dataclasses.replace(result, index=0))
+
+    def _counts(self, rep: RepResult) -> bool:
+        """Without a target every rep counts; with one, a rep whose ROM reached
+        ``count_share`` of it."""
+        target = self.config.target
+        return not target.active or rep.rom_deg >= target.count_share * target.deg
 
     def _result(self, event: RepEvent, index: int, complete: bool = True) -> RepResult:
         assert self.plan is not None and self.calibration is not None
@@ -355,17 +383,22 @@ class Session:
             fit = compare_with_template(self.spec.template, t, feats, m, self.config)
             cues, points, deductions = template_cues(fit, self.spec.template, cues, points,
                                                      deductions)  # fmt: skip
+        rom = _rom(self.plan, m)
+        target = self.config.target
         return RepResult(
             index,
             m["start_s"],
             m["extreme_s"],
             m["end_s"],
-            _rom(self.plan, m),
+            rom,
             m,
             cues,
             points,
             deductions,
             complete,
+            target_deg=target.deg if target.active else None,
+            target_reached=bool(rom >= target.deg) if target.active else None,
+            hold_reached=bool(m["target_hold_s"] >= target.hold_s) if target.hold_s > 0 else None,
             **template_fields(fit),
         )
 
@@ -385,7 +418,8 @@ class Session:
         return self._result(event, len(self.reps) + 1, complete=False)
 
     # -- live state ---------------------------------------------------------------------
-    def _live_state(self, t: float, new_rep: bool) -> LiveState:
+    def _live_state(self, t: float, new_rep: bool, short: RepResult | None = None
+                    ) -> LiveState:  # fmt: skip
         calib = self.calibration
         if calib is None or self.plan is None or self.counter is None:
             guidance = self._setup.messages[0] if self._setup.messages else None
@@ -399,7 +433,7 @@ class Session:
         angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
         angles["knee_flexion"] = float(row[COL[self.plan.knee]])
         angles["hip_height"] = float(row[COL["hip_height"]])
-        last = self.reps[-1] if self.reps else None
+        last = max((*self.reps[-1:], *self.short_reps[-1:]), key=lambda r: r.end_s, default=None)
         cue, level = self._cue_shown.update(t, self._live_cue(t, row, last))
         elapsed, remaining = self._test_clock(t)
         return LiveState(
@@ -411,14 +445,32 @@ class Session:
             cue,
             level,
             list(calib.messages) + ([problem] if (problem := self.setup_problem()) else []),
-            last if new_rep else None,
+            self.reps[-1] if new_rep else None,
             calib.view,
             calib.side,
             elapsed,
             remaining,
             points=dict(self._points),
             guidance=self._guidance(t, row),
+            short_rep=short,
+            target_deg=self.config.target.deg if self.config.target.active else None,
+            hold_s=self.hold_progress(),
         )
+
+    def hold_progress(self) -> float | None:
+        """Live: seconds the rep in progress has held within the target band so far (raw
+        per-frame features, so a guide for the page; the rep's own ``target_hold_s``,
+        from filtered features, is the measurement). None without a target and a hold,
+        or at rest."""
+        target = self.config.target
+        if (not target.active or target.hold_s <= 0 or self.plan is None
+                or self.counter is None or self.counter.state != AWAY):  # fmt: skip
+            return None
+        t, feats = self._hist.window(self.counter.open_rep_start_s, math.inf)
+        knee = feats[:, COL[self.plan.knee]]
+        top = float(np.nanmin(knee)) if np.isfinite(knee).any() else math.nan
+        curve = rom_curve(feats, self.plan, {"knee_top_deg": top})
+        return time_in_band(t, curve, target.deg - target.band_deg)
 
     def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:
         """The one thing the person should do now for the count to work, or None:

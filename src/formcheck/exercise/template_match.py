@@ -139,7 +139,8 @@ def match_rep(template: Template, curves: NDArray[np.float64]) -> Match | None:
     diff = np.abs(x[:, :, None] - y[:, None, :])  # (J, n, m)
     rows, cols = dtw_path(diff.mean(axis=0), template.band)
     along = diff[:, rows, cols].mean(axis=1)  # (J,) mean difference per joint
-    names = [name for name, ok in zip(template.joints, np.asarray(seen).tolist(), strict=True) if ok]
+    shown = np.asarray(seen).tolist()
+    names = [name for name, ok in zip(template.joints, shown, strict=True) if ok]
     worst = int(np.argmax(along))
     distance = float(diff.mean(axis=0)[rows, cols].mean())
     score = max(0, round(100.0 * (1.0 - float(along[worst]) / template.tolerance_deg)))

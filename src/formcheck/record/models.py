@@ -9,6 +9,10 @@
 - ``session_videos``: the clip itself, only when the user asked to keep it.
 - ``exercise_definitions``: exercises taught by demonstration, each as its TOML
   definition file (``formcheck.exercise.definition_file``), by unique name.
+- ``programmes``: a home programme prescribed to a patient, stored as its
+  commented TOML file (what the patient's machine loads), with its title.
+- ``programme_sessions``: a programme session's summary (adherence per step),
+  saved only when the user asks; linked to the programme it followed.
 
 Deleting a patient deletes its sessions and videos (``ON DELETE CASCADE``,
 and the ORM cascades as well).
@@ -22,7 +26,15 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "DefinitionRow", "PatientRow", "SessionRow", "VideoRow"]
+__all__ = [
+    "Base",
+    "DefinitionRow",
+    "PatientRow",
+    "ProgrammeRow",
+    "ProgrammeSessionRow",
+    "SessionRow",
+    "VideoRow",
+]
 
 
 class Base(DeclarativeBase):
@@ -91,3 +103,31 @@ class DefinitionRow(Base):
     definition_toml: Mapped[str] = mapped_column(Text, nullable=False)
     source_clip: Mapped[str | None] = mapped_column(String(255))
     saved_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ProgrammeRow(Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    title: Mapped[str] = mapped_column(String(500), nullable=False)
+    toml: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ProgrammeSessionRow(Base):
+    __tablename__ = "programme_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
+    recorded_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    title: Mapped[str] = mapped_column(String(500), nullable=False)
+    adherence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    formcheck_version: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from formcheck.errors import FormcheckError
 from formcheck.record import database
 from formcheck.record.capture import NewSession, decode_curves, encode_curves
-from formcheck.record.models import PatientRow, SessionRow, VideoRow
+from formcheck.record.models import (
+    PatientRow,
+    ProgrammeRow,
+    ProgrammeSessionRow,
+    SessionRow,
+    VideoRow,
+)
 
 __all__ = [
     "Patient",
@@ -223,6 +229,8 @@ class Record:
             if ids:
                 session.execute(delete(VideoRow).where(VideoRow.session_id.in_(ids)))
                 session.execute(delete(SessionRow).where(SessionRow.id.in_(ids)))
+            for table in (ProgrammeSessionRow, ProgrammeRow):  # the home programmes too
+                session.execute(delete(table).where(table.patient_id == row.id))
             session.execute(delete(PatientRow).where(PatientRow.id == row.id))
             return len(ids)
 
@@ -233,9 +241,12 @@ class Record:
         with self._tx() as session:
             return _insert(session, self._patient_row(session, code), new)
 
-    def import_patient(self, patient: Patient, sessions: list[NewSession]) -> list[int]:
-        """Add ``patient`` with all its ``sessions`` in one transaction (an export read
-        back); ``ValueError`` when the ID is already in this record."""
+    def import_patient(self, patient: Patient, sessions: list[NewSession],
+                       programmes: dict[str, Any] | None = None) -> list[int]:  # fmt: skip
+        """Add ``patient`` with all its ``sessions`` (and its home ``programmes`` and
+        programme-session summaries, as :func:`formcheck.record.programmes.export_programmes`
+        gives them) in one transaction (an export read back); ``ValueError`` when the ID
+        is already in this record."""
         row = PatientRow(code=check_code(patient.code), name=patient.name,
                          birth_year=_check_birth_year(patient.birth_year),
                          sex=_check_sex(patient.sex), notes=patient.notes,
@@ -245,7 +256,12 @@ class Record:
                 with self._sessions.begin() as session:
                     session.add(row)
                     session.flush()
-                    return [_insert(session, row, new) for new in sessions]
+                    ids = [_insert(session, row, new) for new in sessions]
+                    if programmes:
+                        from formcheck.record.programmes import insert_exported
+
+                        insert_exported(session, row, programmes)
+                    return ids
             except IntegrityError:
                 raise ValueError(
                     f"patient {row.code} is already in {self.where}: delete it there first "

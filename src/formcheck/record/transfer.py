@@ -1,7 +1,8 @@
 """Export and import of one patient's record (backup, or moving to another machine).
 
 An export is one JSON document (UTF-8): the patient, and every session with
-its report, thresholds, provenance, compact curves and kept clip (base64).
+its report, thresholds, provenance, compact curves and kept clip (base64), and
+the patient's home programmes (their TOML files) and saved programme sessions.
 Importing it into any record (SQLite or a server) restores the same
 patient, sessions, times and provenance, in one transaction.
 """
@@ -42,8 +43,10 @@ def export_patient(record: Record, code: str) -> dict[str, Any]:
         item["video"] = None if video is None else {
             "name": video[0], "mime": video[1], "data_b64": base64.b64encode(video[2]).decode()}
         sessions.append(item)
+    from formcheck.record.programmes import export_programmes
+
     return {"format": FORMAT, "version": VERSION, "patient": patient.to_dict(),
-            "sessions": sessions}
+            "sessions": sessions, **export_programmes(record, code)}
 
 
 def write_export(record: Record, code: str, path: Path) -> int:
@@ -55,6 +58,12 @@ def write_export(record: Record, code: str, path: Path) -> int:
 
 def read_export(path: Path) -> tuple[Patient, list[NewSession]]:
     """The patient and sessions of an export file; ``ExportUnreadable`` naming the file."""
+    return _read(path)[:2]  # type: ignore[return-value]
+
+
+def _read(path: Path) -> tuple[Patient, list[NewSession], dict[str, Any]]:
+    """The patient, sessions and home programmes (``programmes``, ``programme_sessions``;
+    absent in exports made before programmes existed) of an export file."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -66,15 +75,19 @@ def read_export(path: Path) -> tuple[Patient, list[NewSession]]:
     if doc.get("version") != VERSION:
         raise ExportUnreadable(f"{path}: export version {doc.get('version')} is not supported")
     try:
-        return _patient(doc["patient"]), [_session(s) for s in doc["sessions"]]
+        extra = {k: list(doc.get(k) or []) for k in ("programmes", "programme_sessions")}
+        return _patient(doc["patient"]), [_session(s) for s in doc["sessions"]], extra
     except (KeyError, TypeError, ValueError) as err:
         raise ExportUnreadable(f"{path}: damaged export ({type(err).__name__}: {err})") from None
 
 
 def import_file(record: Record, path: Path) -> tuple[str, int]:
     """Import an export file; returns (patient ID, number of sessions)."""
-    patient, sessions = read_export(path)
-    record.import_patient(patient, sessions)
+    patient, sessions, programmes = _read(path)
+    try:
+        record.import_patient(patient, sessions, programmes)
+    except (KeyError, TypeError) as err:
+        raise ExportUnreadable(f"{path}: damaged export ({type(err).__name__}: {err})") from None
     return patient.code, len(sessions)
 
 

@@ -4,8 +4,8 @@ A definition is kept as its TOML file text (``formcheck.exercise.definition_file
 the record holds exactly what ``formcheck exercise learn -o`` writes, readable by any
 later formcheck that knows the file's format version.
 
-Revision ID: 0003_definitions
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_definitions"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
