@@ -1,0 +1,305 @@
+"""A programme done live: steps, sets, rests and holds, timed by the frames' own timestamps.
+
+:class:`ProgrammeRunner` is fed frame by frame (``update(t, image_lm,
+world_lm, width, height, people=...)``, the same call as
+:class:`~formcheck.exercise.session.Session`, so the live engine hosts it
+unchanged). Each set of each step gets a fresh ``Session`` built by
+``session_for(step)`` (the step's exercise and configuration, targets
+included): the set's report is the analysis of exactly that set's frames,
+the same core the review page replays. A set ends when its reps are counted
+(or, for a timed step, when ``duration_s`` has passed since the set-up found
+the person); then comes the rest (``rest_s``, counted down in frame time; the
+rest after a step's last set leads to the next step), then the next set. No
+frame of a rest goes to a session, so moving about while resting counts
+nothing. After the last set the runner is "done" and ignores frames.
+
+Each update returns a :class:`RunnerState` (what the page shows, and
+``events``, what happened at that frame); :func:`announcements` turns it into
+the words to speak. The runner is pure: no threads, no clock of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.programme.plan import Programme, Step
+
+__all__ = [
+    "EXERCISE",
+    "REST",
+    "DONE",
+    "RunnerState",
+    "ProgrammeRunner",
+    "ProgrammeResult",
+    "announcements",
+]
+
+EXERCISE: Final = "exercise"
+REST: Final = "rest"
+DONE: Final = "done"
+
+
+class SetSession(Protocol):
+    """What the runner needs of :class:`formcheck.exercise.session.Session`."""
+
+    def update(self, t: float, image_lm: NDArray[np.floating] | None,
+               world_lm: NDArray[np.floating] | None, width: int, height: int, *,
+               people: int = 1) -> Any: ...  # fmt: skip
+
+    def finish(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RunnerState:
+    """The programme at one frame.
+
+    ``stage``: "exercise" | "rest" | "done"; ``step`` / ``set_number`` count from
+    1 (of ``steps`` / ``sets``; during a rest, the set to come); ``reps`` counted
+    in this set (during a rest: in the set just done) (of
+    ``reps_per_set``; None for a timed step, whose ``set_remaining_s`` counts
+    down instead, once set-up is done); ``rest_remaining_s`` during a rest;
+    ``target_deg`` the step's ROM target; ``last_rom_deg`` the last counted rep's
+    range of motion (deg) in this step; ``hold_s`` the prescribed hold and
+    ``hold_elapsed_s`` how long the present one has lasted (at end range);
+    ``live`` the set's :class:`~formcheck.exercise.session.LiveState` (None while
+    resting or done); ``next_title`` the exercise that comes next (None at the
+    last); ``events``: what happened at this frame, among "step_started",
+    "set_started", "rep", "hold_started", "hold_done", "set_done", "rest_started",
+    "done".
+    """
+
+    t: float
+    stage: str
+    step: int
+    steps: int
+    exercise: str
+    title: str
+    set_number: int
+    sets: int
+    reps: int = 0
+    reps_per_set: int | None = None
+    set_remaining_s: float | None = None
+    rest_remaining_s: float | None = None
+    target_deg: float | None = None
+    last_rom_deg: float | None = None
+    hold_s: float | None = None
+    hold_elapsed_s: float | None = None
+    next_title: str | None = None
+    notes: str = ""
+    live: Any = field(default=None, compare=False, repr=False)
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgrammeResult:
+    """The reports of a programme session: ``reports[i]`` holds step ``i + 1``'s sets
+    done (the last may be a set stopped early); steps not reached are absent."""
+
+    programme: Programme
+    reports: tuple[tuple[Any, ...], ...]
+
+    @property
+    def rep_counts(self) -> tuple[int, ...]:
+        """Reps counted per step done."""
+        return tuple(sum(r.rep_count for r in sets) for sets in self.reports)
+
+
+class ProgrammeRunner:
+    """The programme's state machine over frames; see the module docstring.
+
+    ``session_for(step)``: a fresh session for one set of ``step``.
+    """
+
+    def __init__(self, programme: Programme, session_for: Callable[[Step], SetSession]) -> None:
+        self.programme = programme
+        self._session_for = session_for
+        self._step = 0  # index into programme.steps
+        self._set = 1
+        self.stage = EXERCISE
+        self._session: SetSession | None = None
+        self._frames_in_set = 0
+        self._set_live_from = math.nan  # when set-up found the person (timed steps start here)
+        self._rest_until = math.nan
+        self._reps = 0
+        self._last_rom: float | None = None
+        self._hold_from = math.nan
+        self._hold_done = False
+        self._started = False
+        self._reports: list[list[Any]] = [[]]
+        self._last_t = -math.inf
+
+    @property
+    def step(self) -> Step:
+        return self.programme.steps[self._step]
+
+    def update(self, t: float, image_lm: NDArray[np.floating] | None,
+               world_lm: NDArray[np.floating] | None, width: int, height: int, *,
+               people: int = 1) -> RunnerState:  # fmt: skip
+        """Feed one frame (``t`` s, increasing; landmarks as ``Session.update``)."""
+        events: list[str] = []
+        if not self._started:
+            self._started = True
+            events += ["step_started", "set_started"]
+        t = float(t)
+        if t <= self._last_t or self.stage == DONE:
+            return self._state(max(t, self._last_t), None, events)
+        self._last_t = t
+        if self.stage == REST:
+            if t < self._rest_until:
+                return self._state(t, None, events)
+            events += self._begin_set()
+        live = self._exercise_frame(t, image_lm, world_lm, width, height, people, events)
+        return self._state(t, live, events)
+
+    def _exercise_frame(self, t: float, image_lm: Any, world_lm: Any, width: int, height: int,
+                        people: int, events: list[str]) -> Any:  # fmt: skip
+        if self._session is None:
+            self._session = self._session_for(self.step)
+        live = self._session.update(t, image_lm, world_lm, width, height, people=people)
+        self._frames_in_set += 1
+        if live.phase != "setup" and self._set_live_from != self._set_live_from:
+            self._set_live_from = t
+        if live.rep_count > self._reps:
+            self._reps = live.rep_count
+            events.append("rep")
+            if live.last_rep is not None and math.isfinite(live.last_rep.rom_deg):
+                self._last_rom = float(live.last_rep.rom_deg)
+        self._follow_hold(t, live, events)
+        if self._set_complete(t):
+            events += self._end_set(t)
+        return live
+
+    def _follow_hold(self, t: float, live: Any, events: list[str]) -> None:
+        """Time the hold at end range (the plan's third phase) for the page and the voice."""
+        if not self.step.hold_s:
+            return
+        plan = getattr(self._session, "plan", None)
+        at_end = plan is not None and live.phase == plan.phases[2]
+        if not at_end:
+            self._hold_from, self._hold_done = math.nan, False
+            return
+        if self._hold_from != self._hold_from:
+            self._hold_from = t
+            events.append("hold_started")
+        if not self._hold_done and t - self._hold_from >= self.step.hold_s:
+            self._hold_done = True
+            events.append("hold_done")
+
+    def _set_complete(self, t: float) -> bool:
+        step = self.step
+        if step.reps is not None:
+            return self._reps >= step.reps
+        assert step.duration_s is not None
+        return self._set_live_from == self._set_live_from and (
+            t - self._set_live_from >= step.duration_s
+        )
+
+    def _end_set(self, t: float) -> list[str]:
+        """Close the set; what comes next: the programme's end, a rest, or the next set."""
+        self._close_session()
+        step, events = self.step, ["set_done"]
+        if self._set >= step.sets and self._step == len(self.programme.steps) - 1:
+            self.stage = DONE
+            return events + ["done"]
+        if self._set >= step.sets:  # the rest after a step's last set leads to the next step
+            self._step, self._set = self._step + 1, 1
+            self._reports.append([])
+            self._last_rom = None
+        else:
+            self._set += 1
+        self._frames_in_set, self._set_live_from = 0, math.nan
+        self._hold_from, self._hold_done = math.nan, False
+        if step.rest_s > 0:
+            self.stage, self._rest_until = REST, t + step.rest_s
+            return events + ["rest_started"]
+        return events + self._begin_set()
+
+    def _begin_set(self) -> list[str]:
+        """The set prepared by ``_end_set`` starts (after its rest)."""
+        self.stage, self._rest_until, self._reps = EXERCISE, math.nan, 0
+        return (["step_started"] if self._set == 1 else []) + ["set_started"]
+
+    def _close_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and self._frames_in_set:
+            self._reports[self._step].append(session.finish())
+
+    def finish(self) -> ProgrammeResult:
+        """The reports so far (a set in progress is closed as it stands)."""
+        if self.stage == EXERCISE:
+            self._close_session()
+        reports = tuple(tuple(sets) for sets in self._reports if sets)
+        return ProgrammeResult(self.programme, reports)
+
+    def _state(self, t: float, live: Any, events: list[str]) -> RunnerState:
+        steps = self.programme.steps
+        index = self._step
+        step = steps[index]
+        # resting, the state describes the set to come: "next" is its exercise
+        upcoming = index if self.stage == REST else index + 1
+        nxt = steps[upcoming].title if upcoming < len(steps) else None
+        remaining = None
+        if step.duration_s is not None and self.stage == EXERCISE:
+            started = self._set_live_from
+            remaining = step.duration_s if started != started else max(
+                0.0, step.duration_s - (t - started))  # fmt: skip
+        hold = None if self._hold_from != self._hold_from else t - self._hold_from
+        return RunnerState(
+            t=t, stage=self.stage, step=index + 1, steps=len(steps), exercise=step.exercise,
+            title=step.title, set_number=self._set, sets=step.sets, reps=self._reps,
+            reps_per_set=step.reps, set_remaining_s=remaining,
+            rest_remaining_s=max(0.0, self._rest_until - t) if self.stage == REST else None,
+            target_deg=step.target_deg, last_rom_deg=self._last_rom, hold_s=step.hold_s,
+            hold_elapsed_s=hold, next_title=nxt, notes=step.notes, live=live,
+            events=tuple(events),
+        )  # fmt: skip
+
+
+def _dose(state: RunnerState) -> str:
+    if state.reps_per_set is not None:
+        dose = f"{state.reps_per_set} reps"
+    else:
+        dose = "until the time is up"
+    return f"{state.sets} sets of {dose}" if state.sets > 1 else dose
+
+
+def announcements(state: RunnerState) -> list[tuple[str, str, str]]:
+    """The words to speak for ``state``: (text, kind, cooldown key) for
+    :meth:`formcheck.speech.announcer.Announcer.offer`. Kinds: see ``PRIORITY``."""
+    out: list[tuple[str, str, str]] = []
+    ev = set(state.events)
+    count = f"{state.reps}. " if "rep" in ev else ""
+    if "done" in ev:
+        out.append((f"{count}Programme complete. Well done.", "transition", "done"))
+    elif "rest_started" in ev:
+        nxt = state.next_title if state.set_number == 1 else f"set {state.set_number}"
+        out.append((f"{count}Rest. Next: {nxt}.", "transition",
+                    f"rest-{state.step}-{state.set_number}"))  # fmt: skip
+    else:
+        if "rep" in ev:
+            key = f"rep-{state.step}-{state.set_number}-{state.reps}"
+            out.append((str(state.reps), "count", key))
+        if "step_started" in ev:
+            out.append((f"{state.title}. {_dose(state)}.", "transition", f"step-{state.step}"))
+        elif "set_started" in ev:
+            out.append((f"Set {state.set_number}.", "transition",
+                        f"set-{state.step}-{state.set_number}"))  # fmt: skip
+    if "hold_started" in ev:
+        out.append(("Hold.", "hold", f"hold-{state.t:.1f}"))
+    if "hold_done" in ev:
+        out.append(("And release.", "hold", f"release-{state.t:.1f}"))
+    live = state.live
+    if live is not None:
+        guidance = getattr(live, "guidance", None) or (
+            live.setup_messages[0] if live.phase == "setup" and live.setup_messages else None)
+        if guidance:
+            out.append((guidance, "guidance", guidance))
+        if live.cue and live.cue_level in ("warn", "bad"):
+            out.append((live.cue, "correction", live.cue))
+    return out
