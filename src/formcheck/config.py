@@ -27,6 +27,7 @@ __all__ = [
     "SitToStandConfig",
     "SquatConfig",
     "TestsConfig",
+    "SpeechConfig",
     "Config",
     "load_config",
     "apply_overrides",
@@ -213,6 +214,17 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class SpeechConfig:
+    """Spoken cues on the live page (``formcheck.speech``): ``cooldown_s``, seconds
+    before the same phrase (a correction) is said again; espeak-ng's ``voice`` and
+    speaking rate, ``words_per_minute`` (80 to 450)."""
+
+    cooldown_s: float = 5.0
+    voice: str = "en"
+    words_per_minute: int = 160
+
+
+@dataclass(frozen=True)
 class Config:
     """Every tunable number of the analysis."""
 
@@ -224,6 +236,7 @@ class Config:
     sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
     squat: SquatConfig = field(default_factory=SquatConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
 
     def __post_init__(self) -> None:
         if self.angles.joint_centres not in ("estimated", "landmark"):
@@ -241,6 +254,11 @@ class Config:
                 raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
         if self.setup.window_s < 0 or self.setup.max_gap_s < 0:
             raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
+        if not self.speech.cooldown_s >= 0:
+            raise ValueError(f"speech.cooldown_s must be >= 0 s, got {self.speech.cooldown_s}")
+        if not 80 <= self.speech.words_per_minute <= 450:
+            raise ValueError("speech.words_per_minute must be 80 to 450, "
+                             f"got {self.speech.words_per_minute}")  # fmt: skip
         self._check_counters()
 
     def _check_counters(self) -> None:
