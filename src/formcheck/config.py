@@ -27,6 +27,7 @@ __all__ = [
     "SitToStandConfig",
     "SquatConfig",
     "TestsConfig",
+    "TargetConfig",
     "SpeechConfig",
     "Config",
     "load_config",
@@ -214,6 +215,37 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class TargetConfig:
+    """A prescribed range-of-motion target (a programme step sets it; a per-patient
+    override, e.g. a gentler target after surgery, is ``--set target.deg=40``).
+
+    ``deg``: the target in degrees of the exercise's ROM measurement
+    (``ExerciseSpec.rom``); 0 = no target. With a target, a rep counts once its ROM
+    reaches ``count_share`` of it, and reaches the target at ``deg``. ``hold_s``:
+    seconds to hold (0 = no hold), timed only while the posture stays within
+    ``band_deg`` of the target or beyond it (without a target: at end range).
+    """
+
+    deg: float = 0.0
+    count_share: float = 0.8
+    hold_s: float = 0.0
+    band_deg: float = 5.0
+
+    def check(self) -> None:
+        """Raise ``ValueError`` naming the key and its allowed range."""
+        for name, low, high in (("deg", 0.0, 180.0), ("count_share", 0.05, 1.0),
+                                ("hold_s", 0.0, 120.0), ("band_deg", 0.0, 90.0)):  # fmt: skip
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"target.{name} must be in [{low:g}, {high:g}], got {value!r}")
+
+    @property
+    def active(self) -> bool:
+        """A target is set."""
+        return self.deg > 0
+
+
+@dataclass(frozen=True)
 class SpeechConfig:
     """Spoken cues on the live page (``formcheck.speech``): ``cooldown_s``, seconds
     before the same phrase (a correction) is said again; espeak-ng's ``voice`` and
@@ -236,6 +268,7 @@ class Config:
     sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
     squat: SquatConfig = field(default_factory=SquatConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
 
     def __post_init__(self) -> None:
@@ -254,6 +287,7 @@ class Config:
                 raise ValueError(f"cleaning.{name} must be positive, got {getattr(c, name)}")
         if self.setup.window_s < 0 or self.setup.max_gap_s < 0:
             raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
+        self.target.check()
         if not self.speech.cooldown_s >= 0:
             raise ValueError(f"speech.cooldown_s must be >= 0 s, got {self.speech.cooldown_s}")
         if not 80 <= self.speech.words_per_minute <= 450:

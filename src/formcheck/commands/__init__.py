@@ -12,7 +12,7 @@ from types import ModuleType
 
 __all__ = ["COMMANDS"]
 
-_NAMES = ("model", "pose", "analyze", "record", "batch")
+_NAMES = ("model", "pose", "analyze", "programme", "record", "batch")
 
 
 def _load() -> tuple[ModuleType, ...]:

@@ -32,7 +32,12 @@ def register(subparsers: Any) -> None:
     """Add the ``analyze`` subcommand."""
     p = subparsers.add_parser("analyze", help="analyse an exercise clip (video or .npz pose file)")
     p.add_argument("clip", type=Path, help="video file, or .npz pose sequence")
-    p.add_argument("--exercise", required=True, choices=_EXERCISES)
+    p.add_argument("--exercise", choices=_EXERCISES, help="required unless --programme gives it")
+    p.add_argument("--programme", type=Path, metavar="FILE.toml",
+                   help="analyse the clip as a step of this home programme (see --step)")
+    p.add_argument("--step", type=int, metavar="N",
+                   help="with --programme: the step (from 1) whose exercise, target and hold apply;"
+                   " the report gets its adherence")  # fmt: skip
     p.add_argument("--test", choices=("5xsts", "30s_cst"), help="clinical test (sit_to_stand)")
     p.add_argument("--age", type=int, help="age in years, for the test norms")
     p.add_argument("--sex", choices=("f", "m"), help="sex, for the test norms")
@@ -75,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.angles_csv, "--angles-csv")
     record.check_save_arguments(args)
     config = load_config(args.config, args.set)
+    args.programme_step = None
+    if args.programme is not None or args.step is not None:
+        config = _programme_step(args, config)
+    elif args.exercise is None:
+        raise ValueError("give --exercise NAME (or --programme FILE.toml --step N)")
     try:
         with collect_warnings() as caught:
             report = _analyse(args, config)
@@ -85,6 +95,31 @@ def run(args: argparse.Namespace) -> int:
     report = dataclasses.replace(report, warnings=warnings)
     print_warnings([*warnings, *caught.other], sys.stderr)
     return _write(args, report)
+
+
+def _programme_step(args: argparse.Namespace, config: Any) -> Any:
+    """``--programme FILE --step N``: the step's exercise into ``args.exercise``, the step
+    into ``args.programme_step``; the config with its target (``--set`` still wins)."""
+    from formcheck.programme import load_programme, step_config
+
+    if args.programme is None or args.step is None:
+        raise ValueError("--programme and --step go together: --programme FILE.toml --step N")
+    programme = load_programme(args.programme)
+    step = programme.step(args.step)
+    if args.exercise not in (None, step.exercise):
+        raise ValueError(f"--exercise {args.exercise} differs from step {args.step}'s exercise "
+                         f"{step.exercise}; leave --exercise out")  # fmt: skip
+    args.exercise, args.programme_step = step.exercise, (programme, step)
+    return step_config(config, step, args.set)
+
+
+def _adherence(args: argparse.Namespace, report: Any) -> Any:
+    """The step's adherence for ``report`` (None without ``--programme``)."""
+    if args.programme_step is None:
+        return None
+    from formcheck.programme import step_adherence
+
+    return step_adherence(args.programme_step[1], [report], args.step)
 
 
 def _analyse(args: argparse.Namespace, config: Any) -> Any:
@@ -107,10 +142,16 @@ def _write(args: argparse.Namespace, report: Any) -> int:
         if report.angle_curves is None:
             raise ValueError("no angles to write: no person found")
         report.angle_curves.write_csv(args.angles_csv)
+    adherence = _adherence(args, report)
     if args.json:
         out = report.to_dict()
         if args.exercise == "auto":
             out["exercise_detected"] = True
+        if adherence is not None:
+            programme, step = args.programme_step
+            out["programme"] = {"title": programme.title, "step": args.step,
+                                "prescription": step.describe()}  # fmt: skip
+            out["adherence"] = adherence.to_dict()
         saved, failure = record.save_if_asked(args, report)
         if args.save:
             out["saved_session"] = saved
@@ -118,6 +159,12 @@ def _write(args: argparse.Namespace, report: Any) -> int:
         sys.stdout.write("\n")
     else:
         print(format_text(dataclasses.replace(report, warnings=[])))
+        if adherence is not None:
+            from formcheck.programme import format_adherence
+
+            print(f"programme: {args.programme_step[0].title}, step {args.step}: "
+                  f"{args.programme_step[1].describe()}")  # fmt: skip
+            print(format_adherence(adherence))
         saved, failure = record.save_if_asked(args, report)
         if saved is not None:
             print(saved)  # the last line: the saved session's ID, for scripts

@@ -61,6 +61,8 @@ DEDUCTIONS: Final[dict[str, int]] = {
     "depth_not_reached": 15,
     "knees_caving": 20,
     "heels_lifting": 10,
+    "short_of_target": 10,
+    "hold_short": 5,
 }
 
 _Rule = Callable[[dict[str, float], Config, Plan, str], "Cue | None"]
@@ -229,6 +231,28 @@ def _heels(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
                  "Heels lifting off the floor", "Keep your heels down")  # fmt: skip
 
 
+def _short_of_target(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    """With a target (``config.target.deg``): the rep's ROM short of it, by how much."""
+    target, rom = c.target.deg, m[p.rom]
+    if not c.target.active or rom != rom or rom >= target:
+        return None
+    short = target - rom
+    text = f"Short of the target by {short:.0f} deg ({rom:.0f} of {target:g} deg)"
+    return Cue("short_of_target", "warn", text, f"{short:.0f} degrees short: go a little further",
+               round(rom, 2), target, "deg")  # fmt: skip
+
+
+def _hold_short(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    """With a prescribed hold (``config.target.hold_s``): held for less time within the
+    target band (or at end range, without a target)."""
+    need, held = c.target.hold_s, m["target_hold_s"]
+    if need <= 0 or held >= need:
+        return None
+    where = "at the target" if c.target.active else "at end range"
+    text = f"Hold too short: {held:.1f} s {where}; prescribed {need:g} s"
+    return Cue("hold_short", "warn", text, f"Hold for {need:g} seconds", round(held, 2), need, "s")
+
+
 def _at_end_only(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     """A rep that returned has returned: this cue is issued by :func:`incomplete_cue`
     for the rep still away from its start posture when the clip ends."""
@@ -249,6 +273,8 @@ _RULES: Final[dict[str, _Rule]] = {
     "depth_not_reached": _depth,
     "knees_caving": _caving,
     "heels_lifting": _heels,
+    "short_of_target": _short_of_target,
+    "hold_short": _hold_short,
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 from formcheck.config import Config, CounterConfig
 from formcheck.kinematics.viewpoint import Calibration
 
-__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "get_exercise", "seated_start"]
+__all__ = ["ExerciseSpec", "Plan", "EXERCISES", "TARGET_CUES", "get_exercise", "seated_start"]
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,10 @@ def seated_start(calib: Calibration, config: Config) -> bool:
     return (knee == knee and knee >= limit) or (world == world and world >= limit)
 
 
+TARGET_CUES: Final = ("short_of_target", "hold_short")
+"""The cues of a prescribed target and hold (``config.target``): silent without one, so
+every exercise lists them."""
+
 _COMMON_MEASURES: Final = (
     "start_s",
     "extreme_s",
@@ -193,6 +197,7 @@ _COMMON_MEASURES: Final = (
     "peak_velocity_deg_s",
     "velocity_peaks_out",
     "velocity_peaks_back",
+    "target_hold_s",
 )
 
 EXERCISES: Final[dict[str, ExerciseSpec]] = {
@@ -205,7 +210,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         phases=("upright", "bending", "end_range", "returning"),
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_trunk_deg", "knee_bend_deg"),
-        cues=("knees_bending", "not_returning_upright", "too_fast", "jerky"),
+        cues=("knees_bending", "not_returning_upright", "too_fast", "jerky") + TARGET_CUES,
     ),
     "back_extension": ExerciseSpec(
         name="back_extension",
@@ -217,7 +222,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         needs_side_view=True,
         measurements=_COMMON_MEASURES + ("peak_extension_deg", "knee_bend_deg"),
         rom="peak_extension_deg",
-        cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright"),
+        cues=("knees_bending", "too_fast", "jerky", "no_hold", "not_returning_upright")
+        + TARGET_CUES,
     ),
     "sit_to_stand": ExerciseSpec(
         name="sit_to_stand",
@@ -247,7 +253,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "dropping",
             "excessive_trunk_lean",
             "asymmetric_lean",
-        ),
+        )
+        + TARGET_CUES,
         setup_joints=("ankle",),
         start=("seated", "standing"),
         signals={"frontal": _HIP_OF_START, "oblique": _KNEE},
@@ -274,7 +281,8 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
             "knee_valgus",
             "heel_lift",
         ),
-        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean"),
+        cues=("depth_not_reached", "knees_caving", "heels_lifting", "excessive_trunk_lean")
+        + TARGET_CUES,
         setup_joints=("ankle",),
         start=("standing",),
         signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},

@@ -18,10 +18,16 @@ zero-phase Butterworth low-pass applied, then:
   smooth bell, lower is less smooth; NaN for a phase shorter than 8 frames);
 - exercise-specific: trunk peak, knee bend, hip/knee at top and bottom,
   wrist-thigh contact share during the rise, rise and descent speeds,
-  left-right knee difference, frontal-plane lean.
+  left-right knee difference, frontal-plane lean;
+- ``target_hold_s``: with a target (``config.target``), the seconds the ROM
+  measurement, frame by frame (:data:`ROM_CURVES`), stayed within ``band_deg``
+  of the target or beyond it; without one, ``hold_s``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +39,15 @@ from formcheck.kinematics.cleaning import interpolate_gaps, nan_runs, zero_phase
 from formcheck.kinematics.signals import COL
 from formcheck.kinematics.smoothness import sparc
 
-__all__ = ["measure_rep", "velocity_peaks", "smooth_window", "LOOKBACK_S"]
+__all__ = [
+    "measure_rep",
+    "velocity_peaks",
+    "smooth_window",
+    "time_in_band",
+    "rom_curve",
+    "ROM_CURVES",
+    "LOOKBACK_S",
+]
 
 _PEAK_SHARE = 0.3
 _MIN_PEAK_DEG_S = 10.0
@@ -289,7 +303,48 @@ def measure_rep(
         phases = _phases(t, rel, i_ext - i0, config, plan)
         m.update(_sts_measures(t, sm, rel, plan, phases, touch))
         m.update(_foot_knee_measures(sm, baseline))
+    m["target_hold_s"] = _target_hold(t, sm, plan, config, m)
     return m
+
+
+_RomCurve = Callable[[NDArray[np.float64], Plan, dict[str, float]], NDArray[np.float64]]
+
+ROM_CURVES: Final[dict[str, _RomCurve]] = {
+    "peak_trunk_deg": lambda sm, plan, m: sm[:, COL[plan.trunk]],
+    "peak_extension_deg": lambda sm, plan, m: -sm[:, COL[plan.trunk]],
+    "knee_bottom_deg": lambda sm, plan, m: sm[:, COL[plan.knee]],
+    "knee_range_deg": lambda sm, plan, m: sm[:, COL[plan.knee]] - m["knee_top_deg"],
+}
+"""Per-frame curves (n,) deg, by ROM measurement name (``ExerciseSpec.rom``), whose
+largest value over a rep is (about) that measurement: what a hold is timed on."""
+
+
+def rom_curve(sm: NDArray[np.float64], plan: Plan, m: dict[str, float]) -> NDArray[np.float64]:
+    """The ROM measurement ``plan.rom`` frame by frame over the rep's filtered features
+    ``sm`` (n, F); all NaN for a measurement without a curve in ``ROM_CURVES``."""
+    curve = ROM_CURVES.get(plan.rom)
+    return np.full(len(sm), np.nan) if curve is None else curve(sm, plan, m)
+
+
+def time_in_band(t: NDArray[np.float64], curve: NDArray[np.float64], low: float) -> float:
+    """Seconds of ``t`` (n,) s during which ``curve`` (n,) is at or above ``low``: the sum
+    of the frame intervals whose both ends are in the band (a dip out pauses the clock)."""
+    if len(t) < 2:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        inside = curve >= low
+    both = inside[1:] & inside[:-1]
+    return float(np.diff(t)[both].sum())
+
+
+def _target_hold(t: NDArray[np.float64], sm: NDArray[np.float64], plan: Plan, config: Config,
+                 m: dict[str, float]) -> float:  # fmt: skip
+    """Seconds held within the target band (``config.target``: within ``band_deg`` of
+    ``deg`` or beyond it); without a target, the time at end range (``hold_s``)."""
+    target = config.target
+    if not target.active:
+        return m["hold_s"]
+    return time_in_band(t, rom_curve(sm, plan, m), target.deg - target.band_deg)
 
 
 def _foot_knee_measures(sm: NDArray[np.float64], baseline: dict[str, float]) -> dict[str, float]:

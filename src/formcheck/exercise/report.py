@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,12 @@ def _clean(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RepResult:
-    """One rep: times (s), range of motion (deg), all measurements, cues and score."""
+    """One rep: times (s), range of motion (deg), all measurements, cues and score.
+
+    With a prescribed target (``config.target``): ``target_deg``, whether the ROM
+    ``target_reached`` it, and (with a prescribed hold) whether the hold was reached
+    (``hold_reached``: ``measurements["target_hold_s"]`` at least the prescribed
+    seconds); None without a target / hold."""
 
     index: int
     start_s: float
@@ -50,6 +55,9 @@ class RepResult:
     score: int
     deductions: list[Deduction]
     complete: bool = True
+    target_deg: float | None = None
+    target_reached: bool | None = None
+    hold_reached: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(
@@ -59,6 +67,9 @@ class RepResult:
                 "extreme_s": self.extreme_s,
                 "end_s": self.end_s,
                 "rom_deg": self.rom_deg,
+                "target_deg": self.target_deg,
+                "target_reached": self.target_reached,
+                "hold_reached": self.hold_reached,
                 "score": self.score,
                 "complete": self.complete,
                 "cues": [c.to_dict() for c in self.cues],
@@ -102,7 +113,10 @@ class Report:
     and knee centres, with ``joint_centre_offsets``, or the raw landmarks),
     ``min_visibility`` and the body's ``view_yaw_deg``; None before set-up.
     ``phases``: the exercise's phase names for this start posture (rest, out, end
-    range, back), the words the live page and the annotated clip show."""
+    range, back), the words the live page and the annotated clip show.
+    ``target``: the prescribed target (``config.target``: deg, count_share, hold_s,
+    band_deg) when one is set; ``short_reps``: the reps that fell short of its
+    count share, not counted (index 0)."""
 
     exercise: str
     view: str
@@ -128,6 +142,8 @@ class Report:
     joint_centre_offsets: dict[str, float] | None = None
     min_visibility: float | None = None
     phases: tuple[str, str, str, str] | None = None
+    target: dict[str, float] | None = None
+    short_reps: list[RepResult] = field(default_factory=list)
 
     @property
     def rep_count(self) -> int:
@@ -178,6 +194,9 @@ class Report:
                        phases=list(self.phases or ()))  # fmt: skip
         if self.test is not None:
             out["test"] = self.test.to_dict()
+        if self.target is not None:
+            out["target"] = dict(self.target)
+            out["short_reps"] = [r.to_dict() for r in self.short_reps]
         return _clean(out)
 
 
@@ -187,19 +206,42 @@ def format_text(report: Report) -> str:
         f"{report.exercise}: {report.rep_count} rep(s) in {report.duration_s:.1f} s",
         f"view: {report.view}  side: {report.side}  start posture: {report.start_posture}",
     ]
+    if report.target is not None:
+        lines.append(_target_line(report.target))
     for rep in report.reps:
         cues = "; ".join(c.message for c in rep.cues) or "good form"
         lines.append(
             f"  rep {rep.index}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
             f"extreme {rep.extreme_s:.2f} s, "
-            f"ROM {rep.rom_deg:.0f} deg, score {rep.score}: {cues}"
+            f"ROM {_rom_text(rep)}, score {rep.score}: {cues}"
         )
+    for rep in report.short_reps:
+        lines.append(f"  not counted, {rep.start_s:.2f}-{rep.end_s:.2f} s: ROM {_rom_text(rep)}")
     if report.incomplete is not None:
         lines.append("  unfinished: " + "; ".join(c.message for c in report.incomplete.cues))
     if report.test is not None:
         lines.append(_test_line(report.test))
     lines += [f"warning: {w}" for w in report.warnings]
     return "\n".join(lines)
+
+
+def _rom_text(rep: RepResult) -> str:
+    """"57 deg" or, against a target, "57/60 deg (target reached)" / "(3 short)"."""
+    if rep.target_deg is None:
+        return f"{rep.rom_deg:.0f} deg"
+    short = rep.target_deg - rep.rom_deg
+    state = "target reached" if rep.target_reached else f"{short:.0f} short"
+    return f"{rep.rom_deg:.0f}/{rep.target_deg:g} deg ({state})"
+
+
+def _target_line(target: dict[str, float]) -> str:
+    if not target["deg"]:
+        return f"target: hold {target['hold_s']:g} s at end range"
+    line = (f"target: {target['deg']:g} deg (a rep counts from "
+            f"{target['count_share'] * target['deg']:.0f} deg)")  # fmt: skip
+    if target["hold_s"]:
+        line += f", hold {target['hold_s']:g} s within {target['band_deg']:g} deg of it"
+    return line
 
 
 def _test_line(test: TestResult) -> str:

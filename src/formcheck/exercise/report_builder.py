@@ -66,7 +66,15 @@ def build_report(session: Session) -> Report:
         joint_centre_offsets=None if model is None else dataclasses.asdict(model),
         min_visibility=session.config.cleaning.min_visibility,
         phases=plan.phases,
+        target=_target(session),
+        short_reps=list(session.short_reps),
     )
+
+
+def _target(session: Session) -> dict[str, float] | None:
+    """The prescribed target and hold (``config.target``) when either is set."""
+    target = session.config.target
+    return dataclasses.asdict(target) if target.active or target.hold_s > 0 else None
 
 
 def _warnings(session: Session, rate: float) -> list[str]:
@@ -80,6 +88,10 @@ def _warnings(session: Session, rate: float) -> list[str]:
         out.append(problem)
     if session.partial_reps:
         out.append(PARTIAL_REPS)
+    if session.short_reps:
+        target = session.config.target
+        out.append(f"{len(session.short_reps)} rep(s) short of {target.count_share:.0%} of the"
+                   f" {target.deg:g} deg target: not counted")  # fmt: skip
     if calib.view != "side":
         out.append(_view_warning(session, calib.view))
     if rate < 0.8:

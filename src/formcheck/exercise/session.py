@@ -16,6 +16,7 @@ exactly. The report is built by :mod:`formcheck.exercise.report_builder`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -101,7 +102,10 @@ class LiveState:
     - ``guidance``: the one instruction the person must follow for the count
       to work, in large words, during the session (set-up and after): "Only one
       person in view, please", "Step back so your feet are in view", "Turn
-      side-on to the camera"; None when all is well.
+      side-on to the camera"; None when all is well;
+    - ``short_rep``: a rep completed at this frame that fell short of the target's
+      count share (not counted; its cues say by how much), else None;
+      ``target_deg``: the prescribed target (``config.target``), None without one.
 
     ``phase`` and ``cue`` are debounced (:mod:`formcheck.exercise.display`): a phase shows
     once it has held 0.3 s, a live cue once it has held 0.4 s, and stays 1.5 s.
@@ -122,6 +126,8 @@ class LiveState:
     test_remaining_s: float | None = None
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
     guidance: str | None = None
+    short_rep: RepResult | None = None
+    target_deg: float | None = None
 
 
 class _History:
@@ -184,6 +190,7 @@ class Session:
         self._hist = _History()
         self.reps: list[RepResult] = []
         self.partial_reps: list[RepResult] = []
+        self.short_reps: list[RepResult] = []
         self._first_t = math.nan
         self._last_t = -math.inf
         self._frames = 0
@@ -221,14 +228,15 @@ class Session:
         pts = masked_points(
             image[None], world[None], width, height, self.config.cleaning.min_visibility
         )[0]
-        before = len(self.reps)
+        before, short_before = len(self.reps), len(self.short_reps)
         if self.calibration is None:
             self._setup_frame(float(t), image, pts)
         else:
             row = pts[None]
             self._run(np.array([float(t)]), self.features(row), frames_with_person(row))
             self._points = self._measured(pts[:, :2], width, height)
-        return self._live_state(float(t), len(self.reps) > before)
+        short = self.short_reps[-1] if len(self.short_reps) > short_before else None
+        return self._live_state(float(t), len(self.reps) > before, short)
 
     def _measured(
         self, pix: NDArray[np.float64], width: int, height: int
@@ -327,11 +335,22 @@ class Session:
             self._add(event)
 
     def _add(self, event: RepEvent) -> None:
-        """A rep the counter reported: counted, or (begun mid-movement) noted."""
+        """A rep the counter reported: counted, or noted (begun mid-movement; or short of
+        the target's count share, ``config.target.count_share``)."""
         if event.partial:
             self.partial_reps.append(self._result(event, 0, complete=False))
+            return
+        result = self._result(event, len(self.reps) + 1)
+        if self._counts(result):
+            self.reps.append(result)
         else:
-            self.reps.append(self._result(event, len(self.reps) + 1))
+            self.short_reps.append(dataclasses.replace(result, index=0))
+
+    def _counts(self, rep: RepResult) -> bool:
+        """Without a target every rep counts; with one, a rep whose ROM reached
+        ``count_share`` of it."""
+        target = self.config.target
+        return not target.active or rep.rom_deg >= target.count_share * target.deg
 
     def _result(self, event: RepEvent, index: int, complete: bool = True) -> RepResult:
         assert self.plan is not None and self.calibration is not None
@@ -341,17 +360,22 @@ class Session:
         if not complete:
             cues = [incomplete_cue(self.plan, m["excursion"])] + cues
         points, deductions = score(cues)
+        rom = _rom(self.plan, m)
+        target = self.config.target
         return RepResult(
             index,
             m["start_s"],
             m["extreme_s"],
             m["end_s"],
-            _rom(self.plan, m),
+            rom,
             m,
             cues,
             points,
             deductions,
             complete,
+            target.deg if target.active else None,
+            bool(rom >= target.deg) if target.active else None,
+            bool(m["target_hold_s"] >= target.hold_s) if target.hold_s > 0 else None,
         )
 
     def open_rep(self) -> RepResult | None:
@@ -370,7 +394,8 @@ class Session:
         return self._result(event, len(self.reps) + 1, complete=False)
 
     # -- live state ---------------------------------------------------------------------
-    def _live_state(self, t: float, new_rep: bool) -> LiveState:
+    def _live_state(self, t: float, new_rep: bool, short: RepResult | None = None
+                    ) -> LiveState:  # fmt: skip
         calib = self.calibration
         if calib is None or self.plan is None or self.counter is None:
             guidance = self._setup.messages[0] if self._setup.messages else None
@@ -384,7 +409,7 @@ class Session:
         angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
         angles["knee_flexion"] = float(row[COL[self.plan.knee]])
         angles["hip_height"] = float(row[COL["hip_height"]])
-        last = self.reps[-1] if self.reps else None
+        last = max((*self.reps[-1:], *self.short_reps[-1:]), key=lambda r: r.end_s, default=None)
         cue, level = self._cue_shown.update(t, self._live_cue(t, row, last))
         elapsed, remaining = self._test_clock(t)
         return LiveState(
@@ -396,13 +421,15 @@ class Session:
             cue,
             level,
             list(calib.messages) + ([problem] if (problem := self.setup_problem()) else []),
-            last if new_rep else None,
+            self.reps[-1] if new_rep else None,
             calib.view,
             calib.side,
             elapsed,
             remaining,
             points=dict(self._points),
             guidance=self._guidance(t, row),
+            short_rep=short,
+            target_deg=self.config.target.deg if self.config.target.active else None,
         )
 
     def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:

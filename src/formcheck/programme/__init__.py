@@ -3,6 +3,12 @@
 (``adherence``): what a session did against what a step prescribed.
 """
 
+from formcheck.programme.adherence import (
+    ProgrammeAdherence,
+    StepAdherence,
+    format_adherence,
+    step_adherence,
+)
 from formcheck.programme.plan import Programme, Step
 from formcheck.programme.programme_file import (
     ProgrammeFileError,
@@ -11,6 +17,7 @@ from formcheck.programme.programme_file import (
     parse_programme,
     save_programme,
 )
+from formcheck.programme.targets import step_config
 
 __all__ = [
     "Programme",
@@ -20,4 +27,9 @@ __all__ = [
     "load_programme",
     "parse_programme",
     "save_programme",
+    "step_config",
+    "StepAdherence",
+    "ProgrammeAdherence",
+    "step_adherence",
+    "format_adherence",
 ]
