@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck.config import Config
 from formcheck.exercise.analysis import analyze
 from formcheck.exercise.session import Session
 from formcheck.pose.sequence import PoseSequence
 from formcheck.programme.plan import Programme, Step
 from formcheck.programme.runner import DONE, ProgrammeRunner
+from formcheck.programme.targets import step_config
 from formcheck.speech.announcer import Announcer
 from formcheck.ui.engine import ProgrammeStream
 
@@ -67,7 +69,8 @@ def _as_sequence(fed: list, width: int, height: int) -> PoseSequence:
 
 
 def _rep_figures(report: dict) -> list[tuple[str, ...]]:
-    keys = ("start_s", "extreme_s", "end_s", "rom_deg", "score", "cues")
+    keys = ("start_s", "extreme_s", "end_s", "rom_deg", "score", "cues", "target_reached",
+            "hold_reached")
     return [tuple(json.dumps(rep[k], sort_keys=True) for k in keys) for rep in report["reps"]]
 
 
@@ -77,13 +80,14 @@ def test_programme_sets_match_the_review_of_their_frames(extractions) -> None:
     truth = [json.loads((SAMPLES / f"{c}.json").read_text()) for c in clips]
     seqs = [extractions[SAMPLES / f"{c}.mp4"] for c in clips]
     programme = Programme("Two steps", (
-        Step(truth[0]["exercise"], sets=1, reps=truth[0]["rep_count"], rest_s=2.0),
+        Step(truth[0]["exercise"], sets=1, reps=truth[0]["rep_count"], rest_s=2.0,
+             target_deg=55.0, hold_s=0.5),
         Step(truth[1]["exercise"], sets=1, reps=truth[1]["rep_count"]),
     ))  # fmt: skip
     sessions: list[RecordingSession] = []
 
     def session_for(step: Step) -> RecordingSession:
-        sessions.append(RecordingSession(step.exercise))
+        sessions.append(RecordingSession(step.exercise, config=step_config(Config(), step)))
         return sessions[-1]
 
     spoken: queue.Queue = queue.Queue()
@@ -98,10 +102,12 @@ def test_programme_sets_match_the_review_of_their_frames(extractions) -> None:
     assert len(sessions) == 2  # no frame of the rest (2 s) went to a session:
     assert sessions[1].fed[0][0] - sessions[0].fed[-1][0] == pytest.approx(2.0)
     for session, (report,), step in zip(sessions, result.reports, programme.steps, strict=True):
-        offline = analyze(_as_sequence(session.fed, width, height), step.exercise).to_dict()
+        offline = analyze(_as_sequence(session.fed, width, height), step.exercise,
+                          config=step_config(Config(), step)).to_dict()
         live = report.to_dict()
         assert live["rep_count"] == offline["rep_count"] == step.reps
         assert _rep_figures(live) == _rep_figures(offline)
+        assert live.get("short_reps") == offline.get("short_reps")
     said = []
     while not spoken.empty():
         said.append(spoken.get_nowait().text)

@@ -131,3 +131,12 @@ def test_what_is_said_over_a_programme() -> None:
         "Set 2.", "1", "2", "3. Rest. Next: Standing back extension.",
         "Standing back extension. 2 reps.", "1", "2. Programme complete. Well done.",
     ]  # fmt: skip
+
+
+def test_the_phrases_said_are_known_ahead() -> None:
+    from formcheck.programme.runner import programme_phrases
+
+    _, states, _ = _run(TWO_STEPS, 14.0)
+    said = {text for s in states for text, kind, _ in announcements(s)
+            if kind not in ("correction", "guidance")}  # fmt: skip
+    assert said <= set(programme_phrases(TWO_STEPS))

@@ -73,3 +73,14 @@ def test_without_espeak_the_message_says_so(tmp_path, monkeypatch) -> None:
     with pytest.raises(SpeechUnavailable) as err:
         Voice()
     assert str(err.value) == MISSING
+
+
+@needs_espeak
+def test_the_silence_around_a_phrase_is_trimmed() -> None:
+    voice = Voice()
+    try:
+        samples = _samples(voice.wav("Rest"))
+    finally:
+        voice.close()
+    loud = np.nonzero(np.abs(samples.astype(int)) > 200)[0]
+    assert len(samples) - loud[-1] <= 0.06 * 22050 and loud[0] <= 0.06 * 22050

@@ -38,6 +38,7 @@ __all__ = [
     "ProgrammeRunner",
     "ProgrammeResult",
     "announcements",
+    "programme_phrases",
 ]
 
 EXERCISE: Final = "exercise"
@@ -261,39 +262,48 @@ class ProgrammeRunner:
         )  # fmt: skip
 
 
-def _dose(state: RunnerState) -> str:
-    if state.reps_per_set is not None:
-        dose = f"{state.reps_per_set} reps"
-    else:
-        dose = "until the time is up"
-    return f"{state.sets} sets of {dose}" if state.sets > 1 else dose
+def _dose(sets: int, reps: int | None) -> str:
+    dose = f"{reps} reps" if reps is not None else "until the time is up"
+    return f"{sets} sets of {dose}" if sets > 1 else dose
+
+
+def _intro(step: Step) -> str:
+    return f"{step.title}. {_dose(step.sets, step.reps)}."
+
+
+def _rest(count: int | None, upcoming: str) -> str:
+    return f"{count}. Rest. Next: {upcoming}." if count else f"Rest. Next: {upcoming}."
+
+
+DONE_WORDS: Final = "Programme complete. Well done."
+HOLD_WORDS: Final = ("Hold.", "And release.")
 
 
 def announcements(state: RunnerState) -> list[tuple[str, str, str]]:
     """The words to speak for ``state``: (text, kind, cooldown key) for
-    :meth:`formcheck.speech.announcer.Announcer.offer`. Kinds: see ``PRIORITY``."""
+    :meth:`formcheck.speech.announcer.Announcer.offer`. Kinds: see ``PRIORITY``.
+    The count of the rep that ends a set is said with what comes next ("10. Rest.")."""
     out: list[tuple[str, str, str]] = []
     ev = set(state.events)
-    count = f"{state.reps}. " if "rep" in ev else ""
+    count = state.reps if "rep" in ev else None
+    step = f"{state.step}-{state.set_number}"
     if "done" in ev:
-        out.append((f"{count}Programme complete. Well done.", "transition", "done"))
+        out.append((f"{count}. {DONE_WORDS}" if count else DONE_WORDS, "transition", "done"))
     elif "rest_started" in ev:
-        nxt = state.next_title if state.set_number == 1 else f"set {state.set_number}"
-        out.append((f"{count}Rest. Next: {nxt}.", "transition",
-                    f"rest-{state.step}-{state.set_number}"))  # fmt: skip
+        upcoming = state.next_title if state.set_number == 1 else f"set {state.set_number}"
+        out.append((_rest(count, str(upcoming)), "transition", f"rest-{step}"))
     else:
-        if "rep" in ev:
-            key = f"rep-{state.step}-{state.set_number}-{state.reps}"
-            out.append((str(state.reps), "count", key))
+        if count:
+            out.append((str(count), "count", f"rep-{step}-{count}"))
         if "step_started" in ev:
-            out.append((f"{state.title}. {_dose(state)}.", "transition", f"step-{state.step}"))
+            intro = f"{state.title}. {_dose(state.sets, state.reps_per_set)}."
+            out.append((intro, "transition", f"step-{state.step}"))
         elif "set_started" in ev:
-            out.append((f"Set {state.set_number}.", "transition",
-                        f"set-{state.step}-{state.set_number}"))  # fmt: skip
+            out.append((f"Set {state.set_number}.", "transition", f"set-{step}"))
     if "hold_started" in ev:
-        out.append(("Hold.", "hold", f"hold-{state.t:.1f}"))
+        out.append((HOLD_WORDS[0], "hold", f"hold-{state.t:.1f}"))
     if "hold_done" in ev:
-        out.append(("And release.", "hold", f"release-{state.t:.1f}"))
+        out.append((HOLD_WORDS[1], "hold", f"release-{state.t:.1f}"))
     live = state.live
     if live is not None:
         guidance = getattr(live, "guidance", None) or (
@@ -303,3 +313,21 @@ def announcements(state: RunnerState) -> list[tuple[str, str, str]]:
         if live.cue and live.cue_level in ("warn", "bad"):
             out.append((live.cue, "correction", live.cue))
     return out
+
+
+def programme_phrases(programme: Programme) -> list[str]:
+    """The fixed words a programme will say (intros, set numbers, counts, rests, holds),
+    to synthesise ahead so that their real lengths are known when they are said."""
+    steps = programme.steps
+    words = [DONE_WORDS, *HOLD_WORDS]
+    for i, step in enumerate(steps):
+        words.append(_intro(step))
+        words += [f"Set {k}." for k in range(2, step.sets + 1)]
+        reps = step.reps or 0
+        words += [str(n) for n in range(1, reps)]
+        upcoming = [f"set {k}" for k in range(2, step.sets + 1)]
+        if i + 1 < len(steps):
+            upcoming.append(steps[i + 1].title)
+        words += [_rest(reps or None, u) for u in upcoming]
+        words += [f"{reps}. {DONE_WORDS}"] if reps and i + 1 == len(steps) else []
+    return list(dict.fromkeys(words))

@@ -30,7 +30,7 @@ import numpy as np
 from formcheck.errors import FormcheckError
 
 __all__ = ["SpeechUnavailable", "Voice", "find_espeak", "with_volume", "wav_duration_s",
-           "data_url", "MISSING"]
+           "data_url", "trim_silence", "MISSING"]
 
 MISSING = ("Spoken cues need espeak-ng, which is not installed here "
            "(apt-get install espeak-ng): the cues stay on screen.")  # fmt: skip
@@ -103,8 +103,7 @@ class Voice:
             raise SpeechUnavailable(f"espeak-ng could not say {text!r}: {reason}") from None
         finally:
             out.unlink(missing_ok=True)  # the bytes are kept in memory, not on disk
-        wav_duration_s(data)  # a broken file fails here, not in the browser
-        return data
+        return trim_silence(data)  # a broken file fails here, not in the browser
 
     def close(self) -> None:
         """Forget the phrases and remove the temporary directory (idempotent)."""
@@ -137,10 +136,32 @@ def with_volume(data: bytes, volume: float) -> bytes:
     if volume == 1.0:
         return data
     samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) * volume
+    return _write(params, np.clip(np.round(samples), -32768, 32767))
+
+
+def trim_silence(data: bytes, threshold: int = 200, pad_s: float = 0.05) -> bytes:
+    """WAV ``data`` without its leading and trailing near-silence (samples under
+    ``threshold`` of 32767), keeping ``pad_s`` seconds each side: espeak-ng ends
+    each phrase with about 0.3 s of silence, which would delay the next cue."""
+    params, frames = _read(data)
+    if params.sampwidth != 2 or params.nchannels != 1:
+        return data
+    samples = np.frombuffer(frames, dtype="<i2")
+    loud = np.nonzero(np.abs(samples.astype(np.int32)) > threshold)[0]
+    if len(loud) == 0:
+        return data
+    pad = round(pad_s * params.framerate)
+    kept = samples[max(0, loud[0] - pad) : loud[-1] + pad + 1]
+    return _write(params, kept)
+
+
+def _write(params: wave._wave_params, samples: np.ndarray) -> bytes:
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
-        w.setparams(params)
-        w.writeframes(np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes())
+        w.setnchannels(params.nchannels)
+        w.setsampwidth(params.sampwidth)
+        w.setframerate(params.framerate)
+        w.writeframes(samples.astype("<i2").tobytes())
     return out.getvalue()
 
 

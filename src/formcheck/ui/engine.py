@@ -516,10 +516,11 @@ def make_programme_engine(
     from formcheck.config import Config
     from formcheck.exercise.session import Session
     from formcheck.programme.runner import ProgrammeRunner
+    from formcheck.programme.targets import step_config as targets_config
     from formcheck.speech.announcer import Announcer, estimate_duration_s
 
     base = config or Config()
-    step_config = config_for or (lambda step: base)
+    step_config = config_for or (lambda step: targets_config(base, step))
     for step in programme.steps:  # bad options fail here, not on the first frame
         Session(step.exercise, config=step_config(step))
 
