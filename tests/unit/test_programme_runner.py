@@ -84,6 +84,7 @@ def test_sets_rests_and_steps_follow_the_frame_times() -> None:
     assert (first.step, first.set_number, first.next_title) == (1, 2, "Standing trunk flexion")
     before_step_2 = [s for s in rest if s.step == 2][0]
     assert (before_step_2.set_number, before_step_2.next_title) == (1, "Standing back extension")
+    assert before_step_2.last_set == (3, 3) and before_step_2.last_rom_deg == 53.0
     assert states[-1].stage == DONE and states[-1].step == 2
     # no frame of a rest or after the end reaches a session
     assert len(sessions) == 3

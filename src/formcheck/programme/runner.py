@@ -66,8 +66,9 @@ class RunnerState:
     ``reps_per_set``; None for a timed step, whose ``set_remaining_s`` counts
     down instead, once set-up is done); ``rest_remaining_s`` during a rest;
     ``target_deg`` the step's ROM target; ``last_rom_deg`` the last counted rep's
-    range of motion (deg) in this step; ``hold_s`` the prescribed hold and
-    ``hold_elapsed_s`` how long the present one has lasted (at end range);
+    range of motion (deg) in this step (during a rest: in the step just done);
+    ``hold_s`` the prescribed hold and ``hold_elapsed_s`` how long the present one has lasted (at end range);
+    ``last_set`` (reps counted, prescribed) of the last set done (None before);
     ``live`` the set's :class:`~formcheck.exercise.session.LiveState` (None while
     resting or done); ``next_title`` the exercise that comes next (None at the
     last); ``events``: what happened at this frame, among "step_started",
@@ -92,6 +93,7 @@ class RunnerState:
     hold_s: float | None = None
     hold_elapsed_s: float | None = None
     next_title: str | None = None
+    last_set: tuple[int, int | None] | None = None
     notes: str = ""
     live: Any = field(default=None, compare=False, repr=False)
     events: tuple[str, ...] = ()
@@ -133,6 +135,7 @@ class ProgrammeRunner:
         self._hold_done = False
         self._started = False
         self._reports: list[list[Any]] = [[]]
+        self._last_set: tuple[int, int | None] | None = None
         self._last_t = -math.inf
 
     @property
@@ -205,13 +208,13 @@ class ProgrammeRunner:
         """Close the set; what comes next: the programme's end, a rest, or the next set."""
         self._close_session()
         step, events = self.step, ["set_done"]
+        self._last_set = (self._reps, step.reps)
         if self._set >= step.sets and self._step == len(self.programme.steps) - 1:
             self.stage = DONE
             return events + ["done"]
         if self._set >= step.sets:  # the rest after a step's last set leads to the next step
             self._step, self._set = self._step + 1, 1
             self._reports.append([])
-            self._last_rom = None
         else:
             self._set += 1
         self._frames_in_set, self._set_live_from = 0, math.nan
@@ -224,6 +227,8 @@ class ProgrammeRunner:
     def _begin_set(self) -> list[str]:
         """The set prepared by ``_end_set`` starts (after its rest)."""
         self.stage, self._rest_until, self._reps = EXERCISE, math.nan, 0
+        if self._set == 1:
+            self._last_rom = None  # a new step: its own ROMs
         return (["step_started"] if self._set == 1 else []) + ["set_started"]
 
     def _close_session(self) -> None:
@@ -257,7 +262,8 @@ class ProgrammeRunner:
             reps_per_set=step.reps, set_remaining_s=remaining,
             rest_remaining_s=max(0.0, self._rest_until - t) if self.stage == REST else None,
             target_deg=step.target_deg, last_rom_deg=self._last_rom, hold_s=step.hold_s,
-            hold_elapsed_s=hold, next_title=nxt, notes=step.notes, live=live,
+            hold_elapsed_s=hold, next_title=nxt, last_set=self._last_set, notes=step.notes,
+            live=live,
             events=tuple(events),
         )  # fmt: skip
 
@@ -267,8 +273,9 @@ def _dose(sets: int, reps: int | None) -> str:
     return f"{sets} sets of {dose}" if sets > 1 else dose
 
 
-def _intro(step: Step) -> str:
-    return f"{step.title}. {_dose(step.sets, step.reps)}."
+def _intro(title: str, sets: int, reps: int | None, notes: str) -> str:
+    """A step's first words: its exercise, its dose, and the physiotherapist's notes."""
+    return " ".join(f"{title}. {_dose(sets, reps)}. {notes}".split())
 
 
 def _rest(count: int | None, upcoming: str) -> str:
@@ -296,7 +303,7 @@ def announcements(state: RunnerState) -> list[tuple[str, str, str]]:
         if count:
             out.append((str(count), "count", f"rep-{step}-{count}"))
         if "step_started" in ev:
-            intro = f"{state.title}. {_dose(state.sets, state.reps_per_set)}."
+            intro = _intro(state.title, state.sets, state.reps_per_set, state.notes)
             out.append((intro, "transition", f"step-{state.step}"))
         elif "set_started" in ev:
             out.append((f"Set {state.set_number}.", "transition", f"set-{step}"))
@@ -321,7 +328,7 @@ def programme_phrases(programme: Programme) -> list[str]:
     steps = programme.steps
     words = [DONE_WORDS, *HOLD_WORDS]
     for i, step in enumerate(steps):
-        words.append(_intro(step))
+        words.append(_intro(step.title, step.sets, step.reps, step.notes))
         words += [f"Set {k}." for k in range(2, step.sets + 1)]
         reps = step.reps or 0
         words += [str(n) for n in range(1, reps)]
