@@ -67,7 +67,8 @@ class RunnerState:
     down instead, once set-up is done); ``rest_remaining_s`` during a rest;
     ``target_deg`` the step's ROM target; ``last_rom_deg`` the last counted rep's
     range of motion (deg) in this step (during a rest: in the step just done);
-    ``hold_s`` the prescribed hold and ``hold_elapsed_s`` how long the present one has lasted (at end range);
+    ``hold_s`` the prescribed hold and ``hold_elapsed_s`` how long the present one
+    has lasted (at end range);
     ``last_set`` (reps counted, prescribed) of the last set done (None before);
     ``live`` the set's :class:`~formcheck.exercise.session.LiveState` (None while
     resting or done); ``next_title`` the exercise that comes next (None at the
