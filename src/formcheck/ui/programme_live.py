@@ -150,21 +150,29 @@ def _speech_controls(problem: str | None) -> tuple[bool, float]:
 
 # -- the page ---------------------------------------------------------------------------
 def programme_page(config: Config, streamer: Any, make_callback: Any) -> None:
-    """The live page in programme mode (``streamer(callback)``: the webcam widget)."""
-    programme = _choose()
-    if programme is None:
-        return
-    voice, problem = _voice_or_problem(config)
-    muted, volume = _speech_controls(problem)
+    """The live page in programme mode (``streamer(callback)``: the webcam widget).
+
+    The video and the large status come first, so that they fill a laptop screen
+    seen from 3 m; the programme file and the voice controls follow below them.
+    """
+    st.markdown(_COMPACT, unsafe_allow_html=True)
+    top, below = st.container(), st.container()
+    with below:
+        programme = _choose()
+        if programme is None:
+            return
+        voice, problem = _voice_or_problem(config)
+        muted, volume = _speech_controls(problem)
+        with st.expander(f"Your programme: {programme.title} ({len(programme.steps)} steps)"):
+            _plan(programme)
     live = _live_for(programme, config, voice)
-    with st.expander(f"Your programme: {programme.title} ({len(programme.steps)} steps)"):
-        _plan(programme)
-    video_col, status_col = st.columns([2, 3])
-    with video_col:
-        ctx = streamer(live.callback(make_callback))
-        speech_slot = st.empty()
-    with status_col:
-        status = st.empty()
+    with top:
+        video_col, status_col = st.columns([2, 3])
+        with video_col:
+            ctx = streamer(live.callback(make_callback))
+            speech_slot = st.empty()
+        with status_col:
+            status = st.empty()
     summary = st.session_state.get(_SUMMARY)
     if ctx.state.playing and (summary is None or summary["stopped"]):
         st.session_state.pop(_SUMMARY, None)
@@ -176,6 +184,11 @@ def programme_page(config: Config, streamer: Any, make_callback: Any) -> None:
         _stopped(live)
     with status.container():
         _summary_or_intro(programme)
+
+
+# less white space above the page's title: the status must fit a 1280x720 screen
+_COMPACT = ("<style>.block-container, [data-testid='stMainBlockContainer'] "
+            "{padding-top: 1.5rem}</style>")
 
 
 def _plan(programme: Programme) -> None:
@@ -428,11 +441,11 @@ def _row(step: dict[str, Any]) -> dict[str, Any]:
     if step["best_rom_deg"] is not None:
         rom += f" (best {step['best_rom_deg']:.0f}°)"
     target = "—" if step["target_deg"] is None else (
-        f"{step['target_deg']:.0f}°: {step['reps_at_target']} reps reached it")  # fmt: skip
+        f"{step['target_deg']:.0f}° ({step['reps_at_target']} reached)")  # fmt: skip
     holds = "—" if step["holds_achieved"] is None else (
         f"{step['holds_achieved']}/{step['reps_done']} held {step['hold_s']:g} s")  # fmt: skip
     return {"step": step["step"], "exercise": title,
-            "sets": f"{step['sets_done']}/{step['sets_prescribed']}", "reps": reps,
+            "sets": f"{step['sets_recorded']}/{step['sets_prescribed']}", "reps": reps,
             "ROM": rom, "target": target, "holds": holds}  # fmt: skip
 
 
