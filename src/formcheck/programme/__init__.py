@@ -15,6 +15,8 @@ from formcheck.programme.programme_file import (
     dump_programme,
     load_programme,
     parse_programme,
+    programme_from_rows,
+    programme_rows,
     save_programme,
 )
 from formcheck.programme.targets import step_config
@@ -27,6 +29,8 @@ __all__ = [
     "load_programme",
     "parse_programme",
     "save_programme",
+    "programme_from_rows",
+    "programme_rows",
     "step_config",
     "StepAdherence",
     "ProgrammeAdherence",

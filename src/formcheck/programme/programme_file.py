@@ -48,6 +48,8 @@ __all__ = [
     "save_programme",
     "STEP_KEYS",
     "TOP_KEYS",
+    "programme_from_rows",
+    "programme_rows",
 ]
 
 STEP_KEYS: Final = tuple(Step.__dataclass_fields__)
@@ -125,6 +127,51 @@ def _step_table_problems(raw: Mapping[str, Any], where: str) -> list[str]:
 
 def _step_kwargs(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key: float(value) if key in _FLOATS else value for key, value in raw.items()}
+
+
+# -- a table of steps (the Patients page's builder) ----------------------------------------
+def _cell(key: str, value: Any) -> Any:
+    """An editor cell as a step value: blank (None, NaN, "") -> None; whole numbers of
+    ``sets`` / ``reps`` -> int."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str) and key != "notes":
+        value = value.strip()
+        if not value:
+            return None
+    if key in ("sets", "reps") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if hasattr(value, "item"):  # a NumPy scalar from a data frame
+        return _cell(key, value.item())
+    return value
+
+
+def programme_from_rows(title: str, notes: str, rows: list[Mapping[str, Any]]
+                        ) -> tuple[Programme | None, list[str]]:  # fmt: skip
+    """A programme from a table of steps (one mapping per row, keys of :data:`STEP_KEYS`,
+    blank cells None/NaN/""), or None and every problem (one line each, as a file's).
+    Rows with every cell blank are left out; blank ``sets`` and ``rest_s`` take
+    :class:`Step`'s defaults."""
+    steps_raw = []
+    for row in rows:
+        raw = {k: _cell(k, row.get(k)) for k in STEP_KEYS}
+        if all(v in (None, "") for v in raw.values()):
+            continue
+        raw["notes"] = raw["notes"] or ""
+        steps_raw.append({k: v for k, v in raw.items() if v is not None})
+    top = {"title": title.strip(), "notes": notes or ""}
+    problems = programme_problems(top, len(steps_raw))
+    for number, raw in enumerate(steps_raw, start=1):
+        problems += step_problems(raw, f"step {number}: ")
+    if problems:
+        return None, problems
+    steps = tuple(Step(**_step_kwargs(raw)) for raw in steps_raw)
+    return Programme(top["title"], steps, top["notes"]), []
+
+
+def programme_rows(programme: Programme) -> list[dict[str, Any]]:
+    """The programme's steps as table rows (the inverse of :func:`programme_from_rows`)."""
+    return [{k: getattr(step, k) for k in STEP_KEYS} for step in programme.steps]
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -9,7 +9,9 @@
 - :mod:`~formcheck.record.charts`: the trend charts (Altair, as in the app);
 - :mod:`~formcheck.record.pdf`: the clinician's PDF report;
 - :mod:`~formcheck.record.fhir`: the FHIR R4 export;
-- :mod:`~formcheck.record.transfer`: export/import of a patient (backup, moving).
+- :mod:`~formcheck.record.transfer`: export/import of a patient (backup, moving);
+- :mod:`~formcheck.record.programmes`: home programmes (stored as their TOML
+  file) and the saved summaries of programme sessions.
 
 Nothing here imports Streamlit; nothing is stored unless a caller saves it.
 Submodules are imported on use, so ``import formcheck.record`` is light.

@@ -7,6 +7,10 @@
   curves (compact: see :mod:`formcheck.record.capture`), formcheck's version,
   the model's SHA-256 and the source clip's name and SHA-256.
 - ``session_videos``: the clip itself, only when the user asked to keep it.
+- ``programmes``: a home programme prescribed to a patient, stored as its
+  commented TOML file (what the patient's machine loads), with its title.
+- ``programme_sessions``: a programme session's summary (adherence per step),
+  saved only when the user asks; linked to the programme it followed.
 
 Deleting a patient deletes its sessions and videos (``ON DELETE CASCADE``,
 and the ORM cascades as well).
@@ -20,7 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "PatientRow", "SessionRow", "VideoRow"]
+__all__ = ["Base", "PatientRow", "SessionRow", "VideoRow", "ProgrammeRow", "ProgrammeSessionRow"]
 
 
 class Base(DeclarativeBase):
@@ -78,3 +82,31 @@ class VideoRow(Base):
     mime: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     session: Mapped[SessionRow] = relationship(back_populates="video")
+
+
+class ProgrammeRow(Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    title: Mapped[str] = mapped_column(String(500), nullable=False)
+    toml: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ProgrammeSessionRow(Base):
+    __tablename__ = "programme_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL"), index=True
+    )
+    recorded_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    title: Mapped[str] = mapped_column(String(500), nullable=False)
+    adherence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    formcheck_version: Mapped[str] = mapped_column(String(32), nullable=False)

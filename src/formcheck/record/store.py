@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from formcheck.errors import FormcheckError
 from formcheck.record import database
 from formcheck.record.capture import NewSession, decode_curves, encode_curves
-from formcheck.record.models import PatientRow, SessionRow, VideoRow
+from formcheck.record.models import (
+    PatientRow,
+    ProgrammeRow,
+    ProgrammeSessionRow,
+    SessionRow,
+    VideoRow,
+)
 
 __all__ = [
     "Patient",
@@ -223,6 +229,8 @@ class Record:
             if ids:
                 session.execute(delete(VideoRow).where(VideoRow.session_id.in_(ids)))
                 session.execute(delete(SessionRow).where(SessionRow.id.in_(ids)))
+            for table in (ProgrammeSessionRow, ProgrammeRow):  # the home programmes too
+                session.execute(delete(table).where(table.patient_id == row.id))
             session.execute(delete(PatientRow).where(PatientRow.id == row.id))
             return len(ids)
 

@@ -4,7 +4,9 @@ Per exercise: the test times or counts over the age- and sex-specific norm
 band, range of motion, reps and mean score across sessions (the charts of
 :mod:`formcheck.record.charts`, the same the PDF renders); a session compared
 with the previous one in words; a session opened to its saved report and
-charts. Downloads: the session's PDF, a progress PDF over a date range, the
+charts; the patient's home programme, built here, kept in the record and
+downloaded as its TOML file (:mod:`formcheck.ui.programme_builder`). Downloads: the
+session's PDF, a progress PDF over a date range, the
 FHIR R4 Bundle and a backup export. In network mode the page asks for a
 sign-in first (:mod:`formcheck.ui.signin`).
 """
@@ -24,6 +26,7 @@ from formcheck.record import trends
 from formcheck.record.store import Patient, Record, SavedSession
 from formcheck.ui import charts, review_data
 from formcheck.ui.options import exercise_title
+from formcheck.ui.programme_builder import programme_section
 from formcheck.ui.record_panel import open_record, record_where
 from formcheck.ui.signin import require_sign_in
 
@@ -101,6 +104,7 @@ def _patient_view(record: Record, patient: Patient) -> None:
         for tab, (exercise, group) in zip(tabs, groups.items(), strict=True):
             with tab:
                 _exercise_view(record, patient, exercise, group)
+    programme_section(record, patient)
     _documents(record, patient, sessions)
     _erase(record, patient)
 
