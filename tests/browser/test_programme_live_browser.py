@@ -219,6 +219,9 @@ def test_a_two_step_programme_runs_live_by_voice_and_large_type(
         _shot(page, "saved")
     with sqlite3.connect(db) as con:
         rows = con.execute("SELECT exercise, report FROM sessions ORDER BY id").fetchall()
+        summaries = con.execute("SELECT title, adherence FROM programme_sessions").fetchall()
+    assert len(summaries) == 1 and summaries[0][0] == "Browser test programme"
+    assert json.loads(summaries[0][1])["reps_done"] == n1 + n2
     assert [r[0] for r in rows] == [truth[0]["exercise"], truth[1]["exercise"]]
     saved = [json.loads(r[1]) for r in rows]
     assert [r["rep_count"] for r in saved] == [n1, n2]

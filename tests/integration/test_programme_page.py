@@ -69,3 +69,26 @@ def test_without_espeak_the_page_says_so_and_keeps_the_cues_visual(monkeypatch) 
     assert [w.value for w in at.warning] == [voice.MISSING]
     assert not at.toggle  # no voice controls without a voice
     programme_live._voice.clear()  # noqa: SLF001
+
+
+def test_the_patients_programme_loads_from_the_record(monkeypatch, tmp_path) -> None:
+    from formcheck.programme import Programme, Step
+    from formcheck.record.programmes import save_programme
+    from formcheck.record.store import Record
+    from formcheck.ui import record_panel
+
+    db = tmp_path / "record.sqlite3"
+    week = Programme("Week 3", (Step("back_extension", sets=2, reps=8, target_deg=15),))
+    with Record.open(f"sqlite:///{db}") as record:
+        record.add_patient("P-7")
+        save_programme(record, "P-7", week)
+    monkeypatch.setenv("FORMCHECK_DB", str(db))
+    record_panel._cached_record.clear()  # noqa: SLF001 - a record of an earlier test
+    at = _app(monkeypatch)
+    at.query_params["mode"] = "programme"
+    at.run()
+    at.checkbox(key="programme_from_record").check().run()
+    assert not at.exception
+    assert at.selectbox(key="programme_record_patient").value == "P-7"
+    assert any("Your programme: Week 3 (1 step)" in e.label for e in at.expander)
+    record_panel._cached_record.clear()  # noqa: SLF001

@@ -51,6 +51,7 @@ __all__ = ["programme_page", "EXAMPLE"]
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "back_pain_programme.toml"
 _LIVE, _SUMMARY, _POLL_S = "programme_live", "programme_summary", 0.25
+_FROM_RECORD = "programme_from_record_id"  # (saved programme number, patient) when loaded
 
 
 @st.cache_resource(show_spinner=False)
@@ -112,18 +113,51 @@ def _prepare(voice: Voice, programme: Programme) -> None:
 
 # -- choosing the programme ------------------------------------------------------------
 def _choose() -> Programme | None:
-    """The programme to run: an uploaded file, else the bundled example if chosen."""
+    """The programme to run: an uploaded file, else one from the record or the bundled
+    example if chosen. The record is opened only when asked."""
     left, right = st.columns([3, 2])
     upload = left.file_uploader("Your programme file (.toml, from your physiotherapist)",
                                 type=["toml"], key="programme_file")  # fmt: skip
+    from_record = right.checkbox("From a patient's record", key="programme_from_record",
+                                 disabled=upload is not None)  # fmt: skip
     use_example = right.checkbox("Use the example programme (low back pain)",
-                                 key="programme_example", disabled=upload is not None)  # fmt: skip
+                                 key="programme_example",
+                                 disabled=upload is not None or from_record)  # fmt: skip
+    st.session_state[_FROM_RECORD] = None
     if upload is not None:
         return _parse(upload.getvalue(), upload.name)
+    if from_record:
+        return _from_record()
     if use_example and EXAMPLE.is_file():
         return _parse(EXAMPLE.read_bytes(), EXAMPLE.name)
     st.info("Load the programme file your physiotherapist gave you, or try the example.")
     return None
+
+
+def _from_record() -> Programme | None:
+    """The chosen patient's current programme from the record (None: none, or no record)."""
+    from formcheck.record.programmes import latest_programme
+    from formcheck.ui.signin import require_sign_in
+
+    if not require_sign_in("patient records"):
+        return None
+    try:
+        record = record_panel.open_record()
+        codes = [p.code for p in record.patients()]
+        if not codes:
+            st.info(f"No patient in the record ({record.where}) yet.")
+            return None
+        code = st.selectbox("Patient", codes, key="programme_record_patient")
+        saved = latest_programme(record, str(code))
+    except FormcheckError as err:
+        st.error(f"{err}. Load the programme file instead.")
+        return None
+    if saved is None:
+        st.info(f"Patient {code} has no programme in the record: the physiotherapist "
+                "builds one on the Patients page.")  # fmt: skip
+        return None
+    st.session_state[_FROM_RECORD] = (saved.id, saved.patient)
+    return saved.programme
 
 
 def _parse(data: bytes, name: str) -> Programme | None:
@@ -163,7 +197,8 @@ def programme_page(config: Config, streamer: Any, make_callback: Any) -> None:
             return
         voice, problem = _voice_or_problem(config)
         muted, volume = _speech_controls(problem)
-        with st.expander(f"Your programme: {programme.title} ({len(programme.steps)} steps)"):
+        n = len(programme.steps)
+        with st.expander(f"Your programme: {programme.title} ({n} step{'s' * (n != 1)})"):
             _plan(programme)
     live = _live_for(programme, config, voice)
     with top:
@@ -430,7 +465,18 @@ def _summary_or_intro(programme: Programme) -> None:
                           "sets": [r for _, _, r, _ in summary["sets"]]}, indent=2)  # fmt: skip
     st.download_button("Programme summary (JSON)", payload.encode("utf-8"),
                        file_name="formcheck-programme.json", mime="application/json")
-    record_panel.save_panel(lambda _keep: _to_record(summary), "programme", can_keep_video=False)
+    record_panel.save_panel(lambda _keep: _to_record(summary), "programme", can_keep_video=False,
+                            also=lambda record, code: _save_summary(record, code, summary))
+
+
+def _save_summary(record: Any, code: str, summary: dict[str, Any]) -> None:
+    """The programme session's summary beside its sets (listed on the Patients page),
+    linked to the saved programme it followed when it came from this patient's record."""
+    from formcheck.record.programmes import save_programme_summary
+
+    loaded = st.session_state.get(_FROM_RECORD)
+    programme_id = loaded[0] if loaded is not None and loaded[1] == code else None
+    save_programme_summary(record, code, summary["adherence"], programme_id=programme_id)
 
 
 def _row(step: dict[str, Any]) -> dict[str, Any]:

@@ -64,11 +64,13 @@ def _reports(made: Made) -> Any:
     return [m.report for m in made] if isinstance(made, list) else made.report
 
 
-def save_panel(make: Callable[[bool], Made], key: str, *, can_keep_video: bool) -> None:
+def save_panel(make: Callable[[bool], Made], key: str, *, can_keep_video: bool,
+               also: Callable[[Record, str], Any] | None = None) -> None:  # fmt: skip
     """The page's last part: save this analysis to a patient's record.
 
     ``make(keep_video)`` builds what is saved (one session, or several: a programme's
-    sets, saved one after the other); ``key`` tells the page's panels apart.
+    sets, saved one after the other); ``also(record, code)`` saves more with it (a
+    programme session's summary); ``key`` tells the page's panels apart.
     """
     st.divider()
     st.subheader("Save to a patient's record")
@@ -87,11 +89,12 @@ def save_panel(make: Callable[[bool], Made], key: str, *, can_keep_video: bool) 
     except FormcheckError as err:
         st.error(f"{_sentence(err)}. {NOT_LOST}")
         return
-    _save_form(record, codes, make, key, can_keep_video)
+    _save_form(record, codes, make, key, can_keep_video, also)
 
 
 def _save_form(record: Record, codes: list[str], make: Callable[[bool], Made], key: str,
-               can_keep_video: bool) -> None:  # fmt: skip
+               can_keep_video: bool,
+               also: Callable[[Record, str], Any] | None) -> None:  # fmt: skip
     choice = st.selectbox("Patient", [NEW, *codes], key=f"{key}_patient",
                           index=1 if len(codes) == 1 else 0)  # fmt: skip
     info: dict[str, Any] = {}
@@ -111,14 +114,15 @@ def _save_form(record: Record, codes: list[str], make: Callable[[bool], Made], k
         code = choice
     keep = can_keep_video and st.checkbox("Also keep the clip in the record", key=f"{key}_keep")
     if st.button("Save", type="primary", key=f"{key}_save"):
-        _save(record, code.strip(), info if choice == NEW else None, make, keep, key)
+        _save(record, code.strip(), info if choice == NEW else None, make, keep, key, also)
     done = st.session_state.get(f"{key}_saved")
     if done and done[0] == _digest(_reports(make(False))):  # this analysis, not an earlier one
         st.success(done[1])
 
 
 def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
-          make: Callable[[bool], Made], keep: bool, key: str) -> None:  # fmt: skip
+          make: Callable[[bool], Made], keep: bool, key: str,
+          also: Callable[[Record, str], Any] | None = None) -> None:  # fmt: skip
     try:
         made = make(keep)
         marker = (code, _digest(_reports(made)))
@@ -127,6 +131,8 @@ def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
         if new_patient is not None:
             record.add_patient(code, **new_patient)
         ids = [record.save(code, m) for m in (made if isinstance(made, list) else [made])]
+        if also is not None:
+            also(record, code)
         sid = ", ".join(map(str, ids))
     except (FormcheckError, ValueError) as err:
         st.error(f"{_sentence(err)}. {NOT_LOST}")
