@@ -65,6 +65,7 @@ class _Live:
     """This browser session's programme engine and the phrases it wants said."""
 
     programme: Programme
+    config: Config
     engine: LiveEngine
     phrases: queue.Queue[Phrase] = field(default_factory=lambda: queue.Queue(maxsize=8))
     done: bool = False  # the programme ended: frames pass through untouched until STOP
@@ -83,7 +84,7 @@ def _voice_or_problem(config: Config) -> tuple[Voice | None, str | None]:
 
 def _live_for(programme: Programme, config: Config, voice: Voice | None) -> _Live:
     held: _Live | None = st.session_state.get(_LIVE)
-    if held is not None and held.programme == programme:
+    if held is not None and (held.programme, held.config) == (programme, config):
         return held
     if held is not None:
         held.engine.close()
@@ -98,7 +99,7 @@ def _live_for(programme: Programme, config: Config, voice: Voice | None) -> _Liv
     engine.warm_up()
     if voice is not None:  # say the fixed words once now, so their lengths are known
         threading.Thread(target=_prepare, args=(voice, programme), daemon=True).start()
-    live = _Live(programme, engine, phrases)
+    live = _Live(programme, config, engine, phrases)
     st.session_state[_LIVE] = live
     return live
 
