@@ -141,3 +141,34 @@ def test_the_phrases_said_are_known_ahead() -> None:
     said = {text for s in states for text, kind, _ in announcements(s)
             if kind not in ("correction", "guidance")}  # fmt: skip
     assert said <= set(programme_phrases(TWO_STEPS))
+
+
+class BendingSet(ScriptedSet):
+    """Fake Session whose trunk angle rises 0 -> 60 deg over each 1 s rep and back (a
+    triangle), with the step's target in its config (as ``step_config`` gives)."""
+
+    plan = SimpleNamespace(phases=("upright", "bending", "end_range", "returning"),
+                           rom="peak_trunk_deg")  # fmt: skip
+
+    def __init__(self, target_deg: float, band_deg: float) -> None:
+        super().__init__(setup_s=0.0, rep_every_s=1.0)
+        self.config = SimpleNamespace(target=SimpleNamespace(
+            deg=target_deg, band_deg=band_deg, active=True))  # fmt: skip
+
+    def update(self, t, image_lm, world_lm, width, height, *, people=1):
+        live = super().update(t, image_lm, world_lm, width, height, people=people)
+        phase = (t % 1.0) / 1.0
+        live.angles = {"trunk_inclination": 120.0 * min(phase, 1.0 - phase)}  # peak 60 at 0.5
+        return live
+
+
+def test_with_a_target_the_hold_is_timed_only_within_its_band() -> None:
+    programme = Programme("Band", (Step("trunk_flexion", sets=1, reps=3, target_deg=55,
+                                        hold_s=0.08),))  # fmt: skip
+    runner = ProgrammeRunner(programme, lambda step: BendingSet(55.0, 5.0))
+    states = [runner.update(i / 20, None, None, 640, 480) for i in range(60)]
+    # within 50 deg or beyond: trunk >= 50 from 0.42 to 0.58 s of each rep
+    starts = [round(s.t, 2) for s in states if "hold_started" in s.events]
+    assert starts == [0.45, 1.45, 2.45]
+    assert max(s.hold_elapsed_s or 0 for s in states) == pytest.approx(0.1)
+    assert [round(s.t, 2) for s in states if "hold_done" in s.events] == [0.55, 1.55, 2.55]

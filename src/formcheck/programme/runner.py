@@ -39,11 +39,21 @@ __all__ = [
     "ProgrammeResult",
     "announcements",
     "programme_phrases",
+    "LIVE_ROM",
 ]
 
 EXERCISE: Final = "exercise"
 REST: Final = "rest"
 DONE: Final = "done"
+
+
+LIVE_ROM: Final[dict[str, Callable[[dict[str, float]], float]]] = {
+    "peak_trunk_deg": lambda a: a["trunk_inclination"],
+    "peak_extension_deg": lambda a: -a["trunk_inclination"],
+    "knee_bottom_deg": lambda a: a["knee_flexion"],
+}
+"""A rep's ROM measurement (``ExerciseSpec.rom``) as this frame's angle (deg) from
+``LiveState.angles``, where one angle gives it (the knee's range needs the rep's top)."""
 
 
 class SetSession(Protocol):
@@ -181,12 +191,13 @@ class ProgrammeRunner:
         return live
 
     def _follow_hold(self, t: float, live: Any, events: list[str]) -> None:
-        """Time the hold at end range (the plan's third phase) for the page and the voice."""
+        """Time the hold for the page and the voice: with a target, while this frame's
+        ROM is within the target band (``config.target``, as the report times it, here on
+        the raw angle); else, or where the ROM has no per-frame angle, at end range."""
         if not self.step.hold_s:
             return
-        plan = getattr(self._session, "plan", None)
-        at_end = plan is not None and live.phase == plan.phases[2]
-        if not at_end:
+        held = self._holding(live)
+        if not held:
             self._hold_from, self._hold_done = math.nan, False
             return
         if self._hold_from != self._hold_from:
@@ -195,6 +206,17 @@ class ProgrammeRunner:
         if not self._hold_done and t - self._hold_from >= self.step.hold_s:
             self._hold_done = True
             events.append("hold_done")
+
+    def _holding(self, live: Any) -> bool:
+        plan = getattr(self._session, "plan", None)
+        if plan is None or live.phase == "setup":
+            return False
+        target = getattr(getattr(self._session, "config", None), "target", None)
+        angle = LIVE_ROM.get(getattr(plan, "rom", ""))
+        if target is not None and target.active and angle is not None and live.angles:
+            value = angle(live.angles)
+            return bool(value == value and value >= target.deg - target.band_deg)
+        return bool(live.phase == plan.phases[2])
 
     def _set_complete(self, t: float) -> bool:
         step = self.step
