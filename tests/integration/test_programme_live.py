@@ -115,4 +115,5 @@ def test_programme_sets_match_the_review_of_their_frames(extractions) -> None:
     assert "3. Rest. Next: Sit-to-stand." in said
     assert said.index("Sit-to-stand. 3 reps.") > said.index("3. Rest. Next: Sit-to-stand.")
     assert said[-1] == "3. Programme complete. Well done."
+    assert "Hold." in said  # step 1 holds 0.5 s within 5 deg of its 55 deg target
     assert [s for s in said if s in ("1", "2")] == ["1", "2", "1", "2"]
