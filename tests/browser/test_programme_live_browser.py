@@ -31,6 +31,7 @@ from support.browser_support import ARTIFACTS, SAMPLES
 WIDTH, HEIGHT, FPS = 640, 480, 15
 LEAD_S, HOLD_S, GAP_S, TAIL_S = 3.0, 1.5, 8.0, 12.0
 TARGET_DEG = 55.0
+HOLD_AT_TARGET_S = 0.3
 REST_S = 8.0  # shorter than the gap: the next step's set-up starts with nobody in view
 TIMEOUT_S = 300.0
 # records, in the page, every play and end of an audio element (the spoken cues)
@@ -106,6 +107,7 @@ exercise = "{truth[0]["exercise"]}"
 sets = 1
 reps = {truth[0]["rep_count"]}
 target_deg = {TARGET_DEG}
+hold_s = {HOLD_AT_TARGET_S}
 rest_s = {REST_S}
 notes = "Bend slowly."
 
@@ -117,7 +119,7 @@ reps = {truth[1]["rep_count"]}
 
 
 READ = """(() => Object.fromEntries(
-  ['step', 'set', 'rep', 'target', 'rom', 'rest', 'next', 'set-done'].map((k) => {
+  ['step', 'set', 'rep', 'target', 'rom', 'rest', 'next', 'set-done', 'hold'].map((k) => {
     const node = document.getElementById('fc-' + k);
     return [k, node ? node.innerText.trim() : null];
   })))()"""
@@ -215,6 +217,9 @@ def test_a_two_step_programme_runs_live_by_voice_and_large_type(
         # (a reading may fall between two of the page's updates: one element not yet drawn)
         assert {r["set-done"] for r in seen if r["rest"] and r["set-done"]} == {f"{n1}/{n1} reps"}
         assert {r["next"] for r in seen if r["rest"] and r["next"]} == {"Sit-to-stand"}
+        holds = {r["hold"] for r in step1 if r["hold"]}
+        assert any(h != f"Hold 0.0 / {HOLD_AT_TARGET_S:g} s" for h in holds), holds  # timed
+        assert all(r["hold"] is None for r in step2 if r["rest"] is None), "step 2 has no hold"
         reps2 = {r["rep"] for r in step2 if r["rest"] is None and r["rep"]}
         assert {f"{k}/{n2}" for k in range(n2)} <= reps2, reps2
 
@@ -242,6 +247,8 @@ def test_a_two_step_programme_runs_live_by_voice_and_large_type(
     assert [r["rep_count"] for r in saved] == [n1, n2]
     step1_adherence = saved[0]["programme"]["adherence"]
     assert step1_adherence["reps_done"] == n1 and step1_adherence["target_deg"] == TARGET_DEG
+    held = sum(bool(rep["hold_reached"]) for rep in saved[0]["reps"])
+    assert step1_adherence["holds_achieved"] == held
     assert step1_adherence["mean_rom_deg"] == pytest.approx(
         np.mean([rep["rom_deg"] for rep in saved[0]["reps"]]), abs=0.1)
 

@@ -404,7 +404,7 @@ def _hold_text(s: Any) -> str:
         return ""
     held = s.hold_elapsed_s or 0.0
     return (f'<div id="fc-hold" style="font-size:2.4rem;font-weight:700">Hold '
-            f"{min(held, s.hold_s):.1f} / {s.hold_s:g} s</div>")
+            f"{min(held, s.hold_s):.1f} / {s.hold_s:g} s</div>")  # fmt: skip
 
 
 def _instructions(exercise: str) -> str:
