@@ -19,6 +19,14 @@ from formcheck.record.store import Record
 from support.browser_support import screenshot
 
 pytestmark = pytest.mark.browser
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "back_pain_programme.toml"
+
+
+def _idle(page: Any) -> None:
+    """Wait until the app has finished rerunning (Streamlit's running indicator gone)."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=30_000)
+    page.wait_for_timeout(300)
 
 
 def _type_into_cell(page: Any, row: int, column: int, value: str) -> None:
@@ -30,12 +38,12 @@ def _type_into_cell(page: Any, row: int, column: int, value: str) -> None:
     page.mouse.click(box["x"] + 60, box["y"] + header + row_height * row + row_height / 2)
     for _ in range(column):
         page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")  # opens the cell's editor
-    page.wait_for_timeout(300)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
+    editor = page.locator("#portal input, #portal textarea").first
+    page.keyboard.press("Enter")  # opens the cell's editor (an overlay in #portal)
+    editor.wait_for(timeout=5_000)
+    editor.fill(value)
     page.keyboard.press("Enter")
-    page.wait_for_timeout(600)
+    _idle(page)  # the edit reruns the page; the grid redraws
 
 
 def test_build_save_download_and_load(
@@ -59,7 +67,6 @@ def test_build_save_download_and_load(
         page.get_by_text("Programme sessions saved").wait_for()
         table = page.get_by_test_id("stTable")
         assert "Trial session" in table.inner_text() and "7/8" in table.inner_text()
-        page.get_by_text("Build or change the programme").click()
         title = page.get_by_label("Title")
         title.wait_for()
         # a bad table: no title -> one line naming the field
@@ -71,12 +78,13 @@ def test_build_save_download_and_load(
         # the real one: a title, the starter row's reps 10 -> 8 and a 45 deg target
         title.fill("Week 1 after surgery")
         title.press("Enter")
-        page.wait_for_timeout(800)
+        _idle(page)
         grid = page.get_by_test_id("stDataFrame").first
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 60, box["y"] + 52)  # the first click focuses the grid
         page.keyboard.press("Escape")
+        _idle(page)
         _type_into_cell(page, 0, 2, "8")  # reps
         _type_into_cell(page, 0, 4, "45")  # target_deg
         screenshot(page, "programme-builder")
@@ -84,10 +92,10 @@ def test_build_save_download_and_load(
         try:
             page.get_by_text("Saved as programme 1 in P-7's record (1 step).").wait_for(
                 timeout=20_000)
+            page.get_by_text("Step 1. 2 x 8 Standing trunk flexion to 45 deg, rest 60 s").wait_for()
         except Exception:
             screenshot(page, "programme-save-failed")
             raise
-        page.get_by_text("Step 1. 2 x 8 Standing trunk flexion to 45 deg, rest 60 s").wait_for()
         page.set_viewport_size({"width": 1280, "height": 720})
         page.get_by_text("Home programme", exact=True).scroll_into_view_if_needed()
         screenshot(page, "programme-saved")
@@ -95,11 +103,24 @@ def test_build_save_download_and_load(
             page.get_by_role("button", name="Download programme file (TOML)").click()
         path = tmp_path / info.value.suggested_filename
         info.value.save_as(path)
+        # start from the example file: its four steps, saved as programme 2
+        uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+        uploader.set_input_files(str(EXAMPLE))
+        _idle(page)
+        page.wait_for_function("() => [...document.querySelectorAll('input')].some("
+                               "i => i.value.startsWith('Low back pain'))")  # fmt: skip
+        page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+        screenshot(page, "programme-builder-example")
+        page.get_by_role("button", name="Save programme to the record").click()
+        page.get_by_text("Saved as programme 2 in P-7's record (4 steps).").wait_for(
+            timeout=20_000)
+        page.get_by_text("Step 4. 2 x 30 s Squat to 60 deg, rest 60 s").wait_for()
     assert path.name == "P-7-programme-1.toml"
     expected = Programme("Week 1 after surgery",
                          (Step("trunk_flexion", sets=2, reps=8, target_deg=45, rest_s=60),))
     assert load_programme(path) == expected  # the patient's machine: no database needed
     assert path.read_text(encoding="utf-8").startswith("# formcheck home programme.")
     with Record.open(db) as record:
-        assert [p.programme for p in programmes(record, "P-7")] == [expected]
+        assert [p.programme for p in programmes(record, "P-7")] == [expected,
+                                                                    load_programme(EXAMPLE)]
         assert [s.title for s in programme_summaries(record, "P-7")] == ["Trial session"]

@@ -134,7 +134,7 @@ def test_analyze_with_a_bad_programme_or_no_exercise(
     bad.write_text('title = "T"\n', "utf-8")
     assert main(["analyze", str(flexion_npz), "--programme", str(bad), "--step", "1"]) == 2
     err = capsys.readouterr().err
-    assert err == f"formcheck: {bad}: no steps: add at least one [[step]] table\n"
+    assert err == f"formcheck: {bad}: no steps: add at least one step ([[step]] in a file)\n"
     assert main(["analyze", str(flexion_npz)]) == 2
     assert "give --exercise NAME (or --programme FILE.toml --step N)" in capsys.readouterr().err
 

@@ -15,6 +15,8 @@ from formcheck.programme import (
     dump_programme,
     load_programme,
     parse_programme,
+    programme_from_rows,
+    programme_rows,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "back_pain_programme.toml"
@@ -78,7 +80,7 @@ def test_example_loads_and_uses_every_registered_exercise() -> None:
     ("text", "expected"),
     [
         ("title = \n", "p.toml: not valid TOML"),
-        ('title = "T"\n', "no steps: add at least one [[step]] table"),
+        ('title = "T"\n', "no steps: add at least one step ([[step]] in a file)"),
         ('[[step]]\n' + GOOD_STEP, "title is missing; give the programme a title"),
         ('title = ""\n[[step]]\n' + GOOD_STEP, "title must not be empty"),
         ('title = 3\n[[step]]\n' + GOOD_STEP, "title must be text in quotes, got 3"),
@@ -167,3 +169,41 @@ def test_types_check_themselves_when_built() -> None:
     assert programme.step(1).prescribed_reps == 3
     with pytest.raises(ValueError, match="step must be 1 to 1, got 2"):
         programme.step(2)
+
+
+def test_a_table_of_steps_from_the_patients_page() -> None:
+    nan = float("nan")
+    rows = [
+        {"exercise": "trunk_flexion", "sets": 2.0, "reps": 10.0, "duration_s": nan,
+         "target_deg": 50.0, "hold_s": None, "rest_s": 45.0, "notes": None},
+        {"exercise": None, "sets": None, "reps": nan, "notes": ""},  # an empty added row
+        {"exercise": "squat", "sets": None, "reps": None, "duration_s": 30.0, "rest_s": None,
+         "notes": "Heels down"},
+    ]  # fmt: skip
+    programme, problems = programme_from_rows("  Week 1 ", "", rows)
+    assert problems == []
+    assert programme == Programme("Week 1", (
+        Step("trunk_flexion", sets=2, reps=10, target_deg=50, rest_s=45),
+        Step("squat", duration_s=30, notes="Heels down"),  # blank sets / rest: the defaults
+    ))  # fmt: skip
+    assert programme_from_rows("Week 1", "", programme_rows(programme)) == (programme, [])
+
+
+def test_a_bad_table_gets_the_file_messages() -> None:
+    rows = [{"exercise": "squat", "sets": 2.5, "reps": 5}, {"exercise": None, "reps": 3}]
+    programme, problems = programme_from_rows("", "", rows)
+    assert programme is None
+    assert problems == [
+        "title must not be empty",
+        "step 1: sets must be a whole number from 1 to 20, got 2.5",
+        "step 2: exercise is missing; allowed: " + ", ".join(EXERCISES),
+    ]
+    assert programme_from_rows("T", "", [{"exercise": None}])[1] == [
+        "no steps: add at least one step ([[step]] in a file)"]
+
+
+def test_a_file_saved_by_windows_notepad_loads(tmp_path: Path) -> None:
+    path = tmp_path / "notepad.toml"
+    text = dump_programme(Programme("T", (Step("squat", reps=5),))).replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # BOM and CRLF
+    assert load_programme(path) == Programme("T", (Step("squat", reps=5),))

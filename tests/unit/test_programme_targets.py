@@ -166,3 +166,24 @@ def test_a_step_sets_the_target_through_config_and_set_flags_win() -> None:
 def test_bad_target_settings_name_the_key(override: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_config(overrides=[override])
+
+
+def test_live_hold_clock_runs_only_within_the_band() -> None:
+    clip = _trunk_clip([_rep(1.0, 60.0, hold=3.0)], 7.0)
+    session = Session("trunk_flexion", config=_config(deg=60.0, hold_s=2.0))
+    clock = []
+    for i in range(len(clip)):
+        state = session.update(clip.t[i], clip.image[i], clip.world[i], clip.width, clip.height)
+        clock.append((float(clip.t[i]), state.hold_s))
+    during = [(t, h) for t, h in clock if h is not None]
+    assert during and all(h is None for t, h in clock if t < 1.0)
+    held = [h for _, h in during]
+    assert held == sorted(held)  # it only runs forward within a rep
+    assert max(held) == pytest.approx(3.3, abs=0.4)
+    before_band = [h for t, h in during if t < 1.8]  # still rising towards 55 deg
+    assert before_band and max(before_band) == 0.0
+    rep = session.finish().reps[0]
+    assert rep.measurements["target_hold_s"] == pytest.approx(max(held), abs=0.3)
+    no_hold = Session("trunk_flexion", config=_config(deg=60.0))
+    state = no_hold.update(clip.t[0], clip.image[0], clip.world[0], clip.width, clip.height)
+    assert state.hold_s is None

@@ -44,7 +44,13 @@ from formcheck.exercise.display import (
     Debounced,
     rep_feedback,
 )
-from formcheck.exercise.measures import LOOKBACK_S, measure_rep, smooth_window
+from formcheck.exercise.measures import (
+    LOOKBACK_S,
+    measure_rep,
+    rom_curve,
+    smooth_window,
+    time_in_band,
+)
 from formcheck.exercise.report import AngleCurves, Report, RepResult
 from formcheck.exercise.report_builder import PARTIAL_REPS, build_report
 from formcheck.exercise.reps import AWAY, REST, RepCounter, RepEvent
@@ -105,7 +111,9 @@ class LiveState:
       side-on to the camera"; None when all is well;
     - ``short_rep``: a rep completed at this frame that fell short of the target's
       count share (not counted; its cues say by how much), else None;
-      ``target_deg``: the prescribed target (``config.target``), None without one.
+      ``target_deg``: the prescribed target (``config.target``), None without one;
+      ``hold_s``: with a target and a hold, the seconds the rep in progress has held
+      within the target band so far (None at rest; see :meth:`Session.hold_progress`).
 
     ``phase`` and ``cue`` are debounced (:mod:`formcheck.exercise.display`): a phase shows
     once it has held 0.3 s, a live cue once it has held 0.4 s, and stays 1.5 s.
@@ -128,6 +136,7 @@ class LiveState:
     guidance: str | None = None
     short_rep: RepResult | None = None
     target_deg: float | None = None
+    hold_s: float | None = None
 
 
 class _History:
@@ -430,7 +439,23 @@ class Session:
             guidance=self._guidance(t, row),
             short_rep=short,
             target_deg=self.config.target.deg if self.config.target.active else None,
+            hold_s=self.hold_progress(),
         )
+
+    def hold_progress(self) -> float | None:
+        """Live: seconds the rep in progress has held within the target band so far (raw
+        per-frame features, so a guide for the page; the rep's own ``target_hold_s``,
+        from filtered features, is the measurement). None without a target and a hold,
+        or at rest."""
+        target = self.config.target
+        if (not target.active or target.hold_s <= 0 or self.plan is None
+                or self.counter is None or self.counter.state != AWAY):  # fmt: skip
+            return None
+        t, feats = self._hist.window(self.counter.open_rep_start_s, math.inf)
+        knee = feats[:, COL[self.plan.knee]]
+        top = float(np.nanmin(knee)) if np.isfinite(knee).any() else math.nan
+        curve = rom_curve(feats, self.plan, {"knee_top_deg": top})
+        return time_in_band(t, curve, target.deg - target.band_deg)
 
     def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:
         """The one thing the person should do now for the count to work, or None:

@@ -173,5 +173,5 @@ def programme_problems(raw: Mapping[str, Any], steps: int) -> list[str]:
     problems = [p for p in (_text("title", raw.get("title"), "", required=True),
                             _text("notes", raw.get("notes", ""), "")) if p]  # fmt: skip
     if steps == 0:
-        problems.append("no steps: add at least one [[step]] table")
+        problems.append("no steps: add at least one step ([[step]] in a file)")
     return problems

@@ -79,7 +79,7 @@ def load_programme(path: str | Path) -> Programme:
     every problem (an unreadable file is one problem)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM from Windows Notepad is no problem
     except FileNotFoundError:
         raise ProgrammeFileError(str(path), ["no such file"]) from None
     except (OSError, UnicodeDecodeError) as err:

@@ -16,7 +16,14 @@ import streamlit as st
 
 from formcheck.errors import FormcheckError
 from formcheck.exercise.definitions import EXERCISES
-from formcheck.programme import Programme, Step, programme_from_rows, programme_rows
+from formcheck.programme import (
+    Programme,
+    ProgrammeFileError,
+    Step,
+    parse_programme,
+    programme_from_rows,
+    programme_rows,
+)
 from formcheck.programme.plan import LIMITS
 from formcheck.record import programmes as stored
 from formcheck.record.store import Patient, Record
@@ -32,12 +39,13 @@ def _columns() -> dict[str, Any]:
 
     def number(label: str, key: str, help_: str, step: float = 1.0) -> Any:
         low, high = LIMITS[key]
-        return cc.NumberColumn(label, min_value=low, max_value=high, step=step, help=help_)
+        return cc.NumberColumn(label, min_value=low, max_value=high, step=step, help=help_,
+                               width="small")  # fmt: skip
 
     return {
         "exercise": cc.SelectboxColumn("Exercise", options=list(EXERCISES), required=True,
                                        width="medium",
-                                       format_func=lambda n: EXERCISES[n].title,
+                                       format_func=lambda n: EXERCISES[str(n)].title,
                                        help="What formcheck measures"),  # fmt: skip
         "sets": number("Sets", "sets", "How many sets"),
         "reps": number("Reps", "reps", "Repetitions per set (or leave empty and give seconds)"),
@@ -89,7 +97,16 @@ def _current(saved: stored.SavedProgramme) -> None:
 
 def _builder(record: Record, patient: Patient, start: Programme) -> None:
     key = f"programme_{patient.code}"
-    with st.expander("Build or change the programme", expanded=False):
+    with st.container(border=True):
+        st.markdown("**Build or change the programme**")
+        upload = st.file_uploader("Start from a programme file (optional)", type=["toml"],
+                                  key=f"{key}_file",
+                                  help="e.g. examples/back_pain_programme.toml")  # fmt: skip
+        if upload is not None:
+            loaded = _loaded(upload.name, upload.getvalue())
+            if loaded is None:
+                return
+            start, key = loaded, f"{key}_{upload.file_id}"  # fresh widgets for the file
         cols = st.columns([2, 3])
         title = cols[0].text_input("Title", start.title, key=f"{key}_title", max_chars=500)
         notes = cols[1].text_input("Notes for the patient", start.notes, key=f"{key}_notes",
@@ -102,6 +119,18 @@ def _builder(record: Record, patient: Patient, start: Programme) -> None:
                    "counts from 80 % of the target; a hold is timed only within 5 deg of it.")
         if st.button("Save programme to the record", key=f"{key}_save"):
             _save(record, patient, title, notes, table)
+
+
+def _loaded(name: str, data: bytes) -> Programme | None:
+    """The uploaded programme file, or None with one error line per problem."""
+    try:
+        return parse_programme(data.decode("utf-8-sig"), name)
+    except UnicodeDecodeError:
+        st.error(f"{name}: not a text file")
+    except ProgrammeFileError as err:
+        for problem in err.problems:
+            st.error(f"{name}: {problem}")
+    return None
 
 
 def _frame(programme: Programme) -> pd.DataFrame:
