@@ -144,31 +144,29 @@ def test_the_phrases_said_are_known_ahead() -> None:
 
 
 class BendingSet(ScriptedSet):
-    """Fake Session whose trunk angle rises 0 -> 60 deg over each 1 s rep and back (a
-    triangle), with the step's target in its config (as ``step_config`` gives)."""
+    """Fake Session with the step's target and hold in its config (as ``step_config``
+    gives) and a scripted ``LiveState.hold_s``: each 1 s rep is away from rest from 0.2
+    to 0.8 s and within the target band from 0.4 to 0.6 s."""
 
-    plan = SimpleNamespace(phases=("upright", "bending", "end_range", "returning"),
-                           rom="peak_trunk_deg")  # fmt: skip
-
-    def __init__(self, target_deg: float, band_deg: float) -> None:
+    def __init__(self) -> None:
         super().__init__(setup_s=0.0, rep_every_s=1.0)
-        self.config = SimpleNamespace(target=SimpleNamespace(
-            deg=target_deg, band_deg=band_deg, active=True))  # fmt: skip
+        self.config = SimpleNamespace(target=SimpleNamespace(active=True, hold_s=0.08))
 
     def update(self, t, image_lm, world_lm, width, height, *, people=1):
         live = super().update(t, image_lm, world_lm, width, height, people=people)
-        phase = (t % 1.0) / 1.0
-        live.angles = {"trunk_inclination": 120.0 * min(phase, 1.0 - phase)}  # peak 60 at 0.5
+        phase = round(t % 1.0, 6)
+        away = 0.2 <= phase <= 0.8
+        live.hold_s = min(max(phase - 0.4, 0.0), 0.2) if away else None
         return live
 
 
-def test_with_a_target_the_hold_is_timed_only_within_its_band() -> None:
+def test_with_a_target_the_hold_is_the_sessions_clock_in_the_band() -> None:
     programme = Programme("Band", (Step("trunk_flexion", sets=1, reps=3, target_deg=55,
                                         hold_s=0.08),))  # fmt: skip
-    runner = ProgrammeRunner(programme, lambda step: BendingSet(55.0, 5.0))
+    runner = ProgrammeRunner(programme, lambda step: BendingSet())
     states = [runner.update(i / 20, None, None, 640, 480) for i in range(60)]
-    # within 50 deg or beyond: trunk >= 50 from 0.42 to 0.58 s of each rep
     starts = [round(s.t, 2) for s in states if "hold_started" in s.events]
-    assert starts == [0.45, 1.45, 2.45]
-    assert max(s.hold_elapsed_s or 0 for s in states) == pytest.approx(0.1)
-    assert [round(s.t, 2) for s in states if "hold_done" in s.events] == [0.55, 1.55, 2.55]
+    assert starts == [0.45, 1.45, 2.45]  # not at end range (0.5 s on): in the band
+    assert [round(s.t, 2) for s in states if "hold_done" in s.events] == [0.5, 1.5, 2.5]
+    assert max(s.hold_elapsed_s or 0 for s in states) == pytest.approx(0.2)
+    assert states[19].hold_elapsed_s is None  # back at rest

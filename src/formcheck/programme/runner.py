@@ -39,21 +39,11 @@ __all__ = [
     "ProgrammeResult",
     "announcements",
     "programme_phrases",
-    "LIVE_ROM",
 ]
 
 EXERCISE: Final = "exercise"
 REST: Final = "rest"
 DONE: Final = "done"
-
-
-LIVE_ROM: Final[dict[str, Callable[[dict[str, float]], float]]] = {
-    "peak_trunk_deg": lambda a: a["trunk_inclination"],
-    "peak_extension_deg": lambda a: -a["trunk_inclination"],
-    "knee_bottom_deg": lambda a: a["knee_flexion"],
-}
-"""A rep's ROM measurement (``ExerciseSpec.rom``) as this frame's angle (deg) from
-``LiveState.angles``, where one angle gives it (the knee's range needs the rep's top)."""
 
 
 class SetSession(Protocol):
@@ -78,7 +68,7 @@ class RunnerState:
     ``target_deg`` the step's ROM target; ``last_rom_deg`` the last counted rep's
     range of motion (deg) in this step (during a rest: in the step just done);
     ``hold_s`` the prescribed hold and ``hold_elapsed_s`` how long the present one
-    has lasted (at end range);
+    has lasted (within the target band, or at end range without a target);
     ``last_set`` (reps counted, prescribed) of the last set done (None before);
     ``live`` the set's :class:`~formcheck.exercise.session.LiveState` (None while
     resting or done); ``next_title`` the exercise that comes next (None at the
@@ -142,7 +132,8 @@ class ProgrammeRunner:
         self._rest_until = math.nan
         self._reps = 0
         self._last_rom: float | None = None
-        self._hold_from = math.nan
+        self._hold_from = math.nan  # end range entered (holds without a target)
+        self._hold_elapsed: float | None = None
         self._hold_done = False
         self._started = False
         self._reports: list[list[Any]] = [[]]
@@ -191,32 +182,35 @@ class ProgrammeRunner:
         return live
 
     def _follow_hold(self, t: float, live: Any, events: list[str]) -> None:
-        """Time the hold for the page and the voice: with a target, while this frame's
-        ROM is within the target band (``config.target``, as the report times it, here on
-        the raw angle); else, or where the ROM has no per-frame angle, at end range."""
+        """Time the hold for the page and the voice. With a target, the session's own
+        clock (``LiveState.hold_s``: seconds of the rep in progress within the target
+        band, as the report times it); else the time at end range (the plan's third phase)."""
         if not self.step.hold_s:
             return
-        held = self._holding(live)
-        if not held:
+        held = self._held_s(t, live)
+        if held is None:
             self._hold_from, self._hold_done = math.nan, False
+            self._hold_elapsed = None
             return
-        if self._hold_from != self._hold_from:
-            self._hold_from = t
+        if self._hold_elapsed is None:
             events.append("hold_started")
-        if not self._hold_done and t - self._hold_from >= self.step.hold_s:
+        self._hold_elapsed = held
+        if not self._hold_done and held >= self.step.hold_s:
             self._hold_done = True
             events.append("hold_done")
 
-    def _holding(self, live: Any) -> bool:
-        plan = getattr(self._session, "plan", None)
-        if plan is None or live.phase == "setup":
-            return False
+    def _held_s(self, t: float, live: Any) -> float | None:
+        """Seconds held so far in this rep (None: not holding)."""
         target = getattr(getattr(self._session, "config", None), "target", None)
-        angle = LIVE_ROM.get(getattr(plan, "rom", ""))
-        if target is not None and target.active and angle is not None and live.angles:
-            value = angle(live.angles)
-            return bool(value == value and value >= target.deg - target.band_deg)
-        return bool(live.phase == plan.phases[2])
+        if target is not None and target.active and target.hold_s > 0:
+            held = getattr(live, "hold_s", None)
+            return None if held is None or not held > 0 else float(held)
+        plan = getattr(self._session, "plan", None)
+        if plan is None or live.phase != plan.phases[2]:
+            return None
+        if self._hold_from != self._hold_from:
+            self._hold_from = t
+        return t - self._hold_from
 
     def _set_complete(self, t: float) -> bool:
         step = self.step
@@ -241,7 +235,7 @@ class ProgrammeRunner:
         else:
             self._set += 1
         self._frames_in_set, self._set_live_from = 0, math.nan
-        self._hold_from, self._hold_done = math.nan, False
+        self._hold_from, self._hold_done, self._hold_elapsed = math.nan, False, None
         if step.rest_s > 0:
             self.stage, self._rest_until = REST, t + step.rest_s
             return events + ["rest_started"]
@@ -278,7 +272,7 @@ class ProgrammeRunner:
             started = self._set_live_from
             remaining = step.duration_s if started != started else max(
                 0.0, step.duration_s - (t - started))  # fmt: skip
-        hold = None if self._hold_from != self._hold_from else t - self._hold_from
+        hold = self._hold_elapsed
         return RunnerState(
             t=t, stage=self.stage, step=index + 1, steps=len(steps), exercise=step.exercise,
             title=step.title, set_number=self._set, sets=step.sets, reps=self._reps,
