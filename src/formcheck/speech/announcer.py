@@ -37,7 +37,7 @@ MAX_WAIT_S: Final[dict[str, float]] = {
 }  # fmt: skip
 """Seconds a phrase of each kind may wait to be spoken before it is dropped."""
 
-_WORDS_PER_S: Final = 2.6  # espeak-ng at 160 words a minute, with pauses
+_WORDS_PER_S: Final = 2.2  # espeak-ng at 160 words a minute, with pauses (on the long side)
 _GAP_S: Final = 0.3  # silence between two phrases
 
 

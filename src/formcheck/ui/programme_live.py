@@ -69,6 +69,8 @@ class _Live:
     engine: LiveEngine
     phrases: queue.Queue[Phrase] = field(default_factory=lambda: queue.Queue(maxsize=8))
     done: bool = False  # the programme ended: frames pass through untouched until STOP
+    speaking_until: float = 0.0  # time.monotonic() when the phrase playing ends (across reruns)
+    said: int = 0  # phrases played so far
 
     def callback(self, make_callback: Any) -> Any:
         inner = make_callback(self.engine)
@@ -213,7 +215,7 @@ def programme_page(config: Config, streamer: Any, make_callback: Any) -> None:
     if ctx.state.playing and (summary is None or summary["stopped"]):
         st.session_state.pop(_SUMMARY, None)
         live.done = False
-        speaker = _Speaker(live.phrases, voice, muted, volume, speech_slot)
+        speaker = _Speaker(live, voice, muted, volume, speech_slot)
         _follow(live, status, speaker)
         return
     if not ctx.state.playing:
@@ -236,13 +238,19 @@ def _plan(programme: Programme) -> None:
 
 
 class _Speaker:
-    """Plays the engine's phrases one after the other (page thread)."""
+    """Plays the engine's phrases one after the other (page thread). When the phrase
+    playing ends is kept on ``live`` (a rerun of the page must not cut it short)."""
 
-    def __init__(self, phrases: queue.Queue[Phrase], voice: Voice | None, muted: bool,
-                 volume: float, slot: Any) -> None:  # fmt: skip
-        self.phrases, self.voice, self.muted, self.volume = phrases, voice, muted, volume
-        self.slot, self.busy_until, self.count, self.waiting = slot, 0.0, 0, None
+    def __init__(self, live: _Live, voice: Voice | None, muted: bool, volume: float,
+                 slot: Any) -> None:  # fmt: skip
+        self.live, self.phrases = live, live.phrases
+        self.voice, self.muted, self.volume = voice, muted, volume
+        self.slot, self.waiting = slot, None
         self.failed = False
+
+    @property
+    def busy_until(self) -> float:
+        return self.live.speaking_until
 
     def tick(self) -> None:
         """Start the next phrase if the last one has ended (never cuts one short)."""
@@ -264,10 +272,10 @@ class _Speaker:
             self.failed = True
             self.slot.warning(f"{err}. The cues stay on screen.")
             return
-        self.count += 1
-        self.busy_until = now + (self.voice.duration_s(phrase.text) or 1.0) + 0.15
+        self.live.said += 1
+        self.live.speaking_until = now + (self.voice.duration_s(phrase.text) or 1.0) + 0.15
         self.slot.markdown(
-            f'<audio id="fc-speech" data-seq="{self.count}" data-text="'
+            f'<audio id="fc-speech" data-seq="{self.live.said}" data-text="'
             f'{html.escape(phrase.text)}" autoplay src="{data_url(wav)}"></audio>'
             f'<div style="color:#555">Said: {html.escape(phrase.text)}</div>',
             unsafe_allow_html=True,
