@@ -228,6 +228,8 @@ def test_a_two_step_programme_runs_live_by_voice_and_large_type(
         assert {f"{k}/{n2}" for k in range(n2)} <= reps2, reps2
 
         ended = [text for kind, text, ident in audio if kind == "ended" and ident == "fc-speech"]
+        started = [text for kind, text, ident in audio if kind == "play" and ident == "fc-speech"]
+        assert started == ended, f"a phrase was cut short by the next: {audio}"  # one at a time
         assert any(t and t.startswith("Standing trunk flexion") for t in ended), audio
         assert any(t and "Rest. Next: Sit-to-stand" in t for t in ended), audio
         assert "1" in ended and "2" in ended, audio  # counts spoken
