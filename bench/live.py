@@ -1,6 +1,7 @@
 """Benchmark the live path per 640x480 frame (not a test: prints figures, one a line).
 
     .venv/bin/python bench/live.py [CLIP] [--exercise NAME] [--frames 450]
+    .venv/bin/python bench/live.py --programme [FILE.toml]   # a home programme, speaking
 
 What is timed is exactly what the webcam callback does for one frame
 (``formcheck.ui.live.make_callback``): av.VideoFrame -> RGB array, pose
@@ -14,6 +15,14 @@ Prints: machine load and cores, p50/p95/max per-frame wall time (ms) of the
 callback and of each stage, the share of frames over 33.3 ms, and whether
 30 fps is sustained (p95 under 33.3 ms). Other processes on the machine raise
 every figure: note the load average printed first.
+
+``--programme``: the same frames through the programme engine instead (the
+live page's "My home programme": the runner, a Session per set, the announcer
+in the callback), with speech running as on the page: a second thread takes
+the phrases off the queue, synthesises them with espeak-ng and scales them to
+the volume while the frames are timed. Without FILE, a programme of the
+clip's exercise: 2 sets of 2 reps with a 1 s rest, so sets, rests and several
+Sessions all happen within the clip. Prints what was said.
 """
 
 from __future__ import annotations
@@ -98,19 +107,69 @@ def stats(label: str, values: list[float]) -> None:
     print(f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {a.max():6.1f} ms")
 
 
-def run(clip: Path, exercise: str, limit: int, num_poses: int | None) -> None:
-    from formcheck.ui.engine import make_engine
+class Speaking:
+    """The page's side of speech, in a thread: phrases off the queue -> espeak-ng -> volume."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        from formcheck.speech.voice import Voice
+
+        self.phrases: queue.Queue[Any] = queue.Queue(maxsize=8)
+        self.voice = Voice()
+        self.said: list[tuple[str, float]] = []  # (text, synthesis ms)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        import queue
+
+        from formcheck.speech.voice import with_volume
+
+        while not self._stop.is_set():
+            try:
+                phrase = self.phrases.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            start = time.perf_counter()
+            with_volume(self.voice.wav(phrase.text), 0.8)
+            self.said.append((phrase.text, (time.perf_counter() - start) * 1000))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.voice.close()
+
+
+def bench_programme(path: Path | None, exercise: str) -> Any:
+    from formcheck.programme import Programme, Step, load_programme
+
+    if path is not None:
+        return load_programme(path)
+    return Programme("bench", (Step(exercise, sets=2, reps=2, rest_s=1.0),))
+
+
+def run(clip: Path, exercise: str, limit: int, num_poses: int | None,
+        programme: Any = None) -> None:  # fmt: skip
+    from formcheck.ui.engine import make_engine, make_programme_engine
     from formcheck.ui.live import make_callback
 
     load1, load5, _ = os.getloadavg()
     print(f"load average {load1:.2f} (1 min) {load5:.2f} (5 min) on {os.cpu_count()} cores")
     frames = load_frames(clip, limit)
-    engine = make_engine(exercise, num_poses=num_poses)
+    speaking = Speaking() if programme is not None else None
+    if speaking is not None:
+        engine = make_programme_engine(programme, speaking.phrases.put_nowait,
+                                       num_poses=num_poses)  # fmt: skip
+    else:
+        engine = make_engine(exercise, num_poses=num_poses)
     callback = make_callback(engine)
     callback(frames[0])  # warm-up: loads the model (not timed)
     estimator, session = engine._estimator, engine._session  # noqa: SLF001 - measuring them
     stages = {"pose estimate": Timed(estimator, "estimate"),
-              "Session.update": Timed(session, "update"),
+              ("programme update" if speaking else "Session.update"): Timed(session, "update"),
               "annotate": Timed(engine.annotator, "annotate")}  # fmt: skip
     total = []
     cpu_start = time.process_time()
@@ -119,7 +178,8 @@ def run(clip: Path, exercise: str, limit: int, num_poses: int | None) -> None:
         callback(frame)
         total.append((time.perf_counter() - start) * 1000)
     cpu_ms = (time.process_time() - cpu_start) * 1000 / len(total)
-    print(f"clip {clip.name}: {len(total)} frames at {WIDTH}x{HEIGHT}, exercise {exercise}, "
+    what = f"programme {programme.title!r}" if programme is not None else f"exercise {exercise}"
+    print(f"clip {clip.name}: {len(total)} frames at {WIDTH}x{HEIGHT}, {what}, "
           f"num_poses {num_poses or 'default'}")
     stats("whole callback", total)
     print(f"CPU time per frame (all threads): {cpu_ms:.1f} ms")
@@ -130,6 +190,15 @@ def run(clip: Path, exercise: str, limit: int, num_poses: int | None) -> None:
     print(f"frames over {BUDGET_MS:.1f} ms: {100 * over:.1f} %")
     print(f"30 fps sustained (p95 < {BUDGET_MS:.1f} ms): {'yes' if p95 < BUDGET_MS else 'no'}")
     print(f"reps counted: {engine.latest.overlay.reps if engine.latest else 0}")
+    if speaking is not None:
+        state = engine.latest.programme if engine.latest else None
+        print(f"programme at the end: {state.stage if state else '-'}, step "
+              f"{state.step if state else '-'}, set {state.set_number if state else '-'}")
+        time.sleep(0.5)
+        speaking.close()
+        ms = [m for _, m in speaking.said]
+        print(f"phrases spoken: {len(ms)}; synthesis (other thread) max "
+              f"{max(ms, default=0):.0f} ms: {[t for t, _ in speaking.said]}")
     engine.close()
 
 
@@ -138,13 +207,20 @@ def main() -> None:
     parser.add_argument("clip", nargs="?", type=Path)
     parser.add_argument("--exercise")
     parser.add_argument("--frames", type=int, default=450)
+    parser.add_argument("--programme", nargs="?", type=Path, const=False, default=None,
+                        metavar="FILE.toml", help="time the programme engine with speech "
+                        "(FILE: a programme whose first step is the clip's exercise)")
     parser.add_argument("--num-poses", type=int, default=None,
                         help="people MediaPipe looks for (default: the live page's, as offline)")
     args = parser.parse_args()
     clip, exercise = (args.clip, args.exercise) if args.clip else default_clip()
     if exercise is None:
         parser.error("--exercise is needed with CLIP")
-    run(clip, args.exercise or exercise, args.frames, args.num_poses)
+    exercise = args.exercise or exercise
+    programme = None
+    if args.programme is not None:
+        programme = bench_programme(args.programme or None, exercise)
+    run(clip, exercise, args.frames, args.num_poses, programme)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,13 @@ def extractions(pose_model: Path) -> _Extractions:
     """The one session-wide cache of real extractions: ``extractions[path]`` is the
     clip's ``PoseSequence``; the gate, the real-clip and robustness tests share it."""
     return _Extractions(pose_model)
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Streamlit's ``AppTest`` leaves its generated script as ``__main__``; a process
+    spawned later in the run (multiprocessing, a Dask worker) re-runs ``__main__`` and
+    fails on that script's arguments. Every test gets the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

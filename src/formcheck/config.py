@@ -28,6 +28,7 @@ __all__ = [
     "SquatConfig",
     "TestsConfig",
     "TargetConfig",
+    "SpeechConfig",
     "Config",
     "load_config",
     "apply_overrides",
@@ -267,6 +268,17 @@ class TargetConfig:
 
 
 @dataclass(frozen=True)
+class SpeechConfig:
+    """Spoken cues on the live page (``formcheck.speech``): ``cooldown_s``, seconds
+    before the same phrase (a correction) is said again; espeak-ng's ``voice`` and
+    speaking rate, ``words_per_minute`` (80 to 450)."""
+
+    cooldown_s: float = 5.0
+    voice: str = "en"
+    words_per_minute: int = 160
+
+
+@dataclass(frozen=True)
 class Config:
     """Every tunable number of the analysis."""
 
@@ -280,6 +292,7 @@ class Config:
     tests: TestsConfig = field(default_factory=TestsConfig)
     tug: TugConfig = field(default_factory=TugConfig)
     target: TargetConfig = field(default_factory=TargetConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
 
     def __post_init__(self) -> None:
         if self.angles.joint_centres not in ("estimated", "landmark"):
@@ -299,6 +312,11 @@ class Config:
             raise ValueError("setup.window_s and setup.max_gap_s must be >= 0")
         self._check_tug()
         self.target.check()
+        if not self.speech.cooldown_s >= 0:
+            raise ValueError(f"speech.cooldown_s must be >= 0 s, got {self.speech.cooldown_s}")
+        if not 80 <= self.speech.words_per_minute <= 450:
+            raise ValueError("speech.words_per_minute must be 80 to 450, "
+                             f"got {self.speech.words_per_minute}")  # fmt: skip
         self._check_counters()
 
     def _check_tug(self) -> None:

@@ -7,7 +7,6 @@ inference): the point is the page; the learning and counting are real."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(review, "extract_clip", _raises)
     st.cache_data.clear()
     st.cache_resource.clear()
-    main = sys.modules["__main__"]
-    yield AppTest.from_function(_page, default_timeout=60)
+    yield AppTest.from_function(_page, default_timeout=60)  # __main__: tests/conftest.py
     EXERCISES.pop("knee_raise", None)
-    # AppTest leaves its generated script as __main__; a process spawned later (a Dask
-    # worker of the batch tests) would re-run that script and fail on its arguments
-    sys.modules["__main__"] = main
 
 
 def _texts(at: Any) -> str:

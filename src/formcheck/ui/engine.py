@@ -32,7 +32,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,15 +45,36 @@ from formcheck.pose.landmarks import INDEX
 from formcheck.render.overlay import Overlay, PoseAnnotator
 from formcheck.ui.review_data import ANGLE_JOINT, angle_points, display_angle
 
-__all__ = ["LiveEngine", "LiveUpdate", "StreamingSession", "make_engine", "state_to_update"]
+if TYPE_CHECKING:  # the programme modules load only with a programme
+    from formcheck.programme.runner import ProgrammeResult, ProgrammeRunner, RunnerState
+    from formcheck.speech.announcer import Announcer, Phrase
+
+__all__ = [
+    "LiveEngine",
+    "LiveUpdate",
+    "ProgrammeStream",
+    "StreamingSession",
+    "make_engine",
+    "make_programme_engine",
+    "programme_to_update",
+    "state_to_update",
+]
 
 LOG = logging.getLogger("formcheck.ui")
 _RESTART_GAP_S = 2.0  # a timestamp jump back by more than this is a new stream
 IDLE_RELEASE_S = 15.0  # no frame for this long: the estimator is closed (reloaded when needed)
 
 
-class StreamingSession(Protocol):
-    """What the engine needs from :class:`formcheck.exercise.session.Session`."""
+StateT = TypeVar("StateT", covariant=True)
+ResultT = TypeVar("ResultT", covariant=True)
+State = TypeVar("State")
+Result = TypeVar("Result")
+
+
+class StreamingSession(Protocol[StateT, ResultT]):
+    """What the engine needs from :class:`formcheck.exercise.session.Session` (states
+    :class:`~formcheck.exercise.session.LiveState`, result a ``Report``) or a programme
+    (:class:`ProgrammeStream`: ``RunnerState``, ``ProgrammeResult``)."""
 
     def update(
         self,
@@ -64,9 +85,9 @@ class StreamingSession(Protocol):
         height: int,
         *,
         people: int = 1,
-    ) -> LiveState: ...
+    ) -> StateT: ...
 
-    def finish(self) -> Report: ...
+    def finish(self) -> ResultT: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +97,9 @@ class LiveUpdate:
     ``t`` is the session time in seconds; ``rep_scores`` holds every finished
     rep's score (0..100) so far, so losing intermediate updates loses nothing;
     ``setup`` lists the set-up instructions still to follow (empty once live);
-    ``frame_ms`` is the processing time of this frame in milliseconds.
+    ``frame_ms`` is the processing time of this frame in milliseconds;
+    ``programme`` is the :class:`~formcheck.programme.runner.RunnerState` when a
+    programme runs (None for one exercise).
     """
 
     t: float
@@ -89,9 +112,10 @@ class LiveUpdate:
     timer_label: str = ""
     error: str | None = None
     state: LiveState | None = field(default=None, compare=False, repr=False)
+    programme: RunnerState | None = field(default=None, compare=False, repr=False)
 
 
-class LiveEngine:
+class LiveEngine(Generic[State, Result]):
     """Per-frame processing for the live page (thread-safe; one stream at a time).
 
     ``estimator_factory`` makes the pose estimator (lazily, on the first frame,
@@ -104,8 +128,8 @@ class LiveEngine:
     def __init__(
         self,
         estimator_factory: Callable[[], PoseEstimator],
-        session_factory: Callable[[], StreamingSession],
-        to_update: Callable[[LiveState, FramePose, float], LiveUpdate],
+        session_factory: Callable[[], StreamingSession[State, Result]],
+        to_update: Callable[[State, FramePose, float], LiveUpdate],
         *,
         annotator: PoseAnnotator | None = None,
         queue_size: int = 4,
@@ -124,7 +148,7 @@ class LiveEngine:
         self._estimator: PoseEstimator | None = None
         self._warming: threading.Thread | None = None
         self._warm_error: Exception | None = None
-        self._session: StreamingSession | None = None
+        self._session: StreamingSession[State, Result] | None = None
         self._offset = 0.0
         self._last_raw: float | None = None
         self._last_t = -np.inf
@@ -266,7 +290,7 @@ class LiveEngine:
         """Tell the page that processing failed (shown instead of the live figures)."""
         self._publish(LiveUpdate(t=self._last_t, overlay=Overlay(), error=message))
 
-    def finish(self) -> Report | None:
+    def finish(self) -> Result | None:
         """End the current session: its report (None if no frame was processed).
 
         The estimator is kept for the next stream (its clock keeps increasing);
@@ -400,7 +424,7 @@ def make_engine(
     num_poses: int | None = None,
     idle_release_s: float | None = IDLE_RELEASE_S,
     config: Config | None = None,
-) -> LiveEngine:
+) -> LiveEngine[LiveState, Report]:
     """An engine running MediaPipe (or ``estimator_factory``) and a fresh ``Session`` per stream.
 
     ``num_poses=None`` keeps :class:`~formcheck.pose.estimator.MediaPipePose`'s
@@ -415,6 +439,19 @@ def make_engine(
     """
     from formcheck.exercise.session import Session
 
+    Session(exercise, test=test, age=age, sex=sex, config=config)  # bad options fail here
+    return LiveEngine(
+        estimator_factory or _mediapipe(num_poses),
+        lambda: Session(exercise, test=test, age=age, sex=sex, config=config),
+        lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
+        idle_release_s=idle_release_s,
+    )
+
+
+def _mediapipe(num_poses: int | None) -> Callable[[], PoseEstimator]:
+    """The live page's estimator factory: MediaPipe in video mode (its default
+    ``num_poses`` unless given, as offline extraction; see :func:`make_engine`)."""
+
     def real_estimator() -> PoseEstimator:
         from formcheck.pose.estimator import MediaPipePose
 
@@ -422,10 +459,90 @@ def make_engine(
             return MediaPipePose(mode="video")
         return MediaPipePose(mode="video", num_poses=num_poses)
 
-    Session(exercise, test=test, age=age, sex=sex, config=config)  # bad options fail here
-    return LiveEngine(
-        estimator_factory or real_estimator,
-        lambda: Session(exercise, test=test, age=age, sex=sex, config=config),
-        lambda state, pose, ms: state_to_update(state, pose, ms, exercise=exercise, test=test),
-        idle_release_s=idle_release_s,
-    )
+    return real_estimator
+
+
+class ProgrammeStream:
+    """A programme as the engine's streaming session: the runner per frame, and the
+    words to speak handed to ``say`` one at a time (from the announcer).
+
+    Runs in the video callback thread and never waits: ``say`` must not block
+    (``queue.Queue.put_nowait``; the page synthesises and plays).
+    """
+
+    def __init__(self, runner: ProgrammeRunner, announcer: Announcer,
+                 say: Callable[[Phrase], None]) -> None:  # fmt: skip
+        self.runner, self.announcer, self._say = runner, announcer, say
+
+    def update(self, t: float, image_lm: NDArray[np.float32] | None,
+               world_lm: NDArray[np.float32] | None, width: int, height: int, *,
+               people: int = 1) -> RunnerState:  # fmt: skip
+        from formcheck.programme.runner import announcements
+
+        state = self.runner.update(t, image_lm, world_lm, width, height, people=people)
+        if "step_started" in state.events:  # the last step's cues no longer apply
+            self.announcer.clear()
+        for text, kind, key in announcements(state):
+            self.announcer.offer(state.t, text, kind, key)
+        phrase = self.announcer.take(state.t)
+        if phrase is not None:
+            try:
+                self._say(phrase)
+            except queue.Full:  # the page is not listening: nothing waits for it
+                pass
+        return state
+
+    def finish(self) -> ProgrammeResult:
+        return self.runner.finish()
+
+
+def programme_to_update(state: RunnerState, pose: FramePose, frame_ms: float) -> LiveUpdate:
+    """A :class:`~formcheck.programme.runner.RunnerState` as the figures the page shows:
+    the set's own live figures while exercising; a rest's countdown as its cue."""
+    if state.live is not None:
+        update = state_to_update(state.live, pose, frame_ms, exercise=state.exercise)
+        return replace(update, programme=state)
+    if state.stage == "rest":
+        cue = f"Rest {state.rest_remaining_s:.0f} s · next: {state.next_title}"
+    else:
+        cue = "Programme complete"
+    overlay = Overlay(reps=state.reps, phase=state.stage, cue=cue, cue_level="info")
+    return LiveUpdate(t=state.t, overlay=overlay, frame_ms=frame_ms,
+                      person=pose.image is not None, programme=state)  # fmt: skip
+
+
+def make_programme_engine(
+    programme: Any,
+    say: Callable[[Any], None],
+    *,
+    config: Any = None,
+    config_for: Callable[[Any], Any] | None = None,
+    duration_s: Callable[[str], float] | None = None,
+    estimator_factory: Callable[[], PoseEstimator] | None = None,
+    num_poses: int | None = None,
+    idle_release_s: float | None = IDLE_RELEASE_S,
+) -> LiveEngine[RunnerState, ProgrammeResult]:
+    """An engine taking ``programme`` (a :class:`~formcheck.programme.plan.Programme`)
+    step by step: a fresh ``Session`` per set with ``config_for(step)`` (default:
+    ``config`` for every step), the phrases to speak handed to ``say``;
+    ``duration_s(text)``: how long a phrase takes (default: estimated from its words).
+    The cooldown is ``config.speech.cooldown_s``.
+    """
+    from formcheck.config import Config
+    from formcheck.exercise.session import Session
+    from formcheck.programme.runner import ProgrammeRunner
+    from formcheck.programme.targets import step_config as targets_config
+    from formcheck.speech.announcer import Announcer, estimate_duration_s
+
+    base = config or Config()
+    step_config = config_for or (lambda step: targets_config(base, step))
+    for step in programme.steps:  # bad options fail here, not on the first frame
+        Session(step.exercise, config=step_config(step))
+
+    def stream() -> ProgrammeStream:
+        runner = ProgrammeRunner(programme, lambda s: Session(s.exercise, config=step_config(s)))
+        announcer = Announcer(base.speech.cooldown_s, duration_s or estimate_duration_s)
+        return ProgrammeStream(runner, announcer, say)
+
+    return LiveEngine(estimator_factory or _mediapipe(num_poses), stream, programme_to_update,
+                      idle_release_s=idle_release_s)  # fmt: skip

@@ -84,6 +84,11 @@ def live_page() -> None:
     config, problem = app_config()
     if problem:
         st.error(problem)
+    if _mode() == PROGRAMME:
+        from formcheck.ui.programme_live import programme_page
+
+        programme_page(config, _streamer, make_callback)
+        return
     options = choose_options(None, None, key="live", from_query=True, config=config, live=True)
     for reason in offline_only_tests(options.exercise):
         st.caption(reason)
@@ -101,6 +106,16 @@ def live_page() -> None:
         _finish(engine)
         with status.container():
             _summary()
+
+
+PROGRAMME = "My home programme"
+
+
+def _mode() -> str:
+    """One exercise, or the patient's home programme (``/live?mode=programme``)."""
+    modes = ["One exercise", PROGRAMME]
+    start = 1 if st.query_params.get("mode") == "programme" else 0
+    return str(st.radio("What to do", modes, index=start, horizontal=True, key="live_mode"))
 
 
 def _streamer(callback: Callable[[av.VideoFrame], av.VideoFrame]) -> Any:

@@ -52,14 +52,25 @@ def _sentence(err: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _digest(report: dict[str, Any]) -> str:
+def _digest(report: Any) -> str:
     return hashlib.sha256(json.dumps(report, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def save_panel(make: Callable[[bool], NewSession], key: str, *, can_keep_video: bool) -> None:
+Made = NewSession | list[NewSession]
+
+
+def _reports(made: Made) -> Any:
+    """The report (or reports, a programme's sets) of what ``make`` built."""
+    return [m.report for m in made] if isinstance(made, list) else made.report
+
+
+def save_panel(make: Callable[[bool], Made], key: str, *, can_keep_video: bool,
+               also: Callable[[Record, str], Any] | None = None) -> None:  # fmt: skip
     """The page's last part: save this analysis to a patient's record.
 
-    ``make(keep_video)`` builds what is saved; ``key`` tells the page's panels apart.
+    ``make(keep_video)`` builds what is saved (one session, or several: a programme's
+    sets, saved one after the other); ``also(record, code)`` saves more with it (a
+    programme session's summary); ``key`` tells the page's panels apart.
     """
     st.divider()
     st.subheader("Save to a patient's record")
@@ -78,11 +89,12 @@ def save_panel(make: Callable[[bool], NewSession], key: str, *, can_keep_video: 
     except FormcheckError as err:
         st.error(f"{_sentence(err)}. {NOT_LOST}")
         return
-    _save_form(record, codes, make, key, can_keep_video)
+    _save_form(record, codes, make, key, can_keep_video, also)
 
 
-def _save_form(record: Record, codes: list[str], make: Callable[[bool], NewSession], key: str,
-               can_keep_video: bool) -> None:  # fmt: skip
+def _save_form(record: Record, codes: list[str], make: Callable[[bool], Made], key: str,
+               can_keep_video: bool,
+               also: Callable[[Record, str], Any] | None) -> None:  # fmt: skip
     choice = st.selectbox("Patient", [NEW, *codes], key=f"{key}_patient",
                           index=1 if len(codes) == 1 else 0)  # fmt: skip
     info: dict[str, Any] = {}
@@ -102,27 +114,32 @@ def _save_form(record: Record, codes: list[str], make: Callable[[bool], NewSessi
         code = choice
     keep = can_keep_video and st.checkbox("Also keep the clip in the record", key=f"{key}_keep")
     if st.button("Save", type="primary", key=f"{key}_save"):
-        _save(record, code.strip(), info if choice == NEW else None, make, keep, key)
+        _save(record, code.strip(), info if choice == NEW else None, make, keep, key, also)
     done = st.session_state.get(f"{key}_saved")
-    if done and done[0] == _digest(make(False).report):  # this analysis, not an earlier one
+    if done and done[0] == _digest(_reports(make(False))):  # this analysis, not an earlier one
         st.success(done[1])
 
 
 def _save(record: Record, code: str, new_patient: dict[str, Any] | None,
-          make: Callable[[bool], NewSession], keep: bool, key: str) -> None:  # fmt: skip
+          make: Callable[[bool], Made], keep: bool, key: str,
+          also: Callable[[Record, str], Any] | None = None) -> None:  # fmt: skip
     try:
-        session = make(keep)
-        marker = (code, _digest(session.report))
+        made = make(keep)
+        marker = (code, _digest(_reports(made)))
         if st.session_state.get(f"{key}_saved_marker") == marker:
             return  # the same analysis, already saved for this patient
         if new_patient is not None:
             record.add_patient(code, **new_patient)
-        sid = record.save(code, session)
+        ids = [record.save(code, m) for m in (made if isinstance(made, list) else [made])]
+        if also is not None:
+            also(record, code)
+        sid = ", ".join(map(str, ids))
     except (FormcheckError, ValueError) as err:
         st.error(f"{_sentence(err)}. {NOT_LOST}")
         return
     st.session_state[f"{key}_saved_marker"] = marker
-    st.session_state[f"{key}_saved"] = (marker[1], f"Saved as session {sid} in patient {code}'s "
+    sessions = "sessions" if len(ids) > 1 else "session"
+    st.session_state[f"{key}_saved"] = (marker[1], f"Saved as {sessions} {sid} in patient {code}'s "
                                         f"record ({record.where}). See it on the Patients page.")
     st.rerun()
 
