@@ -61,6 +61,9 @@ DEDUCTIONS: Final[dict[str, int]] = {
     "depth_not_reached": 15,
     "knees_caving": 20,
     "heels_lifting": 10,
+    "trunk_rotating": 15,
+    "bending_forward": 15,
+    "hips_shifting": 10,
 }
 
 _Rule = Callable[[dict[str, float], Config, Plan, str], "Cue | None"]
@@ -77,7 +80,9 @@ def _over(
 
 def _knees(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     limit = p.setting("knee_bend_deg")
-    if p.direction > 0:  # a forward bend
+    if not p.primary.startswith("trunk_inclination"):  # a side bend, counted on its own lean
+        msg = "Knees bent during the bend: the trunk angle overstates spinal motion"
+    elif p.direction > 0:  # a forward bend
         msg = "Knees bent during the forward bend: trunk angle overstates spinal flexion"
     else:
         msg = "Knees bent instead of extending through the back"
@@ -229,6 +234,26 @@ def _heels(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
                  "Heels lifting off the floor", "Keep your heels down")  # fmt: skip
 
 
+def _rotating(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("trunk_rotating", "warn", m["rotation_world_deg"],
+                 p.setting("max_rotation_deg"), "deg",
+                 "Trunk rotating during the side bend (the shoulders turn, 3-D landmarks)",
+                 "Bend sideways, do not twist")  # fmt: skip
+
+
+def _forward(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("bending_forward", "warn", m["forward_bend_deg"],
+                 p.setting("max_forward_bend_deg"), "deg",
+                 "Bending forward during the side bend (trunk inclination, 3-D landmarks)",
+                 "Stay in line, do not lean forward")  # fmt: skip
+
+
+def _hips(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("hips_shifting", "warn", m["hip_shift_pct"], p.setting("max_hip_shift_pct"),
+                 "% of hip width", "Hips shifting sideways during the side bend",
+                 "Keep your hips over your feet")  # fmt: skip
+
+
 def _at_end_only(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     """A rep that returned has returned: this cue is issued by :func:`incomplete_cue`
     for the rep still away from its start posture when the clip ends."""
@@ -249,6 +274,9 @@ _RULES: Final[dict[str, _Rule]] = {
     "depth_not_reached": _depth,
     "knees_caving": _caving,
     "heels_lifting": _heels,
+    "trunk_rotating": _rotating,
+    "bending_forward": _forward,
+    "hips_shifting": _hips,
 }
 
 

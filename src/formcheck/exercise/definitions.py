@@ -41,6 +41,9 @@ class Plan:
     settings: Any = None
     rom: str = "peak_trunk_deg"
     scale: float = 1.0
+    two_sided: bool = False
+    measure_groups: tuple[str, ...] = ()
+    rom_measured: bool = True
 
     def setting(self, name: str) -> float:
         """A threshold of this exercise's configuration section (e.g. ``knee_bend_deg``);
@@ -58,11 +61,15 @@ class Plan:
     def relative(self, value: Any) -> Any:
         """Primary value(s) (float or array) -> signal relative to baseline, away
         positive, times ``scale`` (100 / baseline for a signal counted in % of its
-        value at the start)."""
+        value at the start); ``two_sided``: away to either side is positive (a side
+        bend to the left or to the right)."""
+        if self.two_sided:
+            return abs(value - self.baseline) * self.scale
         return self.direction * (value - self.baseline) * self.scale
 
     def absolute(self, relative: float) -> float:
-        """Inverse of :meth:`relative` (for chart threshold lines)."""
+        """Inverse of :meth:`relative` (for chart threshold lines; a two-sided signal:
+        the side its ``direction`` names)."""
         return self.baseline + self.direction * relative / self.scale
 
 
@@ -79,6 +86,8 @@ class Signal:
     sign: int = 1
     of_start: bool = False
     counter: str = "counter"
+    two_sided: bool = False
+    """Count a movement away from the start to either side (``|value - start|``)."""
 
 
 _HIP_OF_START = Signal("hip_height_px", "% of start", 1, True, "frontal_counter")
@@ -97,6 +106,11 @@ class ExerciseSpec:
     ``signals``: the counted signal by camera view (``"default"`` for the others).
     ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
     a rep's range of motion. ``tests``: the clinical tests built on it.
+    ``views``: the camera views it is meant to be filmed from (elsewhere the report
+    says to film it from there: ``view_advice``). ``measure_groups``: extra
+    measurement groups of :mod:`formcheck.exercise.measures` (``MEASURE_GROUPS``).
+    ``rom_views``: the views in which the ROM is a measurement; elsewhere the reps are
+    counted only and no angle is shown (None: every view).
     """
 
     name: str
@@ -114,6 +128,10 @@ class ExerciseSpec:
     shown_angle: str = "trunk_inclination"
     rom: str = "peak_trunk_deg"
     tests: tuple[str, ...] = ()
+    views: tuple[str, ...] = ("side",)
+    view_advice: str = "Turn side-on to the camera"
+    measure_groups: tuple[str, ...] = ()
+    rom_views: tuple[str, ...] | None = None
 
     def signal_for(self, view: str) -> Signal:
         """The counted signal in a camera ``view`` (see ``signals``)."""
@@ -123,16 +141,24 @@ class ExerciseSpec:
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
         plan = self._plan(calib, config)
-        return replace(plan, settings=getattr(config, self.name), rom=self.rom)
+        measured = self.rom_views is None or calib.view in self.rom_views
+        return replace(plan, settings=getattr(config, self.name), rom=self.rom,
+                       measure_groups=self.measure_groups, rom_measured=measured)  # fmt: skip
 
     def _plan(self, calib: Calibration, config: Config) -> Plan:
         trunk = _trunk_feature(calib)
         section = getattr(config, self.name)
-        if self.start == ("upright",):
+        if self.start == ("upright",) and not self.signals:
             base = calib.baseline[trunk]
             return Plan(self.name, trunk, self.unit, self.direction, base,
                         section.counter, self.phases, "upright", trunk)  # fmt: skip
         sig = self.signal_for(calib.view)
+        if self.start == ("upright",):  # a trunk exercise counted on a signal of its own
+            base = calib.baseline[sig.feature]
+            scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
+            return Plan(self.name, sig.feature, sig.unit, sig.sign, base,
+                        getattr(section, sig.counter), self.phases, "upright", trunk,
+                        _knee_feature(calib), scale=scale, two_sided=sig.two_sided)  # fmt: skip
         base = calib.baseline[sig.feature]
         scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
         seated = "seated" in self.start and (
@@ -280,6 +306,44 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         signals={"default": Signal("hip_height_px", "% of start", 1, True, "counter")},
         shown_angle="knee_flexion",
         rom="knee_bottom_deg",
+    ),
+    "lateral_flexion": ExerciseSpec(
+        name="lateral_flexion",
+        title="Standing side bending",
+        primary="side_bend",
+        unit="deg",
+        direction=1,
+        phases=("upright", "bending", "end_range", "returning"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES
+        + ("side_bend_deg", "side", "rotation_deg", "rotation_world_deg", "forward_bend_deg",
+           "knee_bend_deg", "hip_shift_pct"),  # fmt: skip
+        cues=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting",
+              "too_fast", "jerky"),  # fmt: skip
+        signals={"default": Signal("side_bend", "deg", 1, False, "counter", two_sided=True)},
+        shown_angle="side_bend",
+        rom="side_bend_deg",
+        views=("frontal", "oblique"),
+        view_advice="Face the camera",
+        measure_groups=("side_bend",),
+    ),
+    "trunk_rotation": ExerciseSpec(
+        name="trunk_rotation",
+        title="Seated trunk rotation",
+        primary="shoulder_hip_width",
+        unit="% of start",
+        direction=-1,
+        phases=("facing_forward", "turning", "end_range", "returning"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES + ("rotation_deg", "rotation_world_deg", "side"),
+        cues=(),
+        signals={"default": Signal("shoulder_hip_width", "% of start", -1, True, "counter")},
+        shown_angle="trunk_twist",
+        rom="rotation_deg",
+        views=("frontal", "oblique"),
+        view_advice="Face the camera",
+        measure_groups=("rotation",),
+        rom_views=(),  # counted only: 13-15 deg mean error on the samples (README)
     ),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from formcheck.exercise.clinical import TestResult
 from formcheck.exercise.cues import Cue, Deduction
 
-__all__ = ["RepResult", "AngleCurves", "Report", "format_text"]
+__all__ = ["RepResult", "AngleCurves", "Report", "SideRom", "format_text", "side_rom"]
 
 
 def _clean(value: Any) -> Any:
@@ -50,11 +50,14 @@ class RepResult:
     score: int
     deductions: list[Deduction]
     complete: bool = True
+    side: str | None = None
+    """"left" or "right": the side a side bend or rotation went to (None otherwise)."""
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(
             {
                 "index": self.index,
+                "side": self.side,
                 "start_s": self.start_s,
                 "extreme_s": self.extreme_s,
                 "end_s": self.end_s,
@@ -66,6 +69,37 @@ class RepResult:
                 "measurements": dict(self.measurements),
             }
         )
+
+
+@dataclass(frozen=True)
+class SideRom:
+    """Range of motion to each side: the mean ROM (deg) of the complete reps to the
+    person's left and to the right (None without a measured rep to that side), their
+    counts, and the asymmetry (deg, left minus right; None unless both are measured)."""
+
+    rom_left_deg: float | None
+    rom_right_deg: float | None
+    reps_left: int
+    reps_right: int
+    asymmetry_deg: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def side_rom(reps: list[RepResult]) -> SideRom | None:
+    """:class:`SideRom` of ``reps`` (None when none has a side)."""
+    if not any(r.side for r in reps):
+        return None
+
+    def mean(side: str) -> tuple[float | None, int]:
+        of_side = [r for r in reps if r.side == side]
+        roms = [r.rom_deg for r in of_side if math.isfinite(r.rom_deg)]
+        return (float(np.mean(roms)) if roms else None), len(of_side)
+
+    (left, n_left), (right, n_right) = mean("left"), mean("right")
+    asym = left - right if left is not None and right is not None else None
+    return SideRom(left, right, n_left, n_right, asym)
 
 
 @dataclass(frozen=True)
@@ -133,8 +167,14 @@ class Report:
     def rep_count(self) -> int:
         return len(self.reps)
 
+    def sides(self) -> SideRom | None:
+        """Range of motion to each side and their asymmetry, for reps with a side (side
+        bending, rotation); None when no rep has one."""
+        return side_rom(self.reps)
+
     def summary(self) -> dict[str, Any]:
-        """Session summary: count, mean score and range of motion, cue tallies."""
+        """Session summary: count, mean score and range of motion, cue tallies (and, for
+        reps to either side, ``sides``: :class:`SideRom`)."""
         scores = [r.score for r in self.reps]
         roms = [r.rom_deg for r in self.reps if math.isfinite(r.rom_deg)]
         cues = Counter(c.code for r in self.reps for c in r.cues)
@@ -147,6 +187,7 @@ class Report:
                 if self.reps
                 else None,
                 "cue_counts": dict(cues),
+                **({"sides": sides.to_dict()} if (sides := self.sides()) else {}),
             }
         )
 
@@ -189,17 +230,30 @@ def format_text(report: Report) -> str:
     ]
     for rep in report.reps:
         cues = "; ".join(c.message for c in rep.cues) or "good form"
+        rom = f"ROM {rep.rom_deg:.0f} deg" if math.isfinite(rep.rom_deg) else "ROM not measured"
+        side = f" to the {rep.side}" if rep.side else ""
         lines.append(
-            f"  rep {rep.index}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
+            f"  rep {rep.index}{side}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
             f"extreme {rep.extreme_s:.2f} s, "
-            f"ROM {rep.rom_deg:.0f} deg, score {rep.score}: {cues}"
+            f"{rom}, score {rep.score}: {cues}"
         )
+    if (sides := report.sides()) is not None:
+        lines.append(_sides_line(sides))
     if report.incomplete is not None:
         lines.append("  unfinished: " + "; ".join(c.message for c in report.incomplete.cues))
     if report.test is not None:
         lines.append(_test_line(report.test))
     lines += [f"warning: {w}" for w in report.warnings]
     return "\n".join(lines)
+
+
+def _sides_line(sides: SideRom) -> str:
+    def deg(x: float | None) -> str:
+        return "not measured" if x is None else f"{x:.0f} deg"
+
+    asym = "" if sides.asymmetry_deg is None else f", asymmetry {sides.asymmetry_deg:+.0f} deg"
+    return (f"  left: {sides.reps_left} rep(s), ROM {deg(sides.rom_left_deg)}; right: "
+            f"{sides.reps_right} rep(s), ROM {deg(sides.rom_right_deg)}{asym} (left - right)")
 
 
 def _test_line(test: TestResult) -> str:

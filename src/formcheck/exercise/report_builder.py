@@ -80,8 +80,11 @@ def _warnings(session: Session, rate: float) -> list[str]:
         out.append(problem)
     if session.partial_reps:
         out.append(PARTIAL_REPS)
-    if calib.view != "side":
+    if calib.view not in session.spec.views:
         out.append(_view_warning(session, calib.view))
+    elif session.plan is not None and not session.plan.rom_measured:
+        out.append(f"Camera view looks {calib.view}: reps are counted; the range of motion is "
+                   "not measured in this view (see the README's accuracy per view)")
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out
@@ -96,6 +99,6 @@ def _view_warning(session: Session, view: str) -> str:
                 " angles are not measured")  # fmt: skip
     else:
         what = "reps are counted; hip and knee angles are approximate"
-    return f"Camera view looks {view}: {what}. Turn side-on to the camera for measured angles"
+    return f"Camera view looks {view}: {what}. {session.spec.view_advice} for measured angles"
 
 

@@ -352,6 +352,7 @@ class Session:
             points,
             deductions,
             complete,
+            side=_side(m),
         )
 
     def open_rep(self) -> RepResult | None:
@@ -395,7 +396,7 @@ class Session:
             (self.plan.primary.removesuffix("_world"), float(row[COL[self.plan.primary]])),
             cue,
             level,
-            list(calib.messages) + ([problem] if (problem := self.setup_problem()) else []),
+            self._view_messages() + ([problem] if (problem := self.setup_problem()) else []),
             last if new_rep else None,
             calib.view,
             calib.side,
@@ -404,6 +405,15 @@ class Session:
             points=dict(self._points),
             guidance=self._guidance(t, row),
         )
+
+    def _view_messages(self) -> list[str]:
+        """Set-up messages, without the view guidance when the view is one the exercise is
+        filmed from (``ExerciseSpec.views``: side bending from the front)."""
+        assert self.calibration is not None
+        c = self.calibration
+        if c.view in self.spec.views:
+            return [m for m in c.messages if m != VIEW_GUIDANCE.get(c.view)]
+        return list(c.messages)
 
     def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:
         """The one thing the person should do now for the count to work, or None:
@@ -622,8 +632,17 @@ def _check_test(test: str | None, exercise: str, age: int | None, sex: str | Non
 
 
 def _rom(plan: Plan, m: dict[str, float]) -> float:
-    """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``)."""
-    return m[plan.rom]
+    """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``);
+    NaN (counted only, no angle shown) in a view where it is no measurement
+    (``ExerciseSpec.rom_views``)."""
+    return m[plan.rom] if plan.rom_measured else math.nan
+
+
+def _side(m: dict[str, float]) -> str | None:
+    """"left" or "right" for a rep measured to one side (the ``side`` measurement: +1 the
+    person's left, -1 right), else None."""
+    side = m.get("side", math.nan)
+    return None if side != side or side == 0 else ("left" if side > 0 else "right")
 
 
 def _rise(rep: RepResult) -> tuple[float, float, float]:

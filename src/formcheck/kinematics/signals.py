@@ -52,6 +52,13 @@ FEATURES: Final[tuple[str, ...]] = (
     "knee_flexion_world",
     "knee_valgus",
     "heel_rise",
+    "side_bend",
+    "side_bend_world",
+    "trunk_twist_world",
+    "shoulder_hip_width",
+    "hip_shift",
+    "shoulder_yaw_world",
+    "hip_yaw_world",
 )
 COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -195,7 +202,8 @@ def frame_features(
     height_px = ankle_y - 0.5 * (pix[:, _LH, 1] + pix[:, _RH, 1])
     cols = (main, other, height[:, None], height_leg[:, None], height_px[:, None], wrist[:, None],
             lateral[:, None], tilt[:, None],
-            world[:, None], knee_world[:, None], valgus[:, None], heel[:, None])  # fmt: skip
+            world[:, None], knee_world[:, None], valgus[:, None], heel[:, None],
+            plane_features(pts, forward3))  # fmt: skip
     return np.concatenate(cols, axis=1)
 
 
@@ -266,3 +274,101 @@ def _nearest(d: NDArray[np.float64]) -> NDArray[np.float64]:
     best = np.min(np.where(np.isnan(d), np.inf, d), axis=1)
     best[np.isinf(best)] = np.nan
     return best
+
+# --- frontal- and transverse-plane trunk signals (side bending, rotation) -------------------
+
+def _left_sign(pix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) +1 where the person's left is image right (hip line, else shoulder line), -1
+    where it is image left, NaN where neither line is seen."""
+    hips = pix[:, _LH, 0] - pix[:, _RH, 0]
+    shoulders = pix[:, _LS, 0] - pix[:, _RS, 0]
+    return np.sign(np.where(np.isfinite(hips), hips, shoulders))
+
+
+def _yaw_cos(forward3: NDArray[np.float64] | None) -> float:
+    """|cos| of the angle between the person's facing (world landmarks, (3,)) and the
+    camera's axis: 1 facing the camera, 0 side-on; 1 when unknown."""
+    if forward3 is None or not np.isfinite(forward3).all():
+        return 1.0
+    f = np.asarray(forward3, dtype=np.float64)
+    horizontal = float(np.hypot(f[0], f[2]))
+    return abs(float(f[2])) / horizontal if horizontal > 0 else 1.0
+
+
+def _side_bend(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None
+               ) -> NDArray[np.float64]:  # fmt: skip
+    """(T,) frontal-plane trunk lean (deg): mid-hip -> mid-shoulder against the image
+    vertical, + towards the person's left. The sideways component is divided by the
+    cosine of the body's yaw against the camera (set-up facing from world landmarks), so
+    a front-oblique camera does not shrink the lean."""
+    trunk = 0.5 * (pix[:, _LS] + pix[:, _RS]) - 0.5 * (pix[:, _LH] + pix[:, _RH])
+    sideways = trunk[:, 0] * _left_sign(pix) / max(_yaw_cos(forward3), 0.3)
+    return np.degrees(np.arctan2(sideways, -trunk[:, 1]))
+
+
+def _horizontal_yaw(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) yaw (deg) of left-minus-right vectors (T, 3) in MediaPipe world axes (x image
+    right, y down, z away from the camera): 0 when the line faces the camera, + when the
+    person's left end is further away (the body turned to its left)."""
+    return np.degrees(np.arctan2(v[:, 2], v[:, 0]))
+
+
+def _world_plane_signals(pts: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    """(T,) side bend and trunk twist (deg, + to the person's left) from world landmarks:
+    the trunk line in the plane of the hip line and the vertical, and the shoulder line's
+    yaw relative to the hip line's."""
+    if pts.shape[-1] < 5:
+        nan = np.full(len(pts), np.nan)
+        return nan, nan.copy()
+    w = pts[..., 2:]
+    hips, shoulders = w[:, _LH] - w[:, _RH], w[:, _LS] - w[:, _RS]
+    left = hips.copy()
+    left[:, 1] = 0.0
+    left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    trunk = 0.5 * (w[:, _LS] + w[:, _RS]) - 0.5 * (w[:, _LH] + w[:, _RH])
+    bend = np.degrees(np.arctan2(np.einsum("td,td->t", trunk, left), -trunk[:, 1]))
+    twist = _wrap(_horizontal_yaw(shoulders) - _horizontal_yaw(hips))
+    return bend, twist
+
+
+def _wrap(deg: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+def _widths(pix: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    """(T,) shoulder width over hip width (image, 2-D lengths: a rotation shortens the
+    shoulder line, a side bend only tilts it), and the hip's sideways offset from the
+    mid-ankle in hip widths (+ towards the person's left)."""
+    hip_w = np.linalg.norm(pix[:, _LH] - pix[:, _RH], axis=-1)
+    sh_w = np.linalg.norm(pix[:, _LS] - pix[:, _RS], axis=-1)
+    mid_hip = 0.5 * (pix[:, _LH, 0] + pix[:, _RH, 0])
+    mid_ankle = 0.5 * (pix[:, _ANKLES[0], 0] + pix[:, _ANKLES[1], 0])
+    shift = (mid_hip - mid_ankle) * _left_sign(pix) / hip_w
+    return sh_w / hip_w, shift
+
+
+PLANE_FEATURES: Final = ("side_bend", "side_bend_world", "trunk_twist_world",
+                         "shoulder_hip_width", "hip_shift", "shoulder_yaw_world",
+                         "hip_yaw_world")  # fmt: skip
+
+
+def plane_features(pts: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+                   ) -> NDArray[np.float64]:  # fmt: skip
+    """(T, 7) frontal- and transverse-plane trunk features (columns ``PLANE_FEATURES``) from
+    masked points (T, 33, 5) (or pixels (T, 33, 2): the world columns NaN): the side bend
+    from the image (deg, + to the person's left, :func:`_side_bend`) and from world
+    landmarks, the trunk twist from world landmarks (deg, + chest turned to the left), the
+    shoulder-over-hip width ratio and the hips' sideways offset over the feet (hip widths,
+    + to the left) in the image, and the shoulder and hip lines' yaw against the camera
+    from world landmarks (deg, + the left end further away)."""
+    pix = pts[..., :2]
+    bend_w, twist_w = _world_plane_signals(pts)
+    ratio, shift = _widths(pix)
+    if pts.shape[-1] >= 5:
+        w = pts[..., 2:]
+        yaw_s = _horizontal_yaw(w[:, _LS] - w[:, _RS])
+        yaw_h = _horizontal_yaw(w[:, _LH] - w[:, _RH])
+    else:
+        yaw_s = yaw_h = np.full(len(pts), np.nan)
+    return np.stack([_side_bend(pix, forward3), bend_w, twist_w, ratio, shift, yaw_s, yaw_h],
+                    axis=1)  # fmt: skip

@@ -40,6 +40,9 @@ __all__ = [
     "DOFS",
     "SCRIPTED",
     "FAULTS",
+    "PLANE_DOFS",
+    "PLANE_EXERCISES",
+    "SEATED",
     "CameraSpec",
     "ClipSpec",
     "Choreography",
@@ -51,7 +54,8 @@ __all__ = [
     "random_clip",
 ]
 
-SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat")
+SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "lateral_flexion",
+            "trunk_rotation")
 DOFS = ("pelvis", "lumbar", "thorax", "thigh", "shank", "push")
 WALK_DOFS = ("walk", "thigh_l", "thigh_r", "shank_l", "shank_r")
 FAULTS: dict[str, tuple[str, ...]] = {
@@ -59,10 +63,14 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "back_extension": ("knees_bending", "too_fast"),
     "sit_to_stand": ("incomplete_stand", "arms_used"),
     "squat": (),
+    "lateral_flexion": ("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting"),
+    "trunk_rotation": (),
 }
 """Labelled form faults per exercise; the names are the core's cue codes (``exercise.cues``)."""
 ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed",
-        "squat": "forward"}  # fmt: skip
+        "squat": "forward", "lateral_flexion": "hang", "trunk_rotation": "crossed"}  # fmt: skip
+SEATED = ("sit_to_stand", "trunk_rotation")
+"""Exercises done on a chair (the scene builds one under the person)."""
 TESTS = ("5xsts", "30s_cst")  # the core's test ids (formcheck.exercise.clinical.TESTS)
 VIEWS = ("side", "oblique", "front")
 
@@ -89,6 +97,8 @@ class RepSpec:
     back_s: float
     pause_s: float
     fault: str | None = None
+    side: int = 0
+    """Side bending and rotation: +1 to the person's left, -1 to the right (0 elsewhere)."""
 
     @property
     def duration_s(self) -> float:
@@ -169,8 +179,10 @@ class ClipSpec:
             )
         if self.walk_in_s < 0.0:
             raise ValueError(f"walk_in_s must be >= 0, got {self.walk_in_s}")
-        if self.walk_in_s and self.exercise == "sit_to_stand":
-            raise ValueError("walking in is for exercises that start standing, not sit_to_stand")
+        if self.walk_in_s and self.exercise in SEATED:
+            raise ValueError(
+                f"walking in is for exercises that start standing, not {self.exercise}"
+            )
 
     @property
     def choreography_s(self) -> float:
@@ -214,6 +226,7 @@ class RepTimes:
     end: float
     hold_s: float
     fault: str | None
+    side: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,9 @@ _SEATED: Pose = {"pelvis": 5.0, "lumbar": 8.0, "thorax": 10.0, "thigh": -88.0, "
 _STANDING: Pose = {"pelvis": 0.0, "lumbar": 1.0, "thorax": 2.0, "thigh": 0.0, "shank": 0.0}
 _HALF_STAND: Pose = {"pelvis": 12.0, "lumbar": 15.0, "thorax": 18.0, "thigh": -30.0, "shank": 9.0}
 _KNEE_BEND = 30.0  # degrees of knee flexion in a knee-bend fault
+_SEATED_UPRIGHT: Pose = {"pelvis": 0.0, "lumbar": 1.0, "thorax": 2.0, "thigh": -88.0,
+                         "shank": 8.0}  # fmt: skip
+_REST: dict[str, Pose] = {"sit_to_stand": _SEATED, "trunk_rotation": _SEATED_UPRIGHT}
 
 
 def _flexed(depth: float, knee_bend: float) -> Pose:
@@ -283,9 +299,9 @@ def _lean(depth: float) -> Pose:
 class _Keys:
     """Accumulates (time, value) keys per degree of freedom."""
 
-    def __init__(self, start: Pose) -> None:
+    def __init__(self, start: Pose, dofs: tuple[str, ...] = DOFS) -> None:
         self.keys: dict[str, list[tuple[float, float]]] = {
-            d: [(0.0, start.get(d, 0.0))] for d in DOFS
+            d: [(0.0, start.get(d, 0.0))] for d in dofs
         }
 
     def add(self, t: float, pose: Pose, dofs: tuple[str, ...] | None = None) -> None:
@@ -298,7 +314,7 @@ class _Keys:
 
     def hold(self, t: float) -> None:
         """Every degree of freedom keeps its last value until ``t``."""
-        for d in DOFS:
+        for d in self.keys:
             self.add(t, {d: self.keys[d][-1][1]}, (d,))
 
     def tracks(self, shift: float = 0.0) -> dict[str, Track]:
@@ -347,7 +363,51 @@ def _sts_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     return RepTimes(t0, t1, t2 + sit, rep.hold_s, rep.fault)
 
 
+# --- frontal and transverse planes: side bending (standing) and trunk rotation (seated) ------
+
+PLANE_DOFS = ("lean", "twist", "shift")
+"""Degrees of freedom of the side-bending and rotation clips (degrees, + to the person's
+left): ``lean`` the trunk's side bend (the thorax's frontal-plane tilt; the lumbar
+segment takes 80 % of it and the pelvis 10 %), ``twist`` the trunk's axial rotation
+(the thorax turns by it, the lumbar segment by 40 %, the pelvis not at all), ``shift``
+both legs tilted sideways, which carries the hips sideways over the feet."""
+PLANE_EXERCISES = ("lateral_flexion", "trunk_rotation")
+
+_SIDE_FAULT_SHARE = 0.5  # a rotating / forward-bending fault: this share of the bend's depth
+_HIP_SHIFT_DEG = 9.0  # legs tilted this far: the hips ~14 cm sideways over the feet
+
+
+def _side_bend_pose(rep: RepSpec, side: int, rest: Pose) -> Pose:
+    """The extreme of a side bend to ``side`` (+1 left, -1 right) of ``rep.depth`` deg,
+    with its fault: rotating or bending forward as well, knees bending, hips shifting
+    (to the opposite side, as a person who pushes the hips out does)."""
+    pose = dict(rest, lean=side * rep.depth, twist=0.0, shift=0.0)
+    if rep.fault == "trunk_rotating":
+        pose["twist"] = side * _SIDE_FAULT_SHARE * rep.depth
+    elif rep.fault == "bending_forward":
+        pose.update(_flexed(_SIDE_FAULT_SHARE * rep.depth, 0.0))
+    elif rep.fault == "knees_bending":
+        pose.update(_flexed(0.0, _KNEE_BEND))
+    elif rep.fault == "hips_shifting":
+        pose["shift"] = -side * _HIP_SHIFT_DEG
+    return pose
+
+
+def _plane_rep(keys: _Keys, t0: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
+    """A side bend or a seated rotation to ``rep.side``: out, hold, back to ``rest``."""
+    if rep.side not in (-1, 1):
+        raise ValueError(f"a {exercise} rep needs side +1 (left) or -1 (right), got {rep.side}")
+    if exercise == "lateral_flexion":
+        extreme = _side_bend_pose(rep, rep.side, rest)
+    else:
+        extreme = dict(rest, lean=0.0, twist=rep.side * rep.depth, shift=0.0)
+    times = _bend_rep(keys, t0, rep, extreme, dict(rest, lean=0.0, twist=0.0, shift=0.0))
+    return replace(times, side=rep.side)
+
+
 def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
+    if exercise in PLANE_EXERCISES:
+        return _plane_rep(keys, t, rep, exercise, rest)
     if exercise == "sit_to_stand":
         return _sts_rep(keys, t, rep)
     if exercise == "squat":
@@ -366,8 +426,8 @@ def choreograph(spec: ClipSpec) -> Choreography:
 
     Times are on the clip's clock: the choreography's own time minus ``spec.start_at_s``.
     """
-    rest = _SEATED if spec.exercise == "sit_to_stand" else _UPRIGHT
-    keys = _Keys(rest)
+    rest = _REST.get(spec.exercise, _UPRIGHT)
+    keys = _Keys(rest, DOFS + PLANE_DOFS if spec.exercise in PLANE_EXERCISES else DOFS)
     t = spec.walk_in_s + spec.lead_in_s
     times = []
     for rep in spec.reps:
@@ -383,7 +443,7 @@ def choreograph(spec: ClipSpec) -> Choreography:
                       _WALK_STRIDE_M)  # fmt: skip
         tracks.update({d: WalkTrack(walk, d) for d in WALK_DOFS})
     if shift:
-        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault)
+        times = [replace(r, start=r.start - shift, extreme=r.extreme - shift, end=r.end - shift)
                  for r in times]  # fmt: skip
     return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk)
 
@@ -395,11 +455,15 @@ _TEMPO = {  # (out, hold, back, pause) ranges in seconds for a normal rep
     "back_extension": ((1.4, 2.0), (1.2, 2.5), (1.3, 1.9), (0.6, 1.2)),
     "sit_to_stand": ((1.0, 1.5), (0.3, 1.0), (1.3, 1.9), (0.4, 1.0)),
     "squat": ((1.0, 1.5), (0.1, 0.4), (0.9, 1.3), (0.4, 0.9)),
+    "lateral_flexion": ((1.1, 1.5), (0.3, 0.7), (1.0, 1.4), (0.3, 0.6)),
+    "trunk_rotation": ((1.1, 1.5), (0.3, 0.7), (1.0, 1.4), (0.3, 0.6)),
 }
 _DEPTH = {"trunk_flexion": (55.0, 80.0), "back_extension": (18.0, 28.0),
-          "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0)}  # fmt: skip
+          "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0),
+          "lateral_flexion": (25.0, 40.0), "trunk_rotation": (30.0, 45.0)}  # fmt: skip
 # a too-fast rep: seconds out and back, no hold (peak speed ~1.9 x depth / seconds)
-_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5}
+_FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5,
+         "lateral_flexion": 0.4, "trunk_rotation": 0.4}  # fmt: skip
 _SHIRTS = (
     (0.75, 0.15, 0.15), (0.15, 0.35, 0.7), (0.2, 0.55, 0.3), (0.85, 0.65, 0.2),
     (0.45, 0.25, 0.55), (0.9, 0.9, 0.88), (0.25, 0.25, 0.28), (0.1, 0.55, 0.6),
@@ -477,6 +541,9 @@ def random_clip(
     if any(not 0 <= i < n_reps for i in faults):
         raise ValueError(f"fault rep indices must be in 0..{n_reps - 1}, got {sorted(faults)}")
     reps = tuple(_random_rep(rng, exercise, faults.get(i)) for i in range(n_reps))
+    if exercise in PLANE_EXERCISES:  # alternating sides, the first drawn (only here: the
+        first = int(rng.choice([-1, 1]))  # other exercises' draws stay as they were)
+        reps = tuple(replace(r, side=first * (-1) ** i) for i, r in enumerate(reps))
     return ClipSpec(
         name=name,
         exercise=exercise,
