@@ -227,11 +227,12 @@ class LateralFlexionConfig:
 class TrunkRotationConfig:
     """Seated trunk rotation, filmed from the front: counting thresholds.
 
-    The primary signal is the shoulder line's image width over the hip line's, in % of
-    its value at the start, narrowing away (a rotation to either side narrows it).
+    The primary signal is the shoulder line's yaw relative to the hip line's from
+    MediaPipe's world landmarks (deg), counted away from the start to either side. It
+    reads about 0.5-0.65 of the true rotation on the samples: counted, not measured.
     """
 
-    counter: CounterConfig = field(default_factory=lambda: CounterConfig(6.0, 3.5, 1.0, 0.2))
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(8.0, 5.0, 1.5, 0.2))
     knee_bend_deg: float = 30.0
     end_range_share: float = 0.9
 

@@ -83,8 +83,8 @@ def _warnings(session: Session, rate: float) -> list[str]:
     if calib.view not in session.spec.views:
         out.append(_view_warning(session, calib.view))
     elif session.plan is not None and not session.plan.rom_measured:
-        out.append(f"Camera view looks {calib.view}: reps are counted; the range of motion is "
-                   "not measured in this view (see the README's accuracy per view)")
+        out.append(f"Reps are counted; {session.spec.title.lower()} range of motion is not "
+                   f"measured from a {calib.view} view (too coarse: see the README)")
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out

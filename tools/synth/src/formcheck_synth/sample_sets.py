@@ -75,7 +75,7 @@ def _plane(name: str, exercise: str, seed: int, body: str, depths: tuple[float, 
 
 def plane_specs() -> list[ClipSpec]:
     """The side-bending and rotation samples: each exercise from the front and front-oblique,
-    starting to the left in one clip and to the right in the other; faults from the front."""
+    starting to the left in one clip and to the right in the other."""
     return [
         _plane("lateral_flexion_front", "lateral_flexion", 41, "small_older_woman", (36.0, 29.0),
                1, 3.0, "side bending, standing, camera in front: 4 bends, left first, the left "
@@ -89,10 +89,6 @@ def plane_specs() -> list[ClipSpec]:
         _plane("trunk_rotation_oblique", "trunk_rotation", 44, "small_older_woman", (35.0, 42.0),
                -1, 35.0, "seated trunk rotation, arms crossed, camera 35 deg to the person's "
                "front-left: 4 rotations, right first, left 35 and right 42 deg"),
-        _plane("lateral_flexion_faults", "lateral_flexion", 45, "tall_young_adult", (34.0, 34.0),
-               1, 3.0, "side bending, camera in front, one fault per bend: rotating, bending "
-               "forward, knees bending, hips shifting",
-               faults=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting")),
     ]  # fmt: skip
 
 
