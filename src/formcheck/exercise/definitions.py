@@ -104,7 +104,7 @@ class ExerciseSpec:
     exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
     sit-to-stand (the first frames decide, see :func:`seated_start`).
     ``signals``: the counted signal by camera view (``"default"`` for the others).
-    ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
+    ``shown_angle``: the angle drawn on the video ("" for none). ``rom``: the measurement that is
     a rep's range of motion. ``tests``: the clinical tests built on it.
     ``views``: the camera views it is meant to be filmed from (elsewhere the report
     says to film it from there: ``view_advice``). ``measure_groups``: extra
@@ -339,7 +339,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         cues=(),
         signals={"default": Signal("trunk_twist_world", "deg", 1, False, "counter",
                                    two_sided=True)},  # fmt: skip
-        shown_angle="trunk_twist",
+        shown_angle="",  # counted only: no angle is drawn
         rom="rotation_deg",
         views=("frontal", "oblique"),
         view_advice="Face the camera",

@@ -450,7 +450,7 @@ def width_twist(ratio: NDArray[np.float64], shoulder_yaw: NDArray[np.float64],
     landmarks' shoulder yaw ``shoulder_yaw`` (n,) (MediaPipe's depth gives the side
     reliably, not the size); minus the hip line's start yaw."""
     cos0 = np.cos(np.radians(hip_yaw0 if hip_yaw0 == hip_yaw0 else 0.0))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # an unseen start: NaN, no angle
         c = np.clip(ratio / ratio0 * cos0, -1.0, 1.0)
     sign = np.where(np.nan_to_num(shoulder_yaw) < 0, -1.0, 1.0)
     start = hip_yaw0 if hip_yaw0 == hip_yaw0 else 0.0

@@ -385,6 +385,8 @@ class Session:
         angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
         angles["knee_flexion"] = float(row[COL[self.plan.knee]])
         angles["hip_height"] = float(row[COL["hip_height"]])
+        if self.spec.shown_angle in COL and self.spec.shown_angle not in angles:
+            angles[self.spec.shown_angle] = float(row[COL[self.spec.shown_angle]])
         last = self.reps[-1] if self.reps else None
         cue, level = self._cue_shown.update(t, self._live_cue(t, row, last))
         elapsed, remaining = self._test_clock(t)
