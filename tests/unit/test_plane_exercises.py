@@ -51,7 +51,7 @@ def _pose(lean_deg: float = 0.0, twist_deg: float = 0.0, yaw_deg: float = 0.0) -
 
 
 def _features(rows: list[np.ndarray], yaw_deg: float = 0.0) -> np.ndarray:
-    forward = np.array([-math.sin(math.radians(yaw_deg)), 0.0, -math.cos(math.radians(yaw_deg))])
+    forward = np.array([math.sin(math.radians(yaw_deg)), 0.0, -math.cos(math.radians(yaw_deg))])
     return frame_features(np.stack(rows), "left", 1, forward)
 
 
@@ -187,3 +187,19 @@ def test_each_side_bend_fault_fires_only_its_cue(fault: str, key: str, value: fl
     cues = rep_cues(spec.cues, GOOD | {key: value}, Config(), plan, "frontal")
     assert [c.code for c in cues] == [fault]
     assert cues[0].value == value and cues[0].patient
+
+
+def test_a_frame_with_left_and_right_swapped_keeps_its_side() -> None:
+    """MediaPipe swaps the left and right labels for a frame or two (the oblique sample at
+    5.9 s): the side bend, hip shift and twist must not flip with them."""
+    pose = _pose(lean_deg=20.0)
+    swapped = pose.copy()
+    for a, b in (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")):
+        swapped[[INDEX[a], INDEX[b]]] = swapped[[INDEX[b], INDEX[a]]]
+    only_hips = pose.copy()
+    hips = [INDEX["left_hip"], INDEX["right_hip"]]
+    only_hips[hips] = pose[hips[::-1]]
+    f, g, h = _features([pose, swapped, only_hips])
+    for name in ("side_bend", "side_bend_world", "hip_shift"):
+        assert g[COL[name]] == pytest.approx(f[COL[name]], abs=1e-6), name
+    assert h[COL["trunk_twist_world"]] == pytest.approx(f[COL["trunk_twist_world"]], abs=1e-6)

@@ -302,8 +302,19 @@ def _side_bend(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None
     cosine of the body's yaw against the camera (set-up facing from world landmarks), so
     a front-oblique camera does not shrink the lean."""
     trunk = 0.5 * (pix[:, _LS] + pix[:, _RS]) - 0.5 * (pix[:, _LH] + pix[:, _RH])
-    sideways = trunk[:, 0] * _left_sign(pix) / max(_yaw_cos(forward3), 0.3)
+    sideways = trunk[:, 0] * _person_left(pix, forward3) / max(_yaw_cos(forward3), 0.3)
     return np.degrees(np.arctan2(sideways, -trunk[:, 1]))
+
+
+def _person_left(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None
+                 ) -> NDArray[np.float64] | float:  # fmt: skip
+    """Which image direction (+1 right, -1 left) is the person's left: from the set-up
+    facing (world landmarks: facing the camera, the left is image right) when it is clear,
+    so a frame where MediaPipe swaps the left and right labels (it does, for a frame or
+    two, in the oblique sample) keeps its side; else per frame from the hip line."""
+    if forward3 is not None and np.isfinite(forward3).all() and abs(forward3[2]) > 0.3:
+        return float(np.sign(-forward3[2]))
+    return _left_sign(pix)
 
 
 def _horizontal_yaw(v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -313,21 +324,28 @@ def _horizontal_yaw(v: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.degrees(np.arctan2(v[:, 2], v[:, 0]))
 
 
-def _world_plane_signals(pts: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _world_plane_signals(pts: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+                         ) -> tuple[NDArray, NDArray]:  # fmt: skip
     """(T,) side bend and trunk twist (deg, + to the person's left) from world landmarks:
-    the trunk line in the plane of the hip line and the vertical, and the shoulder line's
-    yaw relative to the hip line's."""
+    the trunk line in the person's frontal plane (its left axis from the set-up facing
+    ``forward3`` when known, else the hip line), and the shoulder line's yaw relative to
+    the hip line's, within +-90 deg (a frame where MediaPipe swaps one pair's left and
+    right labels turns that line by 180 deg; a trunk does not twist that far)."""
     if pts.shape[-1] < 5:
         nan = np.full(len(pts), np.nan)
         return nan, nan.copy()
     w = pts[..., 2:]
     hips, shoulders = w[:, _LH] - w[:, _RH], w[:, _LS] - w[:, _RS]
-    left = hips.copy()
-    left[:, 1] = 0.0
-    left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    if forward3 is not None and np.isfinite(forward3).all() and np.hypot(forward3[0], forward3[2]):
+        f = np.asarray(forward3, dtype=np.float64)
+        left = np.tile(np.array([-f[2], 0.0, f[0]]) / np.hypot(f[0], f[2]), (len(pts), 1))
+    else:
+        left = hips.copy()
+        left[:, 1] = 0.0
+        left /= np.linalg.norm(left, axis=-1, keepdims=True)
     trunk = 0.5 * (w[:, _LS] + w[:, _RS]) - 0.5 * (w[:, _LH] + w[:, _RH])
     bend = np.degrees(np.arctan2(np.einsum("td,td->t", trunk, left), -trunk[:, 1]))
-    twist = _wrap(_horizontal_yaw(shoulders) - _horizontal_yaw(hips))
+    twist = _wrap(2.0 * (_horizontal_yaw(shoulders) - _horizontal_yaw(hips))) / 2.0
     return bend, twist
 
 
@@ -335,7 +353,8 @@ def _wrap(deg: NDArray[np.float64]) -> NDArray[np.float64]:
     return (deg + 180.0) % 360.0 - 180.0
 
 
-def _widths(pix: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _widths(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+            ) -> tuple[NDArray, NDArray]:  # fmt: skip
     """(T,) shoulder width over hip width (image, 2-D lengths: a rotation shortens the
     shoulder line, a side bend only tilts it), and the hip's sideways offset from the
     mid-ankle in hip widths (+ towards the person's left)."""
@@ -343,7 +362,7 @@ def _widths(pix: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     sh_w = np.linalg.norm(pix[:, _LS] - pix[:, _RS], axis=-1)
     mid_hip = 0.5 * (pix[:, _LH, 0] + pix[:, _RH, 0])
     mid_ankle = 0.5 * (pix[:, _ANKLES[0], 0] + pix[:, _ANKLES[1], 0])
-    shift = (mid_hip - mid_ankle) * _left_sign(pix) / hip_w
+    shift = (mid_hip - mid_ankle) * _person_left(pix, forward3) / hip_w
     return sh_w / hip_w, shift
 
 
@@ -362,8 +381,9 @@ def plane_features(pts: NDArray[np.float64], forward3: NDArray[np.float64] | Non
     + to the left) in the image, and the shoulder and hip lines' yaw against the camera
     from world landmarks (deg, + the left end further away)."""
     pix = pts[..., :2]
-    bend_w, twist_w = _world_plane_signals(pts)
-    ratio, shift = _widths(pix)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an unseen line: NaN
+        bend_w, twist_w = _world_plane_signals(pts, forward3)
+        ratio, shift = _widths(pix, forward3)
     if pts.shape[-1] >= 5:
         w = pts[..., 2:]
         yaw_s = _horizontal_yaw(w[:, _LS] - w[:, _RS])
