@@ -114,7 +114,8 @@ def test_sample_set_covers_what_newcomers_and_the_gate_need() -> None:
     bodies = {t["subject"]["body"] for t in truths.values()}
     assert bodies == {"older_heavy_man", "small_older_woman", "tall_young_adult"}
     kinds = {f["kind"] for t in truths.values() for f in t["faults"]}
-    assert kinds == {"knees_bending", "too_fast", "incomplete_stand", "arms_used"}
+    assert kinds == {"knees_bending", "too_fast", "incomplete_stand", "arms_used",
+                     "trunk_rotating", "bending_forward", "hips_shifting"}  # fmt: skip
 
 
 # --- the accuracy gate (real MediaPipe) -----------------------------------------------------

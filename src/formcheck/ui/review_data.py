@@ -209,6 +209,8 @@ def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         cues = "; ".join(c["message"] for c in rep.get("cues", [])) or "good form"
         row = {"rep": rep["index"], "score": rep["score"], "start s": rep["start_s"],
                "end s": rep["end_s"], "ROM deg": rep.get("rom_deg"), "cues": cues}  # fmt: skip
+        if rep.get("side"):  # side bending and rotation: which side the rep went to
+            row["side"] = rep["side"]
         for key, value in rep.get("measurements", {}).items():
             if key not in ("start_s", "end_s"):
                 row[key] = value

@@ -89,6 +89,10 @@ def plane_specs() -> list[ClipSpec]:
         _plane("trunk_rotation_oblique", "trunk_rotation", 44, "small_older_woman", (35.0, 42.0),
                -1, 35.0, "seated trunk rotation, arms crossed, camera 35 deg to the person's "
                "front-left: 4 rotations, right first, left 35 and right 42 deg"),
+        _plane("lateral_flexion_faults", "lateral_flexion", 45, "small_older_woman",
+               (36.0, 36.0), 1, 3.0, "side bending, camera in front, one fault per bend: "
+               "rotating, bending forward, knees bending, hips shifting",
+               faults=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting")),
     ]  # fmt: skip
 
 

@@ -373,7 +373,10 @@ segment takes 80 % of it and the pelvis 10 %), ``twist`` the trunk's axial rotat
 both legs tilted sideways, which carries the hips sideways over the feet."""
 PLANE_EXERCISES = ("lateral_flexion", "trunk_rotation")
 
-_SIDE_FAULT_SHARE = 0.5  # a rotating / forward-bending fault: this share of the bend's depth
+_TWIST_FAULT_SHARE = 0.8  # a rotating fault: the trunk also turns by this share of the depth
+_FORWARD_FAULT_SHARE = 1.0  # a forward-bending fault: the trunk also pitches forward this much
+_SIDE_KNEE_BEND = 45.0  # knee flexion of a side bend's knee fault: from the front a knee bend
+# shows only as the hips dropping, so the fault is a clear one
 _HIP_SHIFT_DEG = 9.0  # legs tilted this far: the hips ~14 cm sideways over the feet
 
 
@@ -383,11 +386,11 @@ def _side_bend_pose(rep: RepSpec, side: int, rest: Pose) -> Pose:
     (to the opposite side, as a person who pushes the hips out does)."""
     pose = dict(rest, lean=side * rep.depth, twist=0.0, shift=0.0)
     if rep.fault == "trunk_rotating":
-        pose["twist"] = side * _SIDE_FAULT_SHARE * rep.depth
+        pose["twist"] = side * _TWIST_FAULT_SHARE * rep.depth
     elif rep.fault == "bending_forward":
-        pose.update(_flexed(_SIDE_FAULT_SHARE * rep.depth, 0.0))
+        pose.update(_flexed(_FORWARD_FAULT_SHARE * rep.depth, 0.0))
     elif rep.fault == "knees_bending":
-        pose.update(_flexed(0.0, _KNEE_BEND))
+        pose.update(_flexed(0.0, _SIDE_KNEE_BEND))
     elif rep.fault == "hips_shifting":
         pose["shift"] = -side * _HIP_SHIFT_DEG
     return pose
