@@ -203,3 +203,21 @@ def test_a_frame_with_left_and_right_swapped_keeps_its_side() -> None:
     for name in ("side_bend", "side_bend_world", "hip_shift"):
         assert g[COL[name]] == pytest.approx(f[COL[name]], abs=1e-6), name
     assert h[COL["trunk_twist_world"]] == pytest.approx(f[COL["trunk_twist_world"]], abs=1e-6)
+
+
+@pytest.mark.parametrize("exercise", ["lateral_flexion", "trunk_rotation"])
+def test_filmed_from_the_front_no_side_on_advice_but_side_on_asks_to_face(exercise: str) -> None:
+    from dataclasses import replace
+
+    from formcheck.kinematics.viewpoint import VIEW_GUIDANCE
+
+    primary = EXERCISES[exercise].primary
+    for view, guidance in (("frontal", None), ("side", "Face the camera")):
+        session = Session(exercise)
+        calib = replace(_calibration(view, {primary: 0.0}),
+                        messages=tuple(m for v, m in VIEW_GUIDANCE.items() if v == view))
+        session._lock(calib)
+        session._run(np.array([0.0]), np.zeros((1, len(COL))), 1)
+        state = session._live_state(0.0, False)
+        assert state.guidance == guidance
+        assert "Turn side-on to the camera" not in state.setup_messages

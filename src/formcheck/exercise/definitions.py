@@ -107,7 +107,8 @@ class ExerciseSpec:
     ``shown_angle``: the angle drawn on the video ("" for none). ``rom``: the measurement that is
     a rep's range of motion. ``tests``: the clinical tests built on it.
     ``views``: the camera views it is meant to be filmed from (elsewhere the report
-    says to film it from there: ``view_advice``). ``measure_groups``: extra
+    says to film it from there: ``view_advice``; with ``guide_view`` the live page asks
+    for it too, in large words). ``measure_groups``: extra
     measurement groups of :mod:`formcheck.exercise.measures` (``MEASURE_GROUPS``).
     ``rom_views``: the views in which the ROM is a measurement; elsewhere the reps are
     counted only and no angle is shown (None: every view).
@@ -130,6 +131,7 @@ class ExerciseSpec:
     tests: tuple[str, ...] = ()
     views: tuple[str, ...] = ("side",)
     view_advice: str = "Turn side-on to the camera"
+    guide_view: bool = False
     measure_groups: tuple[str, ...] = ()
     rom_views: tuple[str, ...] | None = None
 
@@ -325,6 +327,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         rom="side_bend_deg",
         views=("frontal", "oblique"),
         view_advice="Face the camera",
+        guide_view=True,
         measure_groups=("side_bend",),
     ),
     "trunk_rotation": ExerciseSpec(
@@ -343,6 +346,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         rom="rotation_deg",
         views=("frontal", "oblique"),
         view_advice="Face the camera",
+        guide_view=True,
         measure_groups=("rotation",),
         rom_views=(),  # counted only: 13-15 deg mean error on the samples (README)
     ),

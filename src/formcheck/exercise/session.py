@@ -432,6 +432,8 @@ class Session:
             return STEP_BACK if self.plan.legs else VIEW_GUIDANCE["unknown"]
         if self.spec.needs_side_view and self.calibration.view != "side":
             return TURN_SIDE_ON
+        if self.spec.guide_view and self.calibration.view not in self.spec.views:
+            return self.spec.view_advice  # e.g. side bending filmed side-on: "Face the camera"
         return None
 
     def _phase(self) -> str:
