@@ -318,7 +318,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         phases=("upright", "bending", "end_range", "returning"),
         needs_side_view=False,
         measurements=_COMMON_MEASURES
-        + ("side_bend_deg", "side", "rotation_deg", "rotation_world_deg", "forward_bend_deg",
+        + ("side_bend_deg", "side", "rotation_world_deg", "forward_bend_deg",
            "knee_bend_deg", "hip_shift_pct"),  # fmt: skip
         cues=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting",
               "too_fast", "jerky"),  # fmt: skip

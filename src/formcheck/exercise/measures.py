@@ -460,18 +460,14 @@ def width_twist(ratio: NDArray[np.float64], shoulder_yaw: NDArray[np.float64],
 def _side_bend_group(sm: NDArray[np.float64], plan: Plan, baseline: dict[str, float],
                      i_ext: int) -> dict[str, float]:  # fmt: skip
     """Side bending: the bend's range (deg) and side (+1 left, -1 right) on the counted
-    signal, and what else moved from the rep's start: trunk rotation (image widths and
-    world landmarks, deg), forward bend (world trunk inclination, deg), knee bend (deg,
+    signal, and what else moved from the rep's start: trunk rotation (world landmarks,
+    deg; they read about half a rotation, see the README), forward bend (world trunk inclination, deg), knee bend (deg,
     3-D outside a side view), hips' sideways shift (% of hip width)."""
     peak = _signed_peak(sm[:, COL[plan.primary]], i_ext)
-    twist = width_twist(sm[:, COL["shoulder_hip_width"]], sm[:, COL["shoulder_yaw_world"]],
-                        baseline.get("shoulder_hip_width", float("nan")),
-                        baseline.get("hip_yaw_world", float("nan")))  # fmt: skip
     knee = sm[:, COL[plan.knee]]
     return {
         "side_bend_deg": abs(peak),
         "side": float(np.sign(peak)) if peak == peak else float("nan"),
-        "rotation_deg": _largest_change(twist),
         "rotation_world_deg": _largest_change(sm[:, COL["trunk_twist_world"]]),
         "forward_bend_deg": _max(sm[:, COL["trunk_inclination_world"]]
                                  - sm[0, COL["trunk_inclination_world"]]),
