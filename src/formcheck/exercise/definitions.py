@@ -334,13 +334,15 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         name="trunk_rotation",
         title="Seated trunk rotation",
         primary="trunk_twist_world",
-        unit="deg",
+        unit="counted only",
         direction=1,
         phases=("facing_forward", "turning", "end_range", "returning"),
         needs_side_view=False,
         measurements=_COMMON_MEASURES + ("rotation_deg", "rotation_world_deg", "side"),
         cues=(),
-        signals={"default": Signal("trunk_twist_world", "deg", 1, False, "counter",
+        # counted on the world-landmark twist (deg), which reads about half the true turn:
+        # a counting curve, not an angle, so its unit says so
+        signals={"default": Signal("trunk_twist_world", "counted only", 1, False, "counter",
                                    two_sided=True)},  # fmt: skip
         shown_angle="",  # counted only: no angle is drawn
         rom="rotation_deg",

@@ -461,8 +461,9 @@ def _side_bend_group(sm: NDArray[np.float64], plan: Plan, baseline: dict[str, fl
                      i_ext: int) -> dict[str, float]:  # fmt: skip
     """Side bending: the bend's range (deg) and side (+1 left, -1 right) on the counted
     signal, and what else moved from the rep's start: trunk rotation (world landmarks,
-    deg; they read about half a rotation, see the README), forward bend (world trunk inclination, deg), knee bend (deg,
-    3-D outside a side view), hips' sideways shift (% of hip width)."""
+    deg; they read about half a rotation, see the README), forward bend (world trunk
+    inclination, deg), knee bend (deg, 3-D outside a side view), hips' sideways shift (% of
+    hip width)."""
     peak = _signed_peak(sm[:, COL[plan.primary]], i_ext)
     knee = sm[:, COL[plan.knee]]
     return {

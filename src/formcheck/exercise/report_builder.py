@@ -84,7 +84,7 @@ def _warnings(session: Session, rate: float) -> list[str]:
         out.append(_view_warning(session, calib.view))
     elif session.plan is not None and not session.plan.rom_measured:
         out.append(f"Reps are counted; {session.spec.title.lower()} range of motion is not "
-                   f"measured from a {calib.view} view (too coarse: see the README)")
+                   f"measured from video (too coarse in a {calib.view} view: see the README)")
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out

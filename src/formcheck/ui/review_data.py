@@ -40,6 +40,7 @@ __all__ = [
     "frame_series",
     "report_warnings",
     "rep_rows",
+    "sides_text",
     "series_csv",
     "worst_level",
 ]
@@ -212,10 +213,26 @@ def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         if rep.get("side"):  # side bending and rotation: which side the rep went to
             row["side"] = rep["side"]
         for key, value in rep.get("measurements", {}).items():
-            if key not in ("start_s", "end_s"):
+            if key not in ("start_s", "end_s", "side"):  # side: +1/-1, shown as its word
                 row[key] = value
         rows.append(row)
     return rows
+
+
+def sides_text(sides: Mapping[str, Any] | None) -> str | None:
+    """The summary's ``sides`` (``Report.sides()``) as one line: reps and mean ROM to each
+    side and the asymmetry; None without reps to a side."""
+    if not sides:
+        return None
+
+    def rom(key: str) -> str:
+        return "" if sides.get(key) is None else f", {sides[key]:.0f} deg"
+
+    text = (f"**To the left:** {sides['reps_left']} rep(s){rom('rom_left_deg')} · "
+            f"**to the right:** {sides['reps_right']} rep(s){rom('rom_right_deg')}")
+    if sides.get("asymmetry_deg") is not None:
+        text += f" · **asymmetry** {sides['asymmetry_deg']:+.0f} deg (left - right)"
+    return text
 
 
 def report_warnings(report: Mapping[str, Any]) -> tuple[str, ...]:
