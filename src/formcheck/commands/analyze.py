@@ -22,10 +22,11 @@ from typing import Any
 
 from formcheck.commands import record
 from formcheck.commands._shared import Progress, check_writable, collect_warnings, print_warnings
+from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["register", "run"]
 
-_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
+_EXERCISES = (*EXERCISES, "auto")  # every definition, not a copy of their names
 
 
 def register(subparsers: Any) -> None:

@@ -18,9 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from formcheck.exercise.definitions import EXERCISES
+
 __all__ = ["register", "run"]
 
-_EXERCISES = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "auto")
+_EXERCISES = (*EXERCISES, "auto")  # every definition, not a copy of their names
 
 
 def register(subparsers: Any) -> None:

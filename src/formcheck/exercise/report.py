@@ -251,9 +251,10 @@ def _sides_line(sides: SideRom) -> str:
     def deg(x: float | None) -> str:
         return "not measured" if x is None else f"{x:.0f} deg"
 
-    asym = "" if sides.asymmetry_deg is None else f", asymmetry {sides.asymmetry_deg:+.0f} deg"
+    asym = ("" if sides.asymmetry_deg is None
+            else f", asymmetry {sides.asymmetry_deg:+.0f} deg (left - right)")  # fmt: skip
     return (f"  left: {sides.reps_left} rep(s), ROM {deg(sides.rom_left_deg)}; right: "
-            f"{sides.reps_right} rep(s), ROM {deg(sides.rom_right_deg)}{asym} (left - right)")
+            f"{sides.reps_right} rep(s), ROM {deg(sides.rom_right_deg)}{asym}")
 
 
 def _test_line(test: TestResult) -> str:
