@@ -45,3 +45,14 @@ def test_cli_counts_rotations_and_shows_no_angle(extractions: Any, tmp_path: Pat
     assert all(r["rom_deg"] is None for r in report["reps"])
     assert report["summary"]["mean_rom_deg"] is None
     assert any("not measured from video" in w for w in report["warnings"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lateral_flexion_front", "lateral_flexion_oblique",
+                                  "lateral_flexion_faults", "trunk_rotation_front",
+                                  "trunk_rotation_oblique"])  # fmt: skip
+def test_auto_recognises_side_bending_and_rotation(extractions: Any, name: str) -> None:
+    from formcheck.exercise.analysis import detect_exercise
+
+    truth = json.loads((SAMPLES / f"{name}.json").read_text())
+    assert detect_exercise(extractions[SAMPLES / f"{name}.mp4"]) == truth["exercise"]

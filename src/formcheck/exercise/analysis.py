@@ -42,22 +42,34 @@ def replay(
     return session.replay(seq, progress)
 
 
+def _both_sides(report: Report) -> bool:
+    """At least one rep to each side (side bending, rotation)."""
+    sides = report.sides()
+    return sides is not None and sides.reps_left > 0 and sides.reps_right > 0
+
+
 def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
     """Which exercise a clip shows (``--exercise auto``).
 
-    A seated start means sit_to_stand; legs that bend and straighten from a
-    standing start (squat reps counted) mean squat; else the trunk's largest
-    excursion from its start decides: forward -> trunk_flexion, backward ->
-    back_extension.
+    A seated start means sit_to_stand, unless no stand is counted and the trunk
+    turns to both sides (trunk_rotation); legs that bend and straighten from a
+    standing start (squat reps counted) mean squat; filmed from the front, bends to
+    both sides mean lateral_flexion; else the trunk's largest excursion from its
+    start decides: forward -> trunk_flexion, backward -> back_extension.
     """
     squat = analyze(seq, "squat", config=config)
     if squat.start_posture is None:
         return "sit_to_stand"
     session = replay(seq, Session("sit_to_stand", config=config))
     if session.plan is not None and session.plan.start_posture == "seated":
+        seated = session.finish()
+        if not seated.rep_count and _both_sides(analyze(seq, "trunk_rotation", config=config)):
+            return "trunk_rotation"
         return "sit_to_stand"
     if squat.rep_count or squat.incomplete is not None:
         return "squat"
+    if squat.view != "side" and _both_sides(analyze(seq, "lateral_flexion", config=config)):
+        return "lateral_flexion"
     curves = squat.angle_curves
     if curves is None:
         return "trunk_flexion"
