@@ -55,11 +55,14 @@ LOCAL_CODE_MEANINGS: Final = {
     "trunk inclination against the vertical",
     "back-extension-rom": "Standing back extension range of motion, mean per rep (deg)",
     "knee-rom": "Knee flexion range of a sit-to-stand or squat, mean per rep (deg)",
+    "lateral-flexion-rom": "Standing side bending (trunk lateral flexion) range of motion, mean "
+    "per rep to either side (deg)",
     "rep-count": "Number of complete repetitions counted in the session",
     "mean-form-score": "Mean formcheck form score per rep (0-100)",
 }
 _ROM_CODE: Final = {"trunk_flexion": "trunk-flexion-rom", "back_extension": "back-extension-rom",
-                    "sit_to_stand": "knee-rom", "squat": "knee-rom"}  # fmt: skip
+                    "sit_to_stand": "knee-rom", "squat": "knee-rom",
+                    "lateral_flexion": "lateral-flexion-rom"}  # fmt: skip
 
 
 def _uuid(*parts: object) -> str:

@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 ROM_WORDS: Final = {"trunk_flexion": "flexion", "back_extension": "extension",
-                    "sit_to_stand": "knee range", "squat": "knee bend"}  # fmt: skip
+                    "sit_to_stand": "knee range", "squat": "knee bend",
+                    "lateral_flexion": "side bend"}  # fmt: skip
 TEST_TITLES: Final = {"5xsts": "Five-times sit-to-stand", "30s_cst": "30-second chair stand"}
 
 
