@@ -9,7 +9,9 @@ camera's height; and of the mid-hip in pixels, counted in % of its value at the
 start: it falls by ~30 % in a squat from any camera angle), the nearest wrist's
 distance to the thigh (thigh lengths),
 frontal-plane trunk lean and shoulder tilt (deg), the world-landmark trunk
-inclination and 3-D knee flexion (deg). Live code calls it with
+inclination and 3-D knee flexion (deg), knee valgus and heel rise, and the side
+bending and rotation features of :func:`plane_features` (``PLANE_FEATURES``: side bend
+to the person's left, trunk twist, shoulder-over-hip width, hip shift). Live code calls it with
 T = 1, offline code with the whole clip; the numbers are the same.
 """
 
