@@ -26,6 +26,8 @@ __all__ = [
     "ExtensionConfig",
     "SitToStandConfig",
     "SquatConfig",
+    "LateralFlexionConfig",
+    "TrunkRotationConfig",
     "TestsConfig",
     "TargetConfig",
     "SpeechConfig",
@@ -206,6 +208,38 @@ class SquatConfig:
 
 
 @dataclass(frozen=True)
+class LateralFlexionConfig:
+    """Standing side bending, filmed from the front: counting and cue thresholds.
+
+    The primary signal is the frontal-plane trunk lean (deg, mid-hip -> mid-shoulder
+    against the vertical), counted away from the start to either side.
+    """
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(10.0, 6.0, 2.0, 0.2))
+    knee_bend_deg: float = 15.0
+    max_rotation_deg: float = 15.0
+    max_forward_bend_deg: float = 20.0
+    max_hip_shift_pct: float = 30.0
+    max_velocity_deg_s: float = 90.0
+    max_velocity_peaks: int = 2
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
+class TrunkRotationConfig:
+    """Seated trunk rotation, filmed from the front: counting thresholds.
+
+    The primary signal is the shoulder line's yaw relative to the hip line's from
+    MediaPipe's world landmarks (deg), counted away from the start to either side. It
+    reads about 0.5-0.65 of the true rotation on the samples: counted, not measured.
+    """
+
+    counter: CounterConfig = field(default_factory=lambda: CounterConfig(8.0, 5.0, 1.5, 0.2))
+    knee_bend_deg: float = 30.0
+    end_range_share: float = 0.9
+
+
+@dataclass(frozen=True)
 class TestsConfig:
     """Clinical tests. ``five_stop``: "seat" (buttocks touch the seat after the
     5th stand) or "stand" (the 5th full stand)."""
@@ -289,6 +323,8 @@ class Config:
     back_extension: ExtensionConfig = field(default_factory=ExtensionConfig)
     sit_to_stand: SitToStandConfig = field(default_factory=SitToStandConfig)
     squat: SquatConfig = field(default_factory=SquatConfig)
+    lateral_flexion: LateralFlexionConfig = field(default_factory=LateralFlexionConfig)
+    trunk_rotation: TrunkRotationConfig = field(default_factory=TrunkRotationConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
     tug: TugConfig = field(default_factory=TugConfig)
     target: TargetConfig = field(default_factory=TargetConfig)

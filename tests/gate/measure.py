@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from formcheck_synth.accuracy import angle_figures
 
 __all__ = [
@@ -148,6 +149,8 @@ def measure_clip(truth: dict[str, Any], seq: Any) -> dict[str, Any]:
     }
     if "tug" in truth:
         figures["tug"] = tug_figures(report.test, truth["tug"])
+    if truth["reps"] and "rom_deg" in truth["reps"][0]:  # side bending and rotation
+        figures["plane"] = plane_figures(report, truth, seq)
     return figures
 
 
@@ -180,6 +183,58 @@ def _compare_tug(name: str, cur: dict[str, Any] | None, rec: dict[str, Any]) -> 
     return fails
 
 
+def plane_figures(report: Any, truth: dict[str, Any], seq: Any) -> dict[str, Any]:
+    """Side bending and rotation: per-rep ROM error (deg) of the report against the truth
+    (None for a counted-only exercise, whose report shows no angle), reps whose side is
+    wrong, and the per-rep error of the rotation estimates the core has
+    (:func:`rotation_estimates`) whether or not it shows them."""
+    matched = _match(truth["reps"], list(report.reps))
+    errs = [abs(m.rom_deg - rep["rom_deg"]) for rep, m in zip(truth["reps"], matched, strict=True)
+            if m is not None and np.isfinite(m.rom_deg)]  # fmt: skip
+    wrong = [i for i, (rep, m) in enumerate(zip(truth["reps"], matched, strict=True))
+             if m is None or m.side != rep["side"]]  # fmt: skip
+    out: dict[str, Any] = {
+        "rom_err_mean_deg": round(float(np.mean(errs)), 2) if errs else None,
+        "rom_err_max_deg": round(float(np.max(errs)), 2) if errs else None,
+        "side_wrong": wrong,
+    }
+    if truth["exercise"] == "trunk_rotation":
+        out["rotation_estimates_err_mean_deg"] = rotation_estimates(seq, truth)
+    return out
+
+
+def rotation_estimates(seq: Any, truth: dict[str, Any]) -> dict[str, float]:
+    """Mean |error| (deg) per rep of the two rotation estimates at each true rep's
+    largest change: the image widths with the world landmarks' side
+    (``formcheck.exercise.measures.width_twist``) and MediaPipe's world landmarks alone
+    (``trunk_twist_world``), against ``reps[].rom_deg``. Set-up values are the medians of
+    the first 0.3 s (as the core's set-up)."""
+    from formcheck.exercise.measures import width_twist
+    from formcheck.kinematics.angles import forward_vector
+    from formcheck.kinematics.signals import COL, frame_features, masked_points
+
+    pts = masked_points(seq.image, seq.world, seq.width, seq.height, 0.5)
+    setup = seq.t <= seq.t[0] + 0.3
+    feats = frame_features(pts, "left", 1, forward_vector(pts[setup][..., 2:]))
+    base = np.nanmedian(feats[setup], axis=0)
+    est = {
+        "image_widths": width_twist(feats[:, COL["shoulder_hip_width"]],
+                                    feats[:, COL["shoulder_yaw_world"]],
+                                    float(base[COL["shoulder_hip_width"]]),
+                                    float(base[COL["hip_yaw_world"]])),
+        "world_landmarks": feats[:, COL["trunk_twist_world"]],
+    }  # fmt: skip
+    out = {}
+    for name, x in est.items():
+        errs = []
+        for rep in truth["reps"]:
+            inside = (seq.t >= rep["start_s"]) & (seq.t <= rep["end_s"])
+            change = np.abs(x[inside] - x[inside][0])
+            errs.append(abs(float(np.nanmax(change)) - rep["rom_deg"]))
+        out[name] = round(float(np.mean(errs)), 2)
+    return out
+
+
 def _worse(value: Any, recorded: Any, margin: float) -> bool:
     if value is None or recorded is None:
         return value is None and recorded is not None
@@ -199,6 +254,18 @@ def _compare_reps(name: str, cur: dict[str, Any], rec: dict[str, Any]) -> list[s
         new = sorted(set(cur[key]) - set(rec[key]))
         if new:
             fails.append(f"{name}: {key.replace('_', ' ')} {new}")
+    return fails
+
+
+def _compare_plane(name: str, cur: dict[str, Any], rec: dict[str, Any]) -> list[str]:
+    fails = []
+    for key in ("rom_err_mean_deg", "rom_err_max_deg"):
+        margin = MARGINS["mean_deg" if "mean" in key else "max_deg"]
+        if _worse(cur.get(key), rec[key], margin):
+            fails.append(f"{name}: {key} {cur.get(key)} deg (recorded {rec[key]} deg)")
+    new = sorted(set(cur.get("side_wrong", [])) - set(rec["side_wrong"]))
+    if new:
+        fails.append(f"{name}: reps to the wrong side {new}")
     return fails
 
 
@@ -223,6 +290,8 @@ def compare(current: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
             fails += _compare_reps(name, cur["reps"], rec["reps"])
         if "tug" in rec:
             fails += _compare_tug(name, cur.get("tug"), rec["tug"])
+        if "plane" in rec:
+            fails += _compare_plane(name, cur.get("plane", {}), rec["plane"])
     return fails
 
 

@@ -20,7 +20,9 @@ from formcheck.ui.engine import make_engine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 
-CLIPS = ("sit_to_stand_side", "trunk_flexion_side", "back_extension_faults")
+CLIPS = ("sit_to_stand_side", "trunk_flexion_side", "back_extension_faults",
+         "lateral_flexion_front", "lateral_flexion_oblique", "trunk_rotation_front",
+         "trunk_rotation_oblique", "lateral_flexion_faults")
 
 
 def _live_report(clip: Path, exercise: str) -> dict[str, object]:

@@ -75,6 +75,8 @@ def test_a_rep_short_of_the_target_gets_a_cue_saying_by_how_much() -> None:
 
 def test_target_cues_are_listed_by_every_exercise_and_rom_has_a_curve() -> None:
     for name, spec in EXERCISES.items():
+        if spec.rom_views == ():  # counted only: no ROM, so no target (the file refuses one)
+            continue
         assert {"short_of_target", "hold_short"} <= set(spec.cues), name
         assert spec.rom in ROM_CURVES, f"{name}: add its ROM measurement to ROM_CURVES"
 

@@ -76,7 +76,8 @@ def test_setup_messages_ask_for_feet() -> None:
 
 
 def test_bad_arguments() -> None:
-    valid = "valid: back_extension, sit_to_stand, squat, trunk_flexion"
+    valid = ("valid: back_extension, lateral_flexion, sit_to_stand, squat, trunk_flexion,"
+             " trunk_rotation")
     with pytest.raises(ValueError, match=valid):
         Session("jumping_jacks")
     with pytest.raises(ValueError, match="needs exercise 'sit_to_stand'"):

@@ -27,7 +27,7 @@ from formcheck.exercise.definitions import EXERCISES
 
 __all__ = ["register", "run"]
 
-_EXERCISES = (*EXERCISES, "auto")
+_EXERCISES = (*EXERCISES, "auto")  # every definition, not a copy of their names
 
 
 def register(subparsers: Any) -> None:

@@ -81,34 +81,76 @@ def angle_inputs(seq: PoseSequence, exercise: str, config: Config | None = None)
     return AngleInputs(seq.t, pts, calib.side, calib.facing, np.asarray(calib.forward3))
 
 
+class _Evidence:
+    """What a clip shows, each analysis made once: the reports of ``reps`` exercises,
+    whether a seated-start exercise sees it start seated."""
+
+    def __init__(self, seq: PoseSequence, config: Config | None, specs: list[ExerciseSpec]):
+        self.seq, self.config, self.specs = seq, config, specs
+        self._reports: dict[str, Report] = {}
+
+    def report(self, name: str) -> Report:
+        if name not in self._reports:
+            self._reports[name] = analyze(self.seq, name, config=self.config)
+        return self._reports[name]
+
+    def counted(self) -> list[Report]:
+        return [self.report(s.name) for s in self.specs
+                if s.recognition is not None and s.recognition.by == "reps"]  # fmt: skip
+
+    def seated(self) -> bool:
+        """A seated-start exercise's set-up finds the clip starting seated, or no
+        rep-counted exercise finds anybody standing at all."""
+        counted = self.counted()
+        if counted and all(r.start_posture is None for r in counted):
+            return True
+        return any(_starts_seated(self.seq, s, self.config) for s in self.specs
+                   if s.recognition is not None and s.recognition.by == "seated_start")  # fmt: skip
+
+
 def detect_exercise(seq: PoseSequence, config: Config | None = None) -> str:
     """Which exercise a clip shows (``--exercise auto``), from each definition's
-    :class:`~formcheck.exercise.definitions.Recognition`, tried in its order.
+    :class:`~formcheck.exercise.definitions.Recognition`, tried in its order:
 
-    A seated start (or no standing start found by any rep-counted exercise) means the
-    seated-start exercise; reps counted from a standing start by an exercise's own
-    counter mean that exercise; else the trunk's largest excursion from its start
-    decides between the trunk exercises by their direction.
+    - ``both_sides``: its own reps go to both sides (side bending, rotation), in one of
+      its ``views``, seated if it says so, and no rep counted by ``unless_reps_of``;
+    - ``seated_start``: the clip starts seated (or nobody is ever seen standing);
+    - ``reps``: reps counted from a standing start by the exercise's own counter;
+    - ``trunk``: the trunk's largest excursion lies in the exercise's direction.
     """
     specs = sorted((s for s in EXERCISES.values() if s.recognition is not None),
                    key=lambda s: s.recognition.order)  # type: ignore[union-attr]  # fmt: skip
-    counted = {s.name: analyze(seq, s.name, config=config)
-               for s in specs if s.recognition.by == "reps"}  # type: ignore[union-attr]  # fmt: skip
-    nobody_standing = bool(counted) and all(r.start_posture is None for r in counted.values())
-    trunk_report = next(iter(counted.values()), None)
+    seen = _Evidence(seq, config, specs)
     for spec in specs:
-        how = spec.recognition
-        assert how is not None
-        if how.by == "seated_start" and (nobody_standing or _starts_seated(seq, spec, config)):
+        if _recognised(spec, seen):
             return spec.name
-        if how.by == "reps" and (counted[spec.name].rep_count
-                                 or counted[spec.name].incomplete is not None):  # fmt: skip
-            return spec.name
-        if how.by == "trunk":
-            report = trunk_report or analyze(seq, spec.name, config=config)
-            if _trunk_leans(report, spec.direction, how.dominance):
-                return spec.name
     return specs[-1].name
+
+
+def _recognised(spec: ExerciseSpec, seen: _Evidence) -> bool:
+    how = spec.recognition
+    assert how is not None
+    if how.by == "seated_start":
+        return seen.seated()
+    if how.by == "reps":
+        report = seen.report(spec.name)
+        return bool(report.rep_count) or report.incomplete is not None
+    if how.by == "both_sides":
+        if how.seated and not seen.seated():
+            return False
+        if how.unless_reps_of is not None and seen.report(how.unless_reps_of).rep_count:
+            return False
+        report = seen.report(spec.name)
+        return (how.views is None or report.view in how.views) and _both_sides(report)
+    counted = seen.counted()
+    report = counted[0] if counted else seen.report(spec.name)
+    return _trunk_leans(report, spec.direction, how.dominance)
+
+
+def _both_sides(report: Report) -> bool:
+    """At least one rep to each side (side bending, rotation)."""
+    sides = report.sides()
+    return sides is not None and sides.reps_left > 0 and sides.reps_right > 0
 
 
 def _starts_seated(seq: PoseSequence, spec: ExerciseSpec, config: Config | None) -> bool:

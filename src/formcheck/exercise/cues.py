@@ -63,6 +63,9 @@ DEDUCTIONS: Final[dict[str, int]] = {
     "heels_lifting": 10,
     "short_of_target": 10,
     "hold_short": 5,
+    "trunk_rotating": 15,
+    "bending_forward": 15,
+    "hips_shifting": 10,
 }
 
 _Rule = Callable[[dict[str, float], Config, Plan, str], "Cue | None"]
@@ -79,7 +82,9 @@ def _over(
 
 def _knees(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     limit = p.setting("knee_bend_deg")
-    if p.direction > 0:  # a forward bend
+    if not p.primary.startswith("trunk_inclination"):  # a side bend, counted on its own lean
+        msg = "Knees bent during the bend: the trunk angle overstates spinal motion"
+    elif p.direction > 0:  # a forward bend
         msg = "Knees bent during the forward bend: trunk angle overstates spinal flexion"
     else:
         msg = "Knees bent instead of extending through the back"
@@ -233,8 +238,10 @@ def _heels(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
 
 def _short_of_target(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     """With a target (``config.target.deg``): the rep's ROM short of it, by how much."""
+    if not c.target.active:
+        return None
     target, rom = c.target.deg, m[p.rom]
-    if not c.target.active or rom != rom or rom >= target:
+    if rom != rom or rom >= target:
         return None
     short = target - rom
     text = f"Short of the target by {short:.0f} deg ({rom:.0f} of {target:g} deg)"
@@ -245,12 +252,33 @@ def _short_of_target(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue 
 def _hold_short(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
     """With a prescribed hold (``config.target.hold_s``): held for less time within the
     target band (or at end range, without a target)."""
-    need, held = c.target.hold_s, m["target_hold_s"]
-    if need <= 0 or held >= need:
+    need = c.target.hold_s
+    if need <= 0:
+        return None
+    held = m["target_hold_s"]
+    if held >= need:
         return None
     where = "at the target" if c.target.active else "at end range"
     text = f"Hold too short: {held:.1f} s {where}; prescribed {need:g} s"
     return Cue("hold_short", "warn", text, f"Hold for {need:g} seconds", round(held, 2), need, "s")
+def _rotating(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("trunk_rotating", "warn", m["rotation_world_deg"],
+                 p.setting("max_rotation_deg"), "deg",
+                 "Trunk rotating during the side bend (the shoulders turn, 3-D landmarks)",
+                 "Bend sideways, do not twist")  # fmt: skip
+
+
+def _forward(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("bending_forward", "warn", m["forward_bend_deg"],
+                 p.setting("max_forward_bend_deg"), "deg",
+                 "Bending forward during the side bend (trunk inclination, 3-D landmarks)",
+                 "Stay in line, do not lean forward")  # fmt: skip
+
+
+def _hips(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
+    return _over("hips_shifting", "warn", m["hip_shift_pct"], p.setting("max_hip_shift_pct"),
+                 "% of hip width", "Hips shifting sideways during the side bend",
+                 "Keep your hips over your feet")  # fmt: skip
 
 
 def _at_end_only(m: dict[str, float], c: Config, p: Plan, view: str) -> Cue | None:
@@ -275,6 +303,9 @@ _RULES: Final[dict[str, _Rule]] = {
     "heels_lifting": _heels,
     "short_of_target": _short_of_target,
     "hold_short": _hold_short,
+    "trunk_rotating": _rotating,
+    "bending_forward": _forward,
+    "hips_shifting": _hips,
 }
 
 

@@ -32,6 +32,7 @@ from formcheck.exercise.definitions import (
     Recognition,
     Signal,
 )
+from formcheck.exercise.measures import MEASURE_GROUPS
 from formcheck.exercise.template_match import Template
 from formcheck.kinematics.signals import FEATURES
 
@@ -86,10 +87,14 @@ def _spec_dict(spec: ExerciseSpec) -> dict[str, Any]:
         "setup_joints": list(spec.setup_joints), "shown_angle": spec.shown_angle,
         "rom": spec.rom, "tests": list(spec.tests),
         "setup": spec.setup, "instructions": spec.instructions, "rom_word": spec.rom_word,
-        "rom_code": spec.rom_code,
+        "rom_code": spec.rom_code, "views": list(spec.views), "view_advice": spec.view_advice,
+        "guide_view": spec.guide_view, "measure_groups": list(spec.measure_groups),
+        **({"rom_views": list(spec.rom_views)} if spec.rom_views is not None else {}),
         **({"section": spec.section.key} if spec.section is not None else {}),
         **({"side": spec.side} if spec.side is not None else {}),
-        **({"recognition": dataclasses.asdict(spec.recognition)}
+        **({"recognition": {k: list(v) if isinstance(v, tuple) else v
+                            for k, v in dataclasses.asdict(spec.recognition).items()
+                            if v is not None}}
            if spec.recognition is not None else {}),
     }  # fmt: skip
 
@@ -208,7 +213,7 @@ def _name(v: Any) -> str:
 
 
 _SPEC_KEYS: Final = (*_spec_dict(ExerciseSpec("x", "x", "x", "x", 1, ("a",) * 4, False, (), ())),  # type: ignore[arg-type]  # noqa: E501
-                     "side", "section", "recognition")
+                     "side", "section", "recognition", "rom_views")
 _REQUIRED: Final = ("name", "title", "primary", "unit", "direction", "phases")
 
 
@@ -227,7 +232,8 @@ def _exercise(c: _Checker, data: Mapping[str, Any]) -> dict[str, Any]:
         "measurements": tuple(g(ex, "exercise", "measurements", _list_of(None), [])),
         "cues": tuple(g(ex, "exercise", "cues", _list_of(tuple(DEDUCTIONS)), [])),
         "setup_joints": tuple(g(ex, "exercise", "setup_joints", _list_of(JOINTS), [])),
-        "shown_angle": g(ex, "exercise", "shown_angle", _one_of(FEATURES), "trunk_inclination"),
+        "shown_angle": g(ex, "exercise", "shown_angle", _one_of(("", *FEATURES)),
+                         "trunk_inclination"),  # "": no angle drawn
         "rom": g(ex, "exercise", "rom", _text, "peak_trunk_deg"),
         "tests": tuple(g(ex, "exercise", "tests", _list_of(TESTS), [])),
         "side": g(ex, "exercise", "side", _one_of(("left", "right"))),
@@ -235,9 +241,24 @@ def _exercise(c: _Checker, data: Mapping[str, Any]) -> dict[str, Any]:
         "instructions": g(ex, "exercise", "instructions", _string, ""),
         "rom_word": g(ex, "exercise", "rom_word", _text, "range of motion"),
         "rom_code": g(ex, "exercise", "rom_code", _string, ""),
+        "views": tuple(g(ex, "exercise", "views", _list_of(_CAMERA_VIEWS, least=1), ["side"])),
+        "view_advice": g(ex, "exercise", "view_advice", _text, "Turn side-on to the camera"),
+        "guide_view": g(ex, "exercise", "guide_view", _boolean, False),
+        "measure_groups": tuple(g(ex, "exercise", "measure_groups",
+                                  _list_of(tuple(MEASURE_GROUPS)), [])),  # fmt: skip
+        "rom_views": _optional_views(c, ex),
         "section": _section(c, ex),
         "recognition": _recognition(c, ex),
     }
+
+
+_CAMERA_VIEWS: Final = ("side", "oblique", "frontal", "unknown")
+
+
+def _optional_views(c: _Checker, ex: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """``rom_views``: the views where the ROM is measured (absent: every view)."""
+    views = c.get(ex, "exercise", "rom_views", _list_of(_CAMERA_VIEWS))
+    return None if views is None else tuple(views)
 
 
 def _string(v: Any) -> str:
@@ -256,13 +277,19 @@ def _section(c: _Checker, ex: Mapping[str, Any]) -> ConfigSection | None:
 def _recognition(c: _Checker, ex: Mapping[str, Any]) -> Recognition | None:
     if "recognition" not in ex:
         return None
-    r = c.table(ex, "exercise.recognition", ("by", "order", "dominance"), ("by", "order"))
-    by = c.get(r, "exercise.recognition", "by", _one_of(("seated_start", "reps", "trunk")))
-    order = c.get(r, "exercise.recognition", "order", _number(0, 1000))
-    dominance = c.get(r, "exercise.recognition", "dominance", _number(0, 1000), 2.0)
+    key = "exercise.recognition"
+    r = c.table(ex, key, ("by", "order", "dominance", "views", "seated", "unless_reps_of"),
+                ("by", "order"))  # fmt: skip
+    by = c.get(r, key, "by", _one_of(("both_sides", "seated_start", "reps", "trunk")))
+    order = c.get(r, key, "order", _number(0, 1000))
+    dominance = c.get(r, key, "dominance", _number(0, 1000), 2.0)
+    views = c.get(r, key, "views", _list_of(("side", "oblique", "frontal", "unknown")))
+    seated = c.get(r, key, "seated", _boolean, False)
+    unless = c.get(r, key, "unless_reps_of", _name)
     if by is None or order is None:
         return None
-    return Recognition(by, int(order), float(dominance))
+    return Recognition(by, int(order), float(dominance),
+                       tuple(views) if views is not None else None, seated, unless)  # fmt: skip
 
 
 def _signals(c: _Checker, data: Mapping[str, Any]) -> dict[str, Signal]:
@@ -272,13 +299,14 @@ def _signals(c: _Checker, data: Mapping[str, Any]) -> dict[str, Signal]:
         if view not in VIEWS:
             continue
         key = f"signals.{view}"
-        s = c.table(tables, key, ("feature", "unit", "sign", "of_start", "counter"),
+        s = c.table(tables, key, ("feature", "unit", "sign", "of_start", "counter", "two_sided"),
                     ("feature", "unit"))  # fmt: skip
         out[view] = Signal(c.get(s, key, "feature", _one_of(FEATURES), FEATURES[0]),
                            c.get(s, key, "unit", _text, "deg"),
                            c.get(s, key, "sign", _one_of((1, -1)), 1),
                            c.get(s, key, "of_start", _boolean, False),
-                           c.get(s, key, "counter", _text, "counter"))  # fmt: skip
+                           c.get(s, key, "counter", _text, "counter"),
+                           c.get(s, key, "two_sided", _boolean, False))  # fmt: skip
     return out
 
 

@@ -58,6 +58,9 @@ class Plan:
     settings: Any = None
     rom: str = "peak_trunk_deg"
     scale: float = 1.0
+    two_sided: bool = False
+    measure_groups: tuple[str, ...] = ()
+    rom_measured: bool = True
 
     def setting(self, name: str) -> float:
         """A threshold of this exercise's configuration section (e.g. ``knee_bend_deg``);
@@ -75,11 +78,15 @@ class Plan:
     def relative(self, value: Any) -> Any:
         """Primary value(s) (float or array) -> signal relative to baseline, away
         positive, times ``scale`` (100 / baseline for a signal counted in % of its
-        value at the start)."""
+        value at the start); ``two_sided``: away to either side is positive (a side
+        bend to the left or to the right)."""
+        if self.two_sided:
+            return abs(value - self.baseline) * self.scale
         return self.direction * (value - self.baseline) * self.scale
 
     def absolute(self, relative: float) -> float:
-        """Inverse of :meth:`relative` (for chart threshold lines)."""
+        """Inverse of :meth:`relative` (for chart threshold lines; a two-sided signal:
+        the side its ``direction`` names)."""
         return self.baseline + self.direction * relative / self.scale
 
 
@@ -96,6 +103,8 @@ class Signal:
     sign: int = 1
     of_start: bool = False
     counter: str = "counter"
+    two_sided: bool = False
+    """Count a movement away from the start to either side (``|value - start|``)."""
 
 
 @dataclass(frozen=True)
@@ -103,15 +112,21 @@ class Recognition:
     """How ``--exercise auto`` recognises an exercise (:func:`formcheck.exercise.analysis.
     detect_exercise`), tried in ``order`` (lower first):
 
+    - ``"both_sides"``: this exercise's own reps go to both sides, filmed from one of
+      ``views`` (None: any), from a seated start if ``seated``, and with no rep counted
+      by the exercise ``unless_reps_of`` names (a seated twist is no sit-to-stand);
     - ``"seated_start"``: the clip starts seated;
     - ``"reps"``: a standing start and reps counted by this exercise's own counter;
     - ``"trunk"``: the trunk's largest excursion from its start lies in this exercise's
       ``direction`` (+1 forward), by at least ``dominance`` times the other way.
     """
 
-    by: Literal["seated_start", "reps", "trunk"]
+    by: Literal["both_sides", "seated_start", "reps", "trunk"]
     order: int
     dominance: float = 2.0
+    views: tuple[str, ...] | None = None
+    seated: bool = False
+    unless_reps_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +167,8 @@ class ExerciseSpec:
     exercises, ``("standing",)`` for squats, ``("seated", "standing")`` for
     sit-to-stand (the first frames decide, see :func:`seated_start`).
     ``signals``: the counted signal by camera view (``"default"`` for the others).
-    ``shown_angle``: the angle drawn on the video. ``rom``: the measurement that is
-    a rep's range of motion, named for a person by ``rom_word`` and coded in FHIR
+    ``shown_angle``: the angle drawn on the video ("" for none). ``rom``: the measurement
+    that is a rep's range of motion, named for a person by ``rom_word`` and coded in FHIR
     exports by ``rom_code``. ``tests``: the clinical tests built on it.
     Thresholds: ``section``, a built-in's section of ``Config``, or ``settings``, those a
     definition carries itself (:class:`DefinitionSettings`; one of the two).
@@ -165,6 +180,12 @@ class ExerciseSpec:
     one leg, e.g. taught by demonstration on it); None: the side facing the camera.
     ``demonstration``: where a learned definition came from (source, span, view, side,
     start posture), for the record; empty for the built-in ones.
+    ``views``: the camera views it is meant to be filmed from (elsewhere the report
+    says to film it from there: ``view_advice``; with ``guide_view`` the live page asks
+    for it too, in large words). ``measure_groups``: extra
+    measurement groups of :mod:`formcheck.exercise.measures` (``MEASURE_GROUPS``).
+    ``rom_views``: the views in which the ROM is a measurement; elsewhere the reps are
+    counted only and no angle is shown (None: every view).
     """
 
     name: str
@@ -192,6 +213,11 @@ class ExerciseSpec:
     side: Side | None = None
     template: Template | None = None
     demonstration: Mapping[str, Any] = field(default_factory=dict)
+    views: tuple[str, ...] = ("side",)
+    view_advice: str = "Turn side-on to the camera"
+    guide_view: bool = False
+    measure_groups: tuple[str, ...] = ()
+    rom_views: tuple[str, ...] | None = None
 
     def signal_for(self, view: str) -> Signal:
         """The counted signal in a camera ``view`` (see ``signals``)."""
@@ -201,7 +227,9 @@ class ExerciseSpec:
     def plan(self, calib: Calibration, config: Config) -> Plan:
         """Resolve against the person's baseline posture."""
         plan = self._plan(calib, config)
-        return replace(plan, settings=self.settings_in(config), rom=self.rom)
+        measured = self.rom_views is None or calib.view in self.rom_views
+        return replace(plan, settings=self.settings_in(config), rom=self.rom,
+                       measure_groups=self.measure_groups, rom_measured=measured)  # fmt: skip
 
     def settings_in(self, config: Config) -> Any:
         """The thresholds: the definition's own (``settings``), else its ``section`` of
@@ -225,7 +253,7 @@ class ExerciseSpec:
             scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
             return Plan(self.name, sig.feature, sig.unit, sig.sign, base,
                         getattr(section, sig.counter), self.phases, "upright", trunk,
-                        _knee_feature(calib), scale=scale)  # fmt: skip
+                        _knee_feature(calib), scale=scale, two_sided=sig.two_sided)  # fmt: skip
         base = calib.baseline[sig.feature]
         scale = 100.0 / base if sig.of_start and base == base and base > 0 else 1.0
         seated = "seated" in self.start and (
@@ -309,7 +337,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         "upright. Trunk inclination = mid-hip to mid-shoulder line against the vertical.",
         rom_word="flexion",
         rom_code="trunk-flexion-rom",
-        recognition=Recognition("trunk", order=3),
+        recognition=Recognition("trunk", order=4),
     ),
     "back_extension": ExerciseSpec(
         name="back_extension",
@@ -328,7 +356,7 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         "slowly within a pain-free range. Trunk inclination against the vertical (backward < 0).",
         rom_word="extension",
         rom_code="back-extension-rom",
-        recognition=Recognition("trunk", order=4, dominance=0.0),
+        recognition=Recognition("trunk", order=5, dominance=0.0),
     ),
     "sit_to_stand": ExerciseSpec(
         name="sit_to_stand",
@@ -406,6 +434,64 @@ EXERCISES: Final[dict[str, ExerciseSpec]] = {
         rom_word="knee bend",
         rom_code="knee-rom",
         recognition=Recognition("reps", order=2),
+    ),
+    "lateral_flexion": ExerciseSpec(
+        name="lateral_flexion",
+        title="Standing side bending",
+        primary="side_bend",
+        unit="deg",
+        direction=1,
+        phases=("upright", "bending", "end_range", "returning"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES
+        + ("side_bend_deg", "side", "rotation_world_deg", "forward_bend_deg",
+           "knee_bend_deg", "hip_shift_pct"),  # fmt: skip
+        cues=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting",
+              "too_fast", "jerky") + TARGET_CUES,  # fmt: skip
+        signals={"default": Signal("side_bend", "deg", 1, False, "counter", two_sided=True)},
+        shown_angle="side_bend",
+        rom="side_bend_deg",
+        views=("frontal", "oblique"),
+        view_advice="Face the camera",
+        guide_view=True,
+        measure_groups=("side_bend",),
+        section=ConfigSection("lateral_flexion"),
+        setup="Stand facing the camera, feet hip-width apart, arms by your sides",
+        instructions="Standing side bending: slide one hand down the side of the thigh, "
+        "bending the trunk sideways without turning or leaning forward; return upright, "
+        "then to the other side.",
+        rom_word="side bend",
+        rom_code="lateral-flexion-rom",
+        recognition=Recognition("both_sides", order=3, views=("frontal", "oblique", "unknown")),
+    ),
+    "trunk_rotation": ExerciseSpec(
+        name="trunk_rotation",
+        title="Seated trunk rotation",
+        primary="trunk_twist_world",
+        unit="counted only",
+        direction=1,
+        phases=("facing_forward", "turning", "end_range", "returning"),
+        needs_side_view=False,
+        measurements=_COMMON_MEASURES + ("rotation_deg", "rotation_world_deg", "side"),
+        cues=(),
+        # counted on the world-landmark twist (deg), which reads about half the true turn:
+        # a counting curve, not an angle, so its unit says so
+        signals={"default": Signal("trunk_twist_world", "counted only", 1, False, "counter",
+                                   two_sided=True)},  # fmt: skip
+        shown_angle="",  # counted only: no angle is drawn
+        rom="rotation_deg",
+        views=("frontal", "oblique"),
+        view_advice="Face the camera",
+        guide_view=True,
+        measure_groups=("rotation",),
+        rom_views=(),  # counted only: every estimate 10.8-19.5 deg mean off on the samples (README)
+        section=ConfigSection("trunk_rotation"),
+        setup="Sit on a chair facing the camera, arms crossed on your chest",
+        instructions="Seated trunk rotation: sitting tall, arms crossed, turn the shoulders "
+        "to one side, keeping the hips still; return to face forward, then to the other side.",
+        rom_word="rotation",
+        recognition=Recognition("both_sides", order=0, seated=True,
+                                unless_reps_of="sit_to_stand"),  # fmt: skip
     ),
 }
 

@@ -40,13 +40,15 @@ from formcheck.kinematics.signals import COL
 from formcheck.kinematics.smoothness import sparc
 
 __all__ = [
+    "LOOKBACK_S",
+    "MEASURE_GROUPS",
+    "ROM_CURVES",
     "measure_rep",
-    "velocity_peaks",
+    "rom_curve",
     "smooth_window",
     "time_in_band",
-    "rom_curve",
-    "ROM_CURVES",
-    "LOOKBACK_S",
+    "velocity_peaks",
+    "width_twist",
 ]
 
 _PEAK_SHARE = 0.3
@@ -304,6 +306,8 @@ def measure_rep(
         m.update(_sts_measures(t, sm, rel, plan, phases, touch))
         m.update(_foot_knee_measures(sm, baseline))
     m["target_hold_s"] = _target_hold(t, sm, plan, config, m)
+    for group in plan.measure_groups:
+        m.update(MEASURE_GROUPS[group](sm, plan, baseline, i_ext - i0))
     return m
 
 
@@ -314,6 +318,8 @@ ROM_CURVES: Final[dict[str, _RomCurve]] = {
     "peak_extension_deg": lambda sm, plan, m: -sm[:, COL[plan.trunk]],
     "knee_bottom_deg": lambda sm, plan, m: sm[:, COL[plan.knee]],
     "knee_range_deg": lambda sm, plan, m: sm[:, COL[plan.knee]] - m["knee_top_deg"],
+    "side_bend_deg": lambda sm, plan, m: np.abs(sm[:, COL[plan.primary]]
+                                                - sm[0, COL[plan.primary]]),
 }
 """Per-frame curves (n,) deg, by ROM measurement name (``ExerciseSpec.rom``), whose
 largest value over a rep is (about) that measurement: what a hold is timed on."""
@@ -422,7 +428,9 @@ def _common(
         "hold_s": float(t[i_out] - t[i_in]),
         "back_s": float(t[-1] - t[i_out]),
     }
-    angle = sm[:, COL[plan.trunk] if plan.start_posture == "upright" else COL["knee_flexion"]]
+    upright = plan.start_posture == "upright"
+    trunk_col = COL[plan.primary] if plan.unit == "deg" else COL[plan.trunk]  # a trunk angle
+    angle = sm[:, trunk_col if upright else COL["knee_flexion"]]
     speed = _angle_speed(t, angle)
     peak = _max(speed)
     m["peak_velocity_deg_s"] = peak
@@ -474,3 +482,75 @@ def _sts_measures(
         else float("nan"),
         "lateral_lean_deg": _max(np.abs(sm[:, COL["lateral_lean"]])),
     }
+
+
+# --- side bending and rotation (``ExerciseSpec.measure_groups``) -----------------------------
+
+def _signed_peak(x: NDArray[np.float64], i_ext: int) -> float:
+    """Change of ``x`` (n,) from the rep's first frame to its extreme ``i_ext`` (NaN unseen)."""
+    return float(x[i_ext] - x[0]) if len(x) else float("nan")
+
+
+def _largest_change(x: NDArray[np.float64]) -> float:
+    """Largest |change| of ``x`` (n,) from its first frame (NaN if unseen)."""
+    return _max(np.abs(x - x[0])) if len(x) else float("nan")
+
+
+def width_twist(ratio: NDArray[np.float64], shoulder_yaw: NDArray[np.float64],
+                ratio0: float, hip_yaw0: float) -> NDArray[np.float64]:  # fmt: skip
+    """(n,) trunk rotation (deg, + to the person's left) from the image shoulder-over-hip
+    width ratio ``ratio`` (n,) against its start ``ratio0``: the shoulder line's yaw
+    against the camera has cosine ``ratio / ratio0 * cos(hip_yaw0)`` (the line was as
+    turned as the hip line, ``hip_yaw0`` deg, at the start), its sign from the world
+    landmarks' shoulder yaw ``shoulder_yaw`` (n,) (MediaPipe's depth gives the side
+    reliably, not the size); minus the hip line's start yaw."""
+    cos0 = np.cos(np.radians(hip_yaw0 if hip_yaw0 == hip_yaw0 else 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):  # an unseen start: NaN, no angle
+        c = np.clip(ratio / ratio0 * cos0, -1.0, 1.0)
+    sign = np.where(np.nan_to_num(shoulder_yaw) < 0, -1.0, 1.0)
+    start = hip_yaw0 if hip_yaw0 == hip_yaw0 else 0.0
+    return sign * np.degrees(np.arccos(c)) - start
+
+
+def _side_bend_group(sm: NDArray[np.float64], plan: Plan, baseline: dict[str, float],
+                     i_ext: int) -> dict[str, float]:  # fmt: skip
+    """Side bending: the bend's range (deg) and side (+1 left, -1 right) on the counted
+    signal, and what else moved from the rep's start: trunk rotation (world landmarks,
+    deg; they read about half a rotation, see the README), forward bend (world trunk
+    inclination, deg), knee bend (deg, 3-D outside a side view), hips' sideways shift (% of
+    hip width)."""
+    peak = _signed_peak(sm[:, COL[plan.primary]], i_ext)
+    knee = sm[:, COL[plan.knee]]
+    return {
+        "side_bend_deg": abs(peak),
+        "side": float(np.sign(peak)) if peak == peak else float("nan"),
+        "rotation_world_deg": _largest_change(sm[:, COL["trunk_twist_world"]]),
+        "forward_bend_deg": _max(sm[:, COL["trunk_inclination_world"]]
+                                 - sm[0, COL["trunk_inclination_world"]]),
+        "knee_bend_deg": _max(knee - knee[0]) if len(knee) else float("nan"),
+        "hip_shift_pct": 100.0 * _largest_change(sm[:, COL["hip_shift"]]),
+    }
+
+
+def _rotation_group(sm: NDArray[np.float64], plan: Plan, baseline: dict[str, float],
+                    i_ext: int) -> dict[str, float]:  # fmt: skip
+    """Trunk rotation: its range (deg) and side (+1 left, -1 right) at the rep's extreme,
+    from the image widths with the world landmarks' side (:func:`width_twist`), and from
+    the world landmarks alone (``rotation_world_deg``)."""
+    twist = width_twist(sm[:, COL["shoulder_hip_width"]], sm[:, COL["shoulder_yaw_world"]],
+                        baseline.get("shoulder_hip_width", float("nan")),
+                        baseline.get("hip_yaw_world", float("nan")))  # fmt: skip
+    peak = _signed_peak(twist, i_ext)
+    world = _signed_peak(sm[:, COL["trunk_twist_world"]], i_ext)
+    side = float(np.sign(peak)) if peak == peak and peak != 0 else float(np.sign(world))
+    if not plan.rom_measured:  # counted only: no angle is shown (ExerciseSpec.rom_views)
+        return {"rotation_deg": float("nan"), "rotation_world_deg": float("nan"), "side": side}
+    return {"rotation_deg": abs(peak), "rotation_world_deg": abs(world), "side": side}
+
+
+MEASURE_GROUPS: Final[dict[str, Callable[..., dict[str, float]]]] = {
+    "side_bend": _side_bend_group,
+    "rotation": _rotation_group,
+}
+"""Extra measurement groups an exercise names in ``ExerciseSpec.measure_groups``:
+``(filtered rep window (n, F), plan, baseline, extreme index) -> measurements``."""

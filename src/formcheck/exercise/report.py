@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +20,15 @@ from numpy.typing import NDArray
 from formcheck.exercise.clinical import TestPhase, TestResult
 from formcheck.exercise.cues import Cue, Deduction
 
-__all__ = ["RepResult", "AngleCurves", "JointAngles", "Report", "format_text"]
+__all__ = [
+    "AngleCurves",
+    "JointAngles",
+    "RepResult",
+    "Report",
+    "SideRom",
+    "format_text",
+    "side_rom",
+]
 
 
 def _clean(value: Any) -> Any:
@@ -67,6 +75,8 @@ class RepResult:
     target_deg: float | None = None
     target_reached: bool | None = None
     hold_reached: bool | None = None
+    side: str | None = None
+    """"left" or "right": the side a side bend or rotation went to (None otherwise)."""
 
     def to_dict(self) -> dict[str, Any]:
         extra = {} if self.template_score is None else {
@@ -78,6 +88,7 @@ class RepResult:
         return _clean(
             {
                 "index": self.index,
+                "side": self.side,
                 "start_s": self.start_s,
                 "extreme_s": self.extreme_s,
                 "end_s": self.end_s,
@@ -93,6 +104,37 @@ class RepResult:
                 **extra,
             }
         )
+
+
+@dataclass(frozen=True)
+class SideRom:
+    """Range of motion to each side: the mean ROM (deg) of the complete reps to the
+    person's left and to the right (None without a measured rep to that side), their
+    counts, and the asymmetry (deg, left minus right; None unless both are measured)."""
+
+    rom_left_deg: float | None
+    rom_right_deg: float | None
+    reps_left: int
+    reps_right: int
+    asymmetry_deg: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def side_rom(reps: list[RepResult]) -> SideRom | None:
+    """:class:`SideRom` of ``reps`` (None when none has a side)."""
+    if not any(r.side for r in reps):
+        return None
+
+    def mean(side: str) -> tuple[float | None, int]:
+        of_side = [r for r in reps if r.side == side]
+        roms = [r.rom_deg for r in of_side if math.isfinite(r.rom_deg)]
+        return (float(np.mean(roms)) if roms else None), len(of_side)
+
+    (left, n_left), (right, n_right) = mean("left"), mean("right")
+    asym = left - right if left is not None and right is not None else None
+    return SideRom(left, right, n_left, n_right, asym)
 
 
 @dataclass(frozen=True)
@@ -186,9 +228,14 @@ class Report:
                    "knee_flexion": self.knee_source or "image"}  # fmt: skip
         return JointAngles(self.angle_curves.t,
                            {n: self.angle_curves.raw[n] for n in names}, sources)  # fmt: skip
+    def sides(self) -> SideRom | None:
+        """Range of motion to each side and their asymmetry, for reps with a side (side
+        bending, rotation); None when no rep has one."""
+        return side_rom(self.reps)
 
     def summary(self) -> dict[str, Any]:
-        """Session summary: count, mean score and range of motion, cue tallies."""
+        """Session summary: count, mean score and range of motion, cue tallies (and, for
+        reps to either side, ``sides``: :class:`SideRom`)."""
         scores = [r.score for r in self.reps]
         roms = [r.rom_deg for r in self.reps if math.isfinite(r.rom_deg)]
         cues = Counter(c.code for r in self.reps for c in r.cues)
@@ -201,6 +248,7 @@ class Report:
                 if self.reps
                 else None,
                 "cue_counts": dict(cues),
+                **({"sides": sides.to_dict()} if (sides := self.sides()) else {}),
             }
         )
 
@@ -248,13 +296,16 @@ def format_text(report: Report) -> str:
         lines.append(_target_line(report.target))
     for rep in report.reps:
         cues = "; ".join(c.message for c in rep.cues) or "good form"
+        side = f" to the {rep.side}" if rep.side else ""
         lines.append(
-            f"  rep {rep.index}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
+            f"  rep {rep.index}{side}: {rep.start_s:.2f}-{rep.end_s:.2f} s, "
             f"extreme {rep.extreme_s:.2f} s, "
-            f"ROM {_rom_text(rep)}, score {rep.score}: {cues}"
+            f"{_rom_text(rep)}, score {rep.score}: {cues}"
         )
     for rep in report.short_reps:
-        lines.append(f"  not counted, {rep.start_s:.2f}-{rep.end_s:.2f} s: ROM {_rom_text(rep)}")
+        lines.append(f"  not counted, {rep.start_s:.2f}-{rep.end_s:.2f} s: {_rom_text(rep)}")
+    if (sides := report.sides()) is not None:
+        lines.append(_sides_line(sides))
     if report.incomplete is not None:
         lines.append("  unfinished: " + "; ".join(c.message for c in report.incomplete.cues))
     if report.test is not None:
@@ -264,12 +315,15 @@ def format_text(report: Report) -> str:
 
 
 def _rom_text(rep: RepResult) -> str:
-    """"57 deg" or, against a target, "57/60 deg (target reached)" / "(3 short)"."""
+    """"ROM 57 deg", "ROM not measured" (counted only), or, against a target,
+    "ROM 57/60 deg (target reached)" / "(3 short)"."""
+    if not math.isfinite(rep.rom_deg):
+        return "ROM not measured"
     if rep.target_deg is None:
-        return f"{rep.rom_deg:.0f} deg"
+        return f"ROM {rep.rom_deg:.0f} deg"
     short = rep.target_deg - rep.rom_deg
     state = "target reached" if rep.target_reached else f"{short:.0f} short"
-    return f"{rep.rom_deg:.0f}/{rep.target_deg:g} deg ({state})"
+    return f"ROM {rep.rom_deg:.0f}/{rep.target_deg:g} deg ({state})"
 
 
 def _target_line(target: dict[str, float]) -> str:
@@ -280,6 +334,14 @@ def _target_line(target: dict[str, float]) -> str:
     if target["hold_s"]:
         line += f", hold {target['hold_s']:g} s within {target['band_deg']:g} deg of it"
     return line
+def _sides_line(sides: SideRom) -> str:
+    def deg(x: float | None) -> str:
+        return "not measured" if x is None else f"{x:.0f} deg"
+
+    asym = ("" if sides.asymmetry_deg is None
+            else f", asymmetry {sides.asymmetry_deg:+.0f} deg (left - right)")  # fmt: skip
+    return (f"  left: {sides.reps_left} rep(s), ROM {deg(sides.rom_left_deg)}; right: "
+            f"{sides.reps_right} rep(s), ROM {deg(sides.rom_right_deg)}{asym}")
 
 
 def _test_line(test: TestResult) -> str:

@@ -96,8 +96,11 @@ def _warnings(session: Session, rate: float) -> list[str]:
     if taught is not None and calib.view != taught:
         out.append(f"Camera view looks {calib.view}, but the exercise was taught in a {taught}"
                    " view: film it as it was taught, for a faithful count and comparison")
-    elif taught is None and calib.view != "side":
+    elif taught is None and calib.view not in session.spec.views:
         out.append(_view_warning(session, calib.view))
+    elif session.plan is not None and not session.plan.rom_measured:
+        out.append(f"Reps are counted; {session.spec.title.lower()} range of motion is not "
+                   f"measured from video (too coarse in a {calib.view} view: see the README)")
     if rate < 0.8:
         out.append(f"Person detected in only {rate:.0%} of frames")
     return out
@@ -112,6 +115,6 @@ def _view_warning(session: Session, view: str) -> str:
                 " angles are not measured")  # fmt: skip
     else:
         what = "reps are counted; hip and knee angles are approximate"
-    return f"Camera view looks {view}: {what}. Turn side-on to the camera for measured angles"
+    return f"Camera view looks {view}: {what}. {session.spec.view_advice} for measured angles"
 
 

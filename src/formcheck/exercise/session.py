@@ -399,6 +399,7 @@ class Session:
             target_deg=target.deg if target.active else None,
             target_reached=bool(rom >= target.deg) if target.active else None,
             hold_reached=bool(m["target_hold_s"] >= target.hold_s) if target.hold_s > 0 else None,
+            side=_side(m),
             **template_fields(fit),
         )
 
@@ -433,6 +434,8 @@ class Session:
         angles["trunk_inclination"] = float(row[COL[self.plan.trunk]])
         angles["knee_flexion"] = float(row[COL[self.plan.knee]])
         angles["hip_height"] = float(row[COL["hip_height"]])
+        if self.spec.shown_angle in COL and self.spec.shown_angle not in angles:
+            angles[self.spec.shown_angle] = float(row[COL[self.spec.shown_angle]])
         last = max((*self.reps[-1:], *self.short_reps[-1:]), key=lambda r: r.end_s, default=None)
         cue, level = self._cue_shown.update(t, self._live_cue(t, row, last))
         elapsed, remaining = self._test_clock(t)
@@ -444,7 +447,7 @@ class Session:
             (self.plan.primary.removesuffix("_world"), float(row[COL[self.plan.primary]])),
             cue,
             level,
-            list(calib.messages) + ([problem] if (problem := self.setup_problem()) else []),
+            self._view_messages() + ([problem] if (problem := self.setup_problem()) else []),
             self.reps[-1] if new_rep else None,
             calib.view,
             calib.side,
@@ -471,6 +474,14 @@ class Session:
         top = float(np.nanmin(knee)) if np.isfinite(knee).any() else math.nan
         curve = rom_curve(feats, self.plan, {"knee_top_deg": top})
         return time_in_band(t, curve, target.deg - target.band_deg)
+    def _view_messages(self) -> list[str]:
+        """Set-up messages, without the view guidance when the view is one the exercise is
+        filmed from (``ExerciseSpec.views``: side bending from the front)."""
+        assert self.calibration is not None
+        c = self.calibration
+        if c.view in self.spec.views:
+            return [m for m in c.messages if m != VIEW_GUIDANCE.get(c.view)]
+        return list(c.messages)
 
     def _guidance(self, t: float, row: NDArray[np.float64]) -> str | None:
         """The one thing the person should do now for the count to work, or None:
@@ -487,6 +498,8 @@ class Session:
             return STEP_BACK if self.plan.legs else VIEW_GUIDANCE["unknown"]
         if self.spec.needs_side_view and self.calibration.view != "side":
             return TURN_SIDE_ON
+        if self.spec.guide_view and self.calibration.view not in self.spec.views:
+            return self.spec.view_advice  # e.g. side bending filmed side-on: "Face the camera"
         return None
 
     def _phase(self) -> str:
@@ -677,8 +690,17 @@ def _check_test(test: str | None, exercise: ExerciseSpec, age: int | None, sex: 
 
 
 def _rom(plan: Plan, m: dict[str, float]) -> float:
-    """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``)."""
-    return m[plan.rom]
+    """The rep's range of motion: the measurement the exercise names (``ExerciseSpec.rom``);
+    NaN (counted only, no angle shown) in a view where it is no measurement
+    (``ExerciseSpec.rom_views``)."""
+    return m[plan.rom] if plan.rom_measured else math.nan
+
+
+def _side(m: dict[str, float]) -> str | None:
+    """"left" or "right" for a rep measured to one side (the ``side`` measurement: +1 the
+    person's left, -1 right), else None."""
+    side = m.get("side", math.nan)
+    return None if side != side or side == 0 else ("left" if side > 0 else "right")
 
 
 def _nz(x: float) -> float:

@@ -9,8 +9,10 @@ camera's height; and of the mid-hip in pixels, counted in % of its value at the
 start: it falls by ~30 % in a squat from any camera angle), the nearest wrist's
 distance to the thigh (thigh lengths),
 frontal-plane trunk lean and shoulder tilt (deg), the world-landmark trunk
-inclination and 3-D knee flexion (deg), and the walking signals of
-:mod:`formcheck.kinematics.walking` (``WALK_FEATURES``). Live code calls it with
+inclination and 3-D knee flexion (deg), knee valgus and heel rise, the side
+bending and rotation features of :func:`plane_features` (``PLANE_FEATURES``: side bend
+to the person's left, trunk twist, shoulder-over-hip width, hip shift), and the walking
+signals of :mod:`formcheck.kinematics.walking` (``WALK_FEATURES``). Live code calls it with
 T = 1, offline code with the whole clip; the numbers are the same.
 """
 
@@ -54,6 +56,13 @@ FEATURES: Final[tuple[str, ...]] = (
     "knee_flexion_world",
     "knee_valgus",
     "heel_rise",
+    "side_bend",
+    "side_bend_world",
+    "trunk_twist_world",
+    "shoulder_hip_width",
+    "hip_shift",
+    "shoulder_yaw_world",
+    "hip_yaw_world",
 ) + WALK_FEATURES  # walking: path and heading, for tests that walk (kinematics.walking)
 COL: Final[dict[str, int]] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -198,7 +207,7 @@ def frame_features(
     cols = (main, other, height[:, None], height_leg[:, None], height_px[:, None], wrist[:, None],
             lateral[:, None], tilt[:, None],
             world[:, None], knee_world[:, None], valgus[:, None], heel[:, None],
-            walk_features(pix))  # fmt: skip
+            plane_features(pts, forward3), walk_features(pix))  # fmt: skip
     return np.concatenate(cols, axis=1)
 
 
@@ -269,3 +278,121 @@ def _nearest(d: NDArray[np.float64]) -> NDArray[np.float64]:
     best = np.min(np.where(np.isnan(d), np.inf, d), axis=1)
     best[np.isinf(best)] = np.nan
     return best
+
+# --- frontal- and transverse-plane trunk signals (side bending, rotation) -------------------
+
+def _left_sign(pix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) +1 where the person's left is image right (hip line, else shoulder line), -1
+    where it is image left, NaN where neither line is seen."""
+    hips = pix[:, _LH, 0] - pix[:, _RH, 0]
+    shoulders = pix[:, _LS, 0] - pix[:, _RS, 0]
+    return np.sign(np.where(np.isfinite(hips), hips, shoulders))
+
+
+def _yaw_cos(forward3: NDArray[np.float64] | None) -> float:
+    """|cos| of the angle between the person's facing (world landmarks, (3,)) and the
+    camera's axis: 1 facing the camera, 0 side-on; 1 when unknown."""
+    if forward3 is None or not np.isfinite(forward3).all():
+        return 1.0
+    f = np.asarray(forward3, dtype=np.float64)
+    horizontal = float(np.hypot(f[0], f[2]))
+    return abs(float(f[2])) / horizontal if horizontal > 0 else 1.0
+
+
+def _side_bend(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None
+               ) -> NDArray[np.float64]:  # fmt: skip
+    """(T,) frontal-plane trunk lean (deg): mid-hip -> mid-shoulder against the image
+    vertical, + towards the person's left. The sideways component is divided by the
+    cosine of the body's yaw against the camera (set-up facing from world landmarks), so
+    a front-oblique camera does not shrink the lean."""
+    trunk = 0.5 * (pix[:, _LS] + pix[:, _RS]) - 0.5 * (pix[:, _LH] + pix[:, _RH])
+    sideways = trunk[:, 0] * _person_left(pix, forward3) / max(_yaw_cos(forward3), 0.3)
+    return np.degrees(np.arctan2(sideways, -trunk[:, 1]))
+
+
+def _person_left(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None
+                 ) -> NDArray[np.float64] | float:  # fmt: skip
+    """Which image direction (+1 right, -1 left) is the person's left: from the set-up
+    facing (world landmarks: facing the camera, the left is image right) when it is clear,
+    so a frame where MediaPipe swaps the left and right labels (it does, for a frame or
+    two, in the oblique sample) keeps its side; else per frame from the hip line."""
+    if forward3 is not None and np.isfinite(forward3).all() and abs(forward3[2]) > 0.3:
+        return float(np.sign(-forward3[2]))
+    return _left_sign(pix)
+
+
+def _horizontal_yaw(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) yaw (deg) of left-minus-right vectors (T, 3) in MediaPipe world axes (x image
+    right, y down, z away from the camera): 0 when the line faces the camera, + when the
+    person's left end is further away (the body turned to its left)."""
+    return np.degrees(np.arctan2(v[:, 2], v[:, 0]))
+
+
+def _world_plane_signals(pts: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+                         ) -> tuple[NDArray, NDArray]:  # fmt: skip
+    """(T,) side bend and trunk twist (deg, + to the person's left) from world landmarks:
+    the trunk line in the person's frontal plane (its left axis from the set-up facing
+    ``forward3`` when known, else the hip line), and the shoulder line's yaw relative to
+    the hip line's, within +-90 deg (a frame where MediaPipe swaps one pair's left and
+    right labels turns that line by 180 deg; a trunk does not twist that far)."""
+    if pts.shape[-1] < 5:
+        nan = np.full(len(pts), np.nan)
+        return nan, nan.copy()
+    w = pts[..., 2:]
+    hips, shoulders = w[:, _LH] - w[:, _RH], w[:, _LS] - w[:, _RS]
+    if forward3 is not None and np.isfinite(forward3).all() and np.hypot(forward3[0], forward3[2]):
+        f = np.asarray(forward3, dtype=np.float64)
+        left = np.tile(np.array([-f[2], 0.0, f[0]]) / np.hypot(f[0], f[2]), (len(pts), 1))
+    else:
+        left = hips.copy()
+        left[:, 1] = 0.0
+        left /= np.linalg.norm(left, axis=-1, keepdims=True)
+    trunk = 0.5 * (w[:, _LS] + w[:, _RS]) - 0.5 * (w[:, _LH] + w[:, _RH])
+    bend = np.degrees(np.arctan2(np.einsum("td,td->t", trunk, left), -trunk[:, 1]))
+    twist = _wrap(2.0 * (_horizontal_yaw(shoulders) - _horizontal_yaw(hips))) / 2.0
+    return bend, twist
+
+
+def _wrap(deg: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+def _widths(pix: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+            ) -> tuple[NDArray, NDArray]:  # fmt: skip
+    """(T,) shoulder width over hip width (image, 2-D lengths: a rotation shortens the
+    shoulder line, a side bend only tilts it), and the hip's sideways offset from the
+    mid-ankle in hip widths (+ towards the person's left)."""
+    hip_w = np.linalg.norm(pix[:, _LH] - pix[:, _RH], axis=-1)
+    sh_w = np.linalg.norm(pix[:, _LS] - pix[:, _RS], axis=-1)
+    mid_hip = 0.5 * (pix[:, _LH, 0] + pix[:, _RH, 0])
+    mid_ankle = 0.5 * (pix[:, _ANKLES[0], 0] + pix[:, _ANKLES[1], 0])
+    shift = (mid_hip - mid_ankle) * _person_left(pix, forward3) / hip_w
+    return sh_w / hip_w, shift
+
+
+PLANE_FEATURES: Final = ("side_bend", "side_bend_world", "trunk_twist_world",
+                         "shoulder_hip_width", "hip_shift", "shoulder_yaw_world",
+                         "hip_yaw_world")  # fmt: skip
+
+
+def plane_features(pts: NDArray[np.float64], forward3: NDArray[np.float64] | None = None
+                   ) -> NDArray[np.float64]:  # fmt: skip
+    """(T, 7) frontal- and transverse-plane trunk features (columns ``PLANE_FEATURES``) from
+    masked points (T, 33, 5) (or pixels (T, 33, 2): the world columns NaN): the side bend
+    from the image (deg, + to the person's left, :func:`_side_bend`) and from world
+    landmarks, the trunk twist from world landmarks (deg, + chest turned to the left), the
+    shoulder-over-hip width ratio and the hips' sideways offset over the feet (hip widths,
+    + to the left) in the image, and the shoulder and hip lines' yaw against the camera
+    from world landmarks (deg, + the left end further away)."""
+    pix = pts[..., :2]
+    with np.errstate(invalid="ignore", divide="ignore"):  # an unseen line: NaN
+        bend_w, twist_w = _world_plane_signals(pts, forward3)
+        ratio, shift = _widths(pix, forward3)
+    if pts.shape[-1] >= 5:
+        w = pts[..., 2:]
+        yaw_s = _horizontal_yaw(w[:, _LS] - w[:, _RS])
+        yaw_h = _horizontal_yaw(w[:, _LH] - w[:, _RH])
+    else:
+        yaw_s = yaw_h = np.full(len(pts), np.nan)
+    return np.stack([_side_bend(pix, forward3), bend_w, twist_w, ratio, shift, yaw_s, yaw_h],
+                    axis=1)  # fmt: skip

@@ -162,6 +162,10 @@ def step_problems(raw: Mapping[str, Any], where: str = "") -> list[str]:
         problems.append(f"{where}give reps (per set) or duration_s (seconds per set)")
     elif reps is not None and duration is not None:
         problems.append(f"{where}give reps or duration_s, not both")
+    spec = EXERCISES.get(exercise) if isinstance(exercise, str) else None
+    if spec is not None and spec.rom_views == () and raw.get("target_deg") is not None:
+        problems.append(f"{where}target_deg: {exercise} is counted only (its range of motion "
+                        "is not measured from video), so it takes no target")  # fmt: skip
     notes = _text("notes", raw.get("notes", ""), where)
     if notes:
         problems.append(notes)

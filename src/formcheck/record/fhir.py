@@ -56,6 +56,8 @@ LOCAL_CODE_MEANINGS: Final = {
     "trunk inclination against the vertical",
     "back-extension-rom": "Standing back extension range of motion, mean per rep (deg)",
     "knee-rom": "Knee flexion range of a sit-to-stand or squat, mean per rep (deg)",
+    "lateral-flexion-rom": "Standing side bending (trunk lateral flexion) range of motion, mean "
+    "per rep to either side (deg)",
     "rep-count": "Number of complete repetitions counted in the session",
     "mean-form-score": "Mean formcheck form score per rep (0-100)",
 }

@@ -391,7 +391,7 @@ def state_to_update(
     """A :class:`formcheck.exercise.session.LiveState` as the overlay and figures the page shows."""
     angle_name = display_angle(exercise)
     angle = state.angles.get(angle_name) if state.angles else None
-    joint = INDEX.get(f"{state.side}_{ANGLE_JOINT[angle_name]}") if state.side else None
+    joint = INDEX.get(f"{state.side}_{ANGLE_JOINT.get(angle_name)}") if state.side else None
     setup = tuple(state.setup_messages) if state.phase == "setup" else ()
     cue, level = state.cue, state.cue_level
     guidance = state.guidance or (setup[0] if setup else None)
@@ -405,7 +405,7 @@ def state_to_update(
         score=float(last.score) if last is not None else None, timer_s=timer,
         angle_deg=angle, angle_at=joint, angle_label=angle_name.split("_")[0],
         angle_points=angle_points(state.points, angle_name),
-        angle_vertical=angle_name == "trunk_inclination",
+        angle_vertical=angle_name in ("trunk_inclination", "side_bend"),
     )  # fmt: skip
     return LiveUpdate(
         t=state.t, overlay=overlay, setup=setup, frame_ms=frame_ms,

@@ -54,6 +54,8 @@ def show_summary(result: ReviewResult) -> None:
                    "2-D angles are reliable in a side view")  # fmt: skip
     cols[4].metric("Person detected", f"{100 * result.detection_rate:.0f}%",
                    help="Share of frames in which a person was found")
+    if (sides := review_data.sides_text(summary.get("sides"))) is not None:
+        st.markdown(sides)
     counts = summary.get("cue_counts") or {}
     if counts:
         st.caption("Cues: " + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in counts.items()))

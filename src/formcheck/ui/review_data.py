@@ -40,6 +40,7 @@ __all__ = [
     "frame_series",
     "report_warnings",
     "rep_rows",
+    "sides_text",
     "series_csv",
     "worst_level",
 ]
@@ -47,13 +48,15 @@ __all__ = [
 CUE_SHOW_S = REP_CUE_SHOW_S  # one display time, decided in formcheck.exercise.display
 """Seconds a finished rep's cue and score stay on the annotated clip."""
 
-ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee"}
+ANGLE_JOINT = {"trunk_inclination": "hip", "hip_flexion": "hip", "knee_flexion": "knee",
+               "side_bend": "hip"}  # fmt: skip
 """Landmark (without side) where each angle is drawn."""
 
 ANGLE_POINTS = {
     "trunk_inclination": ("hip", "shoulder"),
     "hip_flexion": ("shoulder", "hip", "knee"),
     "knee_flexion": ("hip", "knee", "ankle"),
+    "side_bend": ("hip", "shoulder"),
 }
 """The measured points each angle goes through (the trunk: from the hip, against the vertical)."""
 
@@ -63,7 +66,7 @@ def angle_points(
 ) -> tuple[tuple[float, float], ...]:
     """The points of angle ``name`` from ``LiveState.points``-like ``points`` (joint ->
     normalised x, y); empty when one is missing."""
-    wanted = ANGLE_POINTS[name]
+    wanted = ANGLE_POINTS.get(name, ())  # none: an exercise that shows no angle
     return tuple(points[j] for j in wanted) if all(j in points for j in wanted) else ()
 
 _UNITS = {"hip_height": "pct_torso", "hip_height_leg": "pct_leg", "hip_height_px": "pct_start"}
@@ -130,7 +133,7 @@ def worst_level(cues: Sequence[Any]) -> str:
 def frame_overlays(seq: PoseSequence, report: Report) -> list[Overlay]:
     """One overlay per row of ``seq`` (times from ``seq.t``)."""
     name = display_angle(report.exercise)
-    joint = INDEX.get(f"{report.side or 'left'}_{ANGLE_JOINT[name]}")
+    joint = INDEX.get(f"{report.side or 'left'}_{ANGLE_JOINT.get(name)}")
     curves = report.angle_curves
     angle = _curve_at(curves, name, seq.t)
     label = name.split("_")[0]
@@ -147,7 +150,7 @@ def frame_overlays(seq: PoseSequence, report: Report) -> list[Overlay]:
             **_recent_cue(reps, done, t),
             angle_deg=float(angle[i]), angle_at=joint, angle_label=label,
             angle_points=angle_points(measured[i], name),
-            angle_vertical=name == "trunk_inclination",
+            angle_vertical=name in ("trunk_inclination", "side_bend"),
         ))  # fmt: skip
     return overlays
 
@@ -211,11 +214,29 @@ def rep_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
             row["match /100"] = rep["template_score"]
             row["worst joint"] = str(rep.get("template_worst_joint", "")).replace("_", " ")
             row["worst joint off deg"] = rep.get("template_worst_deg")
+        if rep.get("side"):  # side bending and rotation: which side the rep went to
+            row["side"] = rep["side"]
         for key, value in rep.get("measurements", {}).items():
-            if key not in ("start_s", "end_s"):
+            if key not in ("start_s", "end_s", "side"):  # side: +1/-1, shown as its word
                 row[key] = value
         rows.append(row)
     return rows
+
+
+def sides_text(sides: Mapping[str, Any] | None) -> str | None:
+    """The summary's ``sides`` (``Report.sides()``) as one line: reps and mean ROM to each
+    side and the asymmetry; None without reps to a side."""
+    if not sides:
+        return None
+
+    def rom(key: str) -> str:
+        return "" if sides.get(key) is None else f", {sides[key]:.0f} deg"
+
+    text = (f"**To the left:** {sides['reps_left']} rep(s){rom('rom_left_deg')} · "
+            f"**to the right:** {sides['reps_right']} rep(s){rom('rom_right_deg')}")
+    if sides.get("asymmetry_deg") is not None:
+        text += f" · **asymmetry** {sides['asymmetry_deg']:+.0f} deg (left - right)"
+    return text
 
 
 def report_warnings(report: Mapping[str, Any]) -> tuple[str, ...]:

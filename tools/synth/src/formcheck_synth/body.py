@@ -113,12 +113,26 @@ def rot_x(deg: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def rot_z(deg: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(T,) degrees -> (T, 3, 3) rotations about the world Z axis (the way the person
+    faces); + tips a segment's top towards the person's left (+X)."""
+    a = np.radians(-np.asarray(deg, dtype=np.float64))
+    c, s = np.cos(a), np.sin(a)
+    out = np.zeros(a.shape + (3, 3))
+    out[..., 0, 0], out[..., 0, 1] = c, -s
+    out[..., 1, 0], out[..., 1, 1] = s, c
+    out[..., 2, 2] = 1.0
+    return out
+
+
 def rot_y(deg: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(T, 3, 3) rotations by ``deg`` (T,) about the vertical (world Y)."""
+    """(T,) degrees -> (T, 3, 3) rotations about the world vertical; + turns the front
+    (+Z) towards the person's left (+X)."""
     a = np.radians(np.asarray(deg, dtype=np.float64))
     c, s = np.cos(a), np.sin(a)
     out = np.zeros(a.shape + (3, 3))
-    out[..., 0, 0], out[..., 0, 2], out[..., 1, 1] = c, s, 1.0
+    out[..., 0, 0], out[..., 0, 2] = c, s
+    out[..., 1, 1] = 1.0
     out[..., 2, 0], out[..., 2, 2] = -s, c
     return out
 
@@ -228,8 +242,9 @@ class Body:
         return d / np.linalg.norm(d)
 
     def _trunk_rotations(self, dofs: dict[str, NDArray[np.float64]]) -> dict[str, NDArray]:
-        return {seg: rot_x(dofs.get(seg, 0.0 * dofs["thigh"]) + off)
-                for seg, off in self.offsets.items()}  # fmt: skip
+        rot = {seg: rot_x(dofs.get(seg, 0.0 * dofs["thigh"]) + off)
+               for seg, off in self.offsets.items()}  # fmt: skip
+        return _plane_rotations(rot, dofs) if "lean" in dofs else rot
 
     def _arm_dirs(
         self, arms: str, side: float, thorax: NDArray[np.float64]
@@ -408,6 +423,25 @@ def two_link(
     hand = shoulder + dist * dhat
     fore = hand - elbow
     return up, fore / np.linalg.norm(fore, axis=1, keepdims=True)
+
+
+_LEAN_SHARES = {"pelvis": 0.1, "lumbar": 0.8, "thorax": 1.0}
+_TWIST_SHARES = {"pelvis": 0.0, "lumbar": 0.4, "thorax": 1.0}
+
+
+def _plane_rotations(rot: dict[str, NDArray[np.float64]], dofs: dict[str, NDArray[np.float64]]
+                     ) -> dict[str, NDArray[np.float64]]:  # fmt: skip
+    """Segment rotations (T, 3, 3) with the side-bend (``lean``), rotation (``twist``) and
+    hip-shift (``shift``) degrees of freedom of ``script.PLANE_DOFS`` applied on top of the
+    sagittal pitches: the trunk segments tilt and turn by their shares of the trunk's, the
+    legs tilt sideways by ``shift`` (the feet stay flat)."""
+    out = dict(rot)
+    for seg in ("pelvis", "lumbar", "thorax"):
+        out[seg] = (rot_y(_TWIST_SHARES[seg] * dofs["twist"])
+                    @ rot_z(_LEAN_SHARES[seg] * dofs["lean"]) @ rot[seg])  # fmt: skip
+    for seg in ("thigh", "shank"):
+        out[seg] = rot_z(dofs["shift"]) @ rot[seg]
+    return out
 
 
 @functools.cache

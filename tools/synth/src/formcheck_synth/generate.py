@@ -20,13 +20,15 @@ from numpy.typing import NDArray
 
 from formcheck_synth.camera import Camera, place_camera
 from formcheck_synth.motion import sample_tracks
-from formcheck_synth.script import ClipSpec, SquashSpec, choreograph
+from formcheck_synth.script import PLANE_EXERCISES, SEATED, ClipSpec, SquashSpec, choreograph
 from formcheck_synth.truth import (
     ANGLE_NAMES,
     CONVENTIONS,
+    PLANE_CONVENTIONS,
     WORLD_FORWARD,
     camera_side,
     image_angles,
+    plane_angles,
     world_angles,
 )
 
@@ -116,6 +118,8 @@ def build_truth(spec: ClipSpec, t: NDArray[np.float64], joints: dict[str, NDArra
         truth.update(robustness_fields(spec, t, pixels, camera))
     if chor.tug is not None:
         truth["tug"] = tug_fields(reps[0], chor.tug)
+    if spec.exercise in PLANE_EXERCISES:
+        plane_fields(truth, spec, t, joints)
     return truth
 
 
@@ -138,6 +142,28 @@ def tug_fields(rep: Any, walk: Any) -> dict[str, Any]:
         "note": "standing_s: the rise's top reached; the walk starts there. turn_and_sit: "
         "the second 180 deg turn (to sit_onset_s), then sitting down until seated (seat_s)",
     }
+
+
+PLANE_ROM = {"lateral_flexion": "side_bend", "trunk_rotation": "trunk_twist"}
+"""The world angle whose per-rep range is the rep's ROM, per plane exercise."""
+
+
+def plane_fields(truth: dict[str, Any], spec: ClipSpec, t: NDArray[np.float64],
+                 joints: dict[str, NDArray[np.float64]]) -> None:  # fmt: skip
+    """Add the side bend and trunk twist to a side-bending or rotation clip's truth: per
+    frame (``angles.world``) and per rep (``side``, ``rom_deg`` of ``PLANE_ROM``'s angle:
+    its largest change from the rep's start within the rep)."""
+    plane = plane_angles(joints)
+    truth["angles"]["world"].update({k: _r(v) for k, v in plane.items()})
+    truth["conventions_plane"] = PLANE_CONVENTIONS
+    angle = plane[PLANE_ROM[spec.exercise]]
+    for entry, rep in zip(truth["reps"], choreograph(spec).complete, strict=True):
+        i0, i1 = (int(np.argmin(np.abs(t - x))) for x in (rep.start, rep.end))
+        change = angle[i0 : i1 + 1] - angle[i0]
+        peak = change[int(np.argmax(np.abs(change)))]
+        entry["side"] = "left" if rep.side > 0 else "right"
+        entry["rom_deg"] = round(float(abs(peak)), 2)
+        entry["rom_side"] = "left" if peak > 0 else "right"
 
 
 def _camera_entry(spec: ClipSpec) -> dict[str, Any]:
@@ -169,7 +195,7 @@ def _start_posture(spec: ClipSpec) -> str:
         if spec.exercise == "sit_to_stand":
             return "rising (mid-rep)" if rep.extreme > 0 else "standing or sitting down (mid-rep)"
         return "mid-rep"
-    return "seated" if spec.exercise == "sit_to_stand" else "standing"
+    return "seated" if spec.exercise in SEATED else "standing"
 
 
 def robustness_fields(spec: ClipSpec, t: NDArray[np.float64], pixels: dict[str, NDArray],
@@ -256,7 +282,7 @@ def render_clip(
                "shoes": spec.shoes, "wall": spec.wall, "floor": spec.floor}  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     video = out_dir / f"{spec.name}.mp4"
-    frames = render_frames(posed, camera, colours=colours, chair=spec.exercise == "sit_to_stand",
+    frames = render_frames(posed, camera, colours=colours, chair=spec.exercise in SEATED,
                            chair_frame=seated_frame(spec))  # fmt: skip
     n = write_h264(frames, video, spec.fps)
     subject = {"height_m": round(load_body(spec.body).height_m, 3),

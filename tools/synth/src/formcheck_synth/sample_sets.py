@@ -23,7 +23,7 @@ from formcheck_synth.script import (
     random_clip,
 )
 
-__all__ = ["ROBUSTNESS", "SAMPLES", "robustness_specs", "sample_specs"]
+__all__ = ["ROBUSTNESS", "SAMPLES", "plane_specs", "robustness_specs", "sample_specs"]
 
 
 def _five_times(seed: int) -> ClipSpec:
@@ -75,6 +75,46 @@ def sample_specs() -> list[ClipSpec]:
         _timed_up_and_go(21),
         _knee_raise("knee_raise", 21, ()),
         _knee_raise("knee_raise_faults", 21, (None, "leaning_back", "low_raise")),
+        *plane_specs(),
+    ]  # fmt: skip
+
+
+# --- side bending and seated rotation (issue #13): frontal and front-oblique views ----------
+
+def _plane(name: str, exercise: str, seed: int, body: str, depths: tuple[float, float],
+           first: int, azimuth_deg: float, note: str,
+           faults: tuple[str | None, ...] = (None,) * 4) -> ClipSpec:  # fmt: skip
+    """Four reps alternating sides from ``first`` (+1 left), the left ones to ``depths[0]``
+    and the right ones to ``depths[1]`` degrees (a person is rarely symmetric), filmed from
+    ``azimuth_deg`` (0 in front, + the person's front-left)."""
+    base = random_clip(name, exercise, seed, n_reps=4, body=body)
+    sides = [first * (-1) ** i for i in range(4)]
+    reps = tuple(RepSpec(depths[0] if side > 0 else depths[1], 1.2, 0.4, 1.1, 0.4, fault, side)
+                 for side, fault in zip(sides, faults, strict=True))  # fmt: skip
+    camera = CameraSpec(azimuth_deg=azimuth_deg, distance_m=2.8, height_m=1.1, yfov_deg=50.0)
+    return replace(base, reps=reps, camera=camera, lead_in_s=1.0, lead_out_s=0.8, note=note)
+
+
+def plane_specs() -> list[ClipSpec]:
+    """The side-bending and rotation samples: each exercise from the front and front-oblique,
+    starting to the left in one clip and to the right in the other."""
+    return [
+        _plane("lateral_flexion_front", "lateral_flexion", 41, "small_older_woman", (36.0, 29.0),
+               1, 3.0, "side bending, standing, camera in front: 4 bends, left first, the left "
+               "ones deeper (each bend's range is in reps[].rom_deg)"),
+        _plane("lateral_flexion_oblique", "lateral_flexion", 42, "older_heavy_man", (32.0, 38.0),
+               -1, -35.0, "side bending, standing, camera 35 deg to the person's front-right: "
+               "4 bends, right first, the right ones deeper"),
+        _plane("trunk_rotation_front", "trunk_rotation", 43, "tall_young_adult", (40.0, 32.0),
+               1, 3.0, "seated trunk rotation, arms crossed, camera in front: 4 rotations, left "
+               "first, left 40 and right 32 deg"),
+        _plane("trunk_rotation_oblique", "trunk_rotation", 44, "small_older_woman", (35.0, 42.0),
+               -1, 35.0, "seated trunk rotation, arms crossed, camera 35 deg to the person's "
+               "front-left: 4 rotations, right first, left 35 and right 42 deg"),
+        _plane("lateral_flexion_faults", "lateral_flexion", 45, "small_older_woman",
+               (36.0, 36.0), 1, 3.0, "side bending, camera in front, one fault per bend: "
+               "rotating, bending forward, knees bending, hips shifting",
+               faults=("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting")),
     ]  # fmt: skip
 
 

@@ -45,6 +45,9 @@ __all__ = [
     "DOFS",
     "SCRIPTED",
     "FAULTS",
+    "PLANE_DOFS",
+    "PLANE_EXERCISES",
+    "SEATED",
     "CameraSpec",
     "ClipSpec",
     "Choreography",
@@ -58,7 +61,8 @@ __all__ = [
     "random_clip",
 ]
 
-SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "knee_raise")
+SCRIPTED = ("trunk_flexion", "back_extension", "sit_to_stand", "squat", "knee_raise",
+            "lateral_flexion", "trunk_rotation")
 DOFS = ("pelvis", "lumbar", "thorax", "thigh", "shank", "push")
 LEG_DOFS = ("thigh_l", "thigh_r", "shank_l", "shank_r")
 """Per-leg offsets (degrees, added to ``thigh`` and ``shank``): a walk's swing, one knee raised."""
@@ -70,13 +74,18 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "sit_to_stand": ("incomplete_stand", "arms_used"),
     "squat": (),
     "knee_raise": ("leaning_back", "low_raise"),
+    "lateral_flexion": ("trunk_rotating", "bending_forward", "knees_bending", "hips_shifting"),
+    "trunk_rotation": (),
 }
 """Labelled form faults per exercise; the names are the core's cue codes (``exercise.cues``),
 except ``knee_raise``'s: no built-in exercise knows it (it is taught to formcheck by
 demonstration, issue #13), so its faults are departures from the demonstrated movement
 that the template match should name (``leaning_back``: the trunk, ``low_raise``: the hip)."""
 ARMS = {"trunk_flexion": "hang", "back_extension": "hips", "sit_to_stand": "crossed",
-        "squat": "forward", "knee_raise": "hips"}  # fmt: skip
+        "squat": "forward", "knee_raise": "hips", "lateral_flexion": "hang",
+        "trunk_rotation": "crossed"}  # fmt: skip
+SEATED = ("sit_to_stand", "trunk_rotation")
+"""Exercises done on a chair (the scene builds one under the person)."""
 TESTS = ("5xsts", "30s_cst", "tug")  # the core's test ids (formcheck.exercise.clinical_tests)
 VIEWS = ("side", "oblique", "front")
 
@@ -103,6 +112,8 @@ class RepSpec:
     back_s: float
     pause_s: float
     fault: str | None = None
+    side: int = 0
+    """Side bending and rotation: +1 to the person's left, -1 to the right (0 elsewhere)."""
 
     @property
     def duration_s(self) -> float:
@@ -204,8 +215,10 @@ class ClipSpec:
             )
         if self.walk_in_s < 0.0:
             raise ValueError(f"walk_in_s must be >= 0, got {self.walk_in_s}")
-        if self.walk_in_s and self.exercise == "sit_to_stand":
-            raise ValueError("walking in is for exercises that start standing, not sit_to_stand")
+        if self.walk_in_s and self.exercise in SEATED:
+            raise ValueError(
+                f"walking in is for exercises that start standing, not {self.exercise}"
+            )
         if self.tug is not None:
             self._check_tug(self.tug)
 
@@ -261,6 +274,7 @@ class RepTimes:
     hold_s: float
     fault: str | None
     seat: float | None = None
+    side: int = 0
 
 
 @dataclass(frozen=True)
@@ -293,6 +307,9 @@ _SEATED: Pose = {"pelvis": 5.0, "lumbar": 8.0, "thorax": 10.0, "thigh": -88.0, "
 _STANDING: Pose = {"pelvis": 0.0, "lumbar": 1.0, "thorax": 2.0, "thigh": 0.0, "shank": 0.0}
 _HALF_STAND: Pose = {"pelvis": 12.0, "lumbar": 15.0, "thorax": 18.0, "thigh": -30.0, "shank": 9.0}
 _KNEE_BEND = 30.0  # degrees of knee flexion in a knee-bend fault
+_SEATED_UPRIGHT: Pose = {"pelvis": 0.0, "lumbar": 1.0, "thorax": 2.0, "thigh": -88.0,
+                         "shank": 8.0}  # fmt: skip
+_REST: dict[str, Pose] = {"sit_to_stand": _SEATED, "trunk_rotation": _SEATED_UPRIGHT}
 
 
 def _flexed(depth: float, knee_bend: float) -> Pose:
@@ -418,9 +435,56 @@ def _knee_raise_rep(keys: _Keys, t0: float, rep: RepSpec) -> RepTimes:
     return RepTimes(t0, t1, t3, rep.hold_s, rep.fault)
 
 
+# --- frontal and transverse planes: side bending (standing) and trunk rotation (seated) ------
+
+PLANE_DOFS = ("lean", "twist", "shift")
+"""Degrees of freedom of the side-bending and rotation clips (degrees, + to the person's
+left): ``lean`` the trunk's side bend (the thorax's frontal-plane tilt; the lumbar
+segment takes 80 % of it and the pelvis 10 %), ``twist`` the trunk's axial rotation
+(the thorax turns by it, the lumbar segment by 40 %, the pelvis not at all), ``shift``
+both legs tilted sideways, which carries the hips sideways over the feet."""
+PLANE_EXERCISES = ("lateral_flexion", "trunk_rotation")
+
+_TWIST_FAULT_SHARE = 0.8  # a rotating fault: the trunk also turns by this share of the depth
+_FORWARD_FAULT_SHARE = 1.0  # a forward-bending fault: the trunk also pitches forward this much
+_SIDE_KNEE_BEND = 45.0  # knee flexion of a side bend's knee fault: from the front a knee bend
+# shows only as the hips dropping, so the fault is a clear one
+_HIP_SHIFT_DEG = 9.0  # legs tilted this far: the hips ~14 cm sideways over the feet
+
+
+def _side_bend_pose(rep: RepSpec, side: int, rest: Pose) -> Pose:
+    """The extreme of a side bend to ``side`` (+1 left, -1 right) of ``rep.depth`` deg,
+    with its fault: rotating or bending forward as well, knees bending, hips shifting
+    (to the opposite side, as a person who pushes the hips out does)."""
+    pose = dict(rest, lean=side * rep.depth, twist=0.0, shift=0.0)
+    if rep.fault == "trunk_rotating":
+        pose["twist"] = side * _TWIST_FAULT_SHARE * rep.depth
+    elif rep.fault == "bending_forward":
+        pose.update(_flexed(_FORWARD_FAULT_SHARE * rep.depth, 0.0))
+    elif rep.fault == "knees_bending":
+        pose.update(_flexed(0.0, _SIDE_KNEE_BEND))
+    elif rep.fault == "hips_shifting":
+        pose["shift"] = -side * _HIP_SHIFT_DEG
+    return pose
+
+
+def _plane_rep(keys: _Keys, t0: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
+    """A side bend or a seated rotation to ``rep.side``: out, hold, back to ``rest``."""
+    if rep.side not in (-1, 1):
+        raise ValueError(f"a {exercise} rep needs side +1 (left) or -1 (right), got {rep.side}")
+    if exercise == "lateral_flexion":
+        extreme = _side_bend_pose(rep, rep.side, rest)
+    else:
+        extreme = dict(rest, lean=0.0, twist=rep.side * rep.depth, shift=0.0)
+    times = _bend_rep(keys, t0, rep, extreme, dict(rest, lean=0.0, twist=0.0, shift=0.0))
+    return replace(times, side=rep.side)
+
+
 def _rep(keys: _Keys, t: float, rep: RepSpec, exercise: str, rest: Pose) -> RepTimes:
     if exercise == "knee_raise":
         return _knee_raise_rep(keys, t, rep)
+    if exercise in PLANE_EXERCISES:
+        return _plane_rep(keys, t, rep, exercise, rest)
     if exercise == "sit_to_stand":
         return _sts_rep(keys, t, rep)
     if exercise == "squat":
@@ -439,9 +503,10 @@ def choreograph(spec: ClipSpec) -> Choreography:
 
     Times are on the clip's clock: the choreography's own time minus ``spec.start_at_s``.
     """
-    rest = _SEATED if spec.exercise == "sit_to_stand" else _UPRIGHT
+    rest = _REST.get(spec.exercise, _UPRIGHT)
     legs = spec.exercise == "knee_raise"  # one leg moves on its own
-    keys = _Keys(rest, DOFS + LEG_DOFS if legs else DOFS)
+    extra = LEG_DOFS if legs else PLANE_DOFS if spec.exercise in PLANE_EXERCISES else ()
+    keys = _Keys(rest, DOFS + extra)
     t = spec.walk_in_s + spec.lead_in_s
     times = []
     for rep in spec.reps:
@@ -460,8 +525,9 @@ def choreograph(spec: ClipSpec) -> Choreography:
         tug = spec.tug.walk(times[0].extreme - shift)  # from standing
         tracks.update({d: TugWalkTrack(tug, d) for d in TUG_DOFS})
     if shift:
-        times = [RepTimes(r.start - shift, r.extreme - shift, r.end - shift, r.hold_s, r.fault,
-                          None if r.seat is None else r.seat - shift) for r in times]  # fmt: skip
+        times = [replace(r, start=r.start - shift, extreme=r.extreme - shift, end=r.end - shift,
+                         seat=None if r.seat is None else r.seat - shift)
+                 for r in times]  # fmt: skip
     return Choreography(tracks, tuple(times), ARMS[spec.exercise], walk, tug)
 
 
@@ -473,13 +539,16 @@ _TEMPO = {  # (out, hold, back, pause) ranges in seconds for a normal rep
     "sit_to_stand": ((1.0, 1.5), (0.3, 1.0), (1.3, 1.9), (0.4, 1.0)),
     "squat": ((1.0, 1.5), (0.1, 0.4), (0.9, 1.3), (0.4, 0.9)),
     "knee_raise": ((0.8, 1.1), (0.3, 0.6), (0.8, 1.1), (0.5, 0.8)),
+    "lateral_flexion": ((1.1, 1.5), (0.3, 0.7), (1.0, 1.4), (0.3, 0.6)),
+    "trunk_rotation": ((1.1, 1.5), (0.3, 0.7), (1.0, 1.4), (0.3, 0.6)),
 }
 _DEPTH = {"trunk_flexion": (55.0, 80.0), "back_extension": (18.0, 28.0),
           "sit_to_stand": (32.0, 45.0), "squat": (80.0, 100.0),
-          "knee_raise": (70.0, 85.0)}  # fmt: skip
+          "knee_raise": (70.0, 85.0), "lateral_flexion": (25.0, 40.0),
+          "trunk_rotation": (30.0, 45.0)}  # fmt: skip
 # a too-fast rep: seconds out and back, no hold (peak speed ~1.9 x depth / seconds)
 _FAST = {"trunk_flexion": 0.5, "back_extension": 0.3, "sit_to_stand": 0.5, "squat": 0.5,
-         "knee_raise": 0.4}
+         "knee_raise": 0.4, "lateral_flexion": 0.4, "trunk_rotation": 0.4}  # fmt: skip
 _SHIRTS = (
     (0.75, 0.15, 0.15), (0.15, 0.35, 0.7), (0.2, 0.55, 0.3), (0.85, 0.65, 0.2),
     (0.45, 0.25, 0.55), (0.9, 0.9, 0.88), (0.25, 0.25, 0.28), (0.1, 0.55, 0.6),
@@ -557,6 +626,9 @@ def random_clip(
     if any(not 0 <= i < n_reps for i in faults):
         raise ValueError(f"fault rep indices must be in 0..{n_reps - 1}, got {sorted(faults)}")
     reps = tuple(_random_rep(rng, exercise, faults.get(i)) for i in range(n_reps))
+    if exercise in PLANE_EXERCISES:  # alternating sides, the first drawn (only here: the
+        first = int(rng.choice([-1, 1]))  # other exercises' draws stay as they were)
+        reps = tuple(replace(r, side=first * (-1) ** i) for i, r in enumerate(reps))
     return ClipSpec(
         name=name,
         exercise=exercise,

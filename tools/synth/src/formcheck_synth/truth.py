@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ANGLE_NAMES",
+    "PLANE_CONVENTIONS",
+    "plane_angles",
     "CONVENTIONS",
     "camera_side",
     "image_angles",
@@ -114,6 +116,32 @@ def image_angles(
 ) -> dict[str, NDArray]:
     """Angles from projected joint centres (T, 2) pixels; ``facing`` +1 faces image right."""
     return joint_angles(pixels, side, np.array([float(facing), 0.0]), np.array([0.0, -1.0]))
+
+
+PLANE_CONVENTIONS = {
+    "side_bend": "world: mid-hip -> mid-shoulder joint-centre line against the vertical in the "
+    "person's frontal plane (the plane of the vertical and the facing-perpendicular axis), "
+    "+ towards the person's left; rep rom_deg: the largest |side_bend - its value at the rep's "
+    "start| within the rep, side: the sign (left / right)",
+    "trunk_twist": "world: yaw of the shoulder line (left - right shoulder joint centres) "
+    "relative to the hip line, about the vertical, + when the chest turns to the person's left; "
+    "rep rom_deg: the largest |twist - its value at the rep's start| within the rep",
+}
+
+
+def plane_angles(joints: Mapping[str, NDArray[np.float64]]) -> dict[str, NDArray[np.float64]]:
+    """Side bend and trunk twist (T,) degrees from 3-D joint centres (T, 3) in the synth
+    world frame (Y up, facing +Z, left +X), see ``PLANE_CONVENTIONS``."""
+    mid_hip = (joints["left_hip"] + joints["right_hip"]) / 2
+    mid_shoulder = (joints["left_shoulder"] + joints["right_shoulder"]) / 2
+    trunk = mid_shoulder - mid_hip
+    hips = joints["left_hip"] - joints["right_hip"]
+    shoulders = joints["left_shoulder"] - joints["right_shoulder"]
+    yaw = lambda v: np.degrees(np.arctan2(-v[:, 2], v[:, 0]))  # noqa: E731  + turned left
+    return {
+        "side_bend": np.degrees(np.arctan2(trunk[:, 0], trunk[:, 1])),
+        "trunk_twist": _wrap(yaw(shoulders) - yaw(hips)),
+    }
 
 
 def camera_side(camera_position: NDArray[np.float64]) -> str:
