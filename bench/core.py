@@ -15,10 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from builders import build_sequence, flexion_curves, sit_to_stand_curves, uniform_times  # noqa: E402
-
 from formcheck.exercise.analysis import analyze  # noqa: E402
 from formcheck.exercise.session import Session  # noqa: E402
+from support.builders import build_sequence, flexion_curves, sit_to_stand_curves, uniform_times  # noqa: E402
 
 
 def _hour(exercise: str, seconds: float = 3600.0):  # type: ignore[no-untyped-def]

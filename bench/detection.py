@@ -4,7 +4,7 @@
         [--stop-s S] [--work /tmp/formcheck-awkward]
 
 For each clip (default: two rendered samples and two real clips from
-``../shared/data``) and each variant of ``tests/awkward.py`` (squashed,
+``../shared/data``) and each variant of ``tests/support/awkward.py`` (squashed,
 anamorphic, boxed, small and off-centre, upside down), the variant is written
 to ``--work`` (made once, reused), the pose is extracted with
 ``formcheck.pose.extract.extract_pose`` and the table gives, per variant:
@@ -36,7 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from awkward import VARIANTS, make_variant  # noqa: E402
+from support.awkward import VARIANTS, make_variant  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 DEFAULT_CLIPS = [

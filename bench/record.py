@@ -19,11 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from record_support import five_sts_report, flexion_report  # noqa: E402
-
 from formcheck.record import pdf, trends  # noqa: E402
 from formcheck.record.capture import from_report  # noqa: E402
 from formcheck.record.store import Record  # noqa: E402
+from support.record_support import five_sts_report, flexion_report  # noqa: E402
 
 N = 50
 
