@@ -133,6 +133,7 @@ class RepCounter:
         self.extreme = -math.inf
         self.extreme_s = math.nan
         self.excursions: list[float] = []
+        self._typical: tuple[int, float] = (0, math.nan)  # (reps it was taken over, median)
         self._lo = math.inf
         self._start_lo = math.nan
         self._held_s = math.nan
@@ -160,9 +161,13 @@ class RepCounter:
 
     @property
     def typical(self) -> float:
-        """Median excursion of the last complete reps (NaN before the first)."""
-        last = self.excursions[-_TYPICAL_REPS:]
-        return float(np.median(last)) if last else math.nan
+        """Median excursion of the last complete reps (NaN before the first); taken again
+        only when a rep was added (every frame asks)."""
+        n = len(self.excursions)
+        if self._typical[0] != n:
+            last = self.excursions[-_TYPICAL_REPS:]
+            self._typical = (n, float(np.median(last)) if last else math.nan)
+        return self._typical[1]
 
     def enter_level(self) -> float:
         """How far above the rest level a rep must go now."""
