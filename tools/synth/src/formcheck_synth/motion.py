@@ -95,13 +95,24 @@ class WalkIn:
         """Per-leg offsets (T,) degrees: ``thigh_l``, ``thigh_r``, ``shank_l``, ``shank_r``."""
         phase = 2.0 * np.pi * self.displacement(t) / self.stride_m
         amp = self.speed(t) / self.speed_m_s
-        out = {}
-        for side, p in (("l", phase), ("r", phase + np.pi)):
-            thigh = -self.thigh_swing_deg * amp * np.sin(p)
-            swing = np.maximum(np.cos(p), 0.0) ** 2
-            knee = amp * (self.stance_knee_deg + self.swing_knee_deg * swing)
-            out[f"thigh_{side}"], out[f"shank_{side}"] = thigh, thigh + knee
-        return out
+        return leg_swing(phase, amp, self.thigh_swing_deg, self.stance_knee_deg,
+                         self.swing_knee_deg)  # fmt: skip
+
+
+def leg_swing(
+    phase: NDArray[np.float64], amp: NDArray[np.float64], thigh_swing_deg: float,
+    stance_knee_deg: float, swing_knee_deg: float,
+) -> dict[str, NDArray[np.float64]]:  # fmt: skip
+    """Per-leg offsets (T,) degrees of a gait at stride ``phase`` (T,) rad and amplitude
+    ``amp`` (T,) (speed over the walking speed): the thigh swings, the knee bends most in
+    swing; the right leg half a stride behind the left."""
+    out = {}
+    for side, p in (("l", phase), ("r", phase + np.pi)):
+        thigh = -thigh_swing_deg * amp * np.sin(p)
+        swing = np.maximum(np.cos(p), 0.0) ** 2
+        knee = amp * (stance_knee_deg + swing_knee_deg * swing)
+        out[f"thigh_{side}"], out[f"shank_{side}"] = thigh, thigh + knee
+    return out
 
 
 @dataclass(frozen=True)
@@ -192,13 +203,8 @@ class TugWalk:
         (d1, v1), (d2, v2) = self._leg(t, a), self._leg(t, c)
         phase = 2.0 * np.pi * (d1 + d2) / self.stride_m
         amp = (v1 + v2) / self.speed_m_s
-        out = {}
-        for side, p in (("l", phase), ("r", phase + np.pi)):
-            thigh = -self.thigh_swing_deg * amp * np.sin(p)
-            swing = np.maximum(np.cos(p), 0.0) ** 2
-            knee = amp * (self.stance_knee_deg + self.swing_knee_deg * swing)
-            out[f"thigh_{side}"], out[f"shank_{side}"] = thigh, thigh + knee
-        return out
+        return leg_swing(phase, amp, self.thigh_swing_deg, self.stance_knee_deg,
+                         self.swing_knee_deg)  # fmt: skip
 
 
 @dataclass(frozen=True)
