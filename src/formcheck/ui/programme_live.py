@@ -424,10 +424,9 @@ def _hold_text(s: Any) -> str:
 
 def _instructions(exercise: str) -> str:
     spec = EXERCISES[exercise]
-    where = ("side-on to the camera" if spec.needs_side_view
-             else "facing the camera or side-on")  # fmt: skip
-    return (f"{spec.title}: stand {where}, 2-3 m away, whole body in view (feet too); "
-            "hold still a moment so formcheck finds your posture.")
+    return (f"{spec.title}: {spec.setup[:1].lower()}{spec.setup[1:]}, 2-3 m away, whole body "
+            "in view (feet too); formcheck finds your posture as you come into view, so you "
+            "can start at once.")
 
 
 # -- the end ----------------------------------------------------------------------------
