@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -98,9 +99,10 @@ class _Evidence:
         return [self.report(s.name) for s in self.specs
                 if s.recognition is not None and s.recognition.by == "reps"]  # fmt: skip
 
+    @functools.cached_property
     def seated(self) -> bool:
         """A seated-start exercise's set-up finds the clip starting seated, or no
-        rep-counted exercise finds anybody standing at all."""
+        rep-counted exercise finds anybody standing at all (found once per clip)."""
         counted = self.counted()
         if counted and all(r.start_posture is None for r in counted):
             return True
@@ -131,12 +133,12 @@ def _recognised(spec: ExerciseSpec, seen: _Evidence) -> bool:
     how = spec.recognition
     assert how is not None
     if how.by == "seated_start":
-        return seen.seated()
+        return seen.seated
     if how.by == "reps":
         report = seen.report(spec.name)
         return bool(report.rep_count) or report.incomplete is not None
     if how.by == "both_sides":
-        if how.seated and not seen.seated():
+        if how.seated and not seen.seated:
             return False
         if how.unless_reps_of is not None and seen.report(how.unless_reps_of).rep_count:
             return False
