@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from formcheck.config import CounterConfig
 from formcheck.exercise.clinical import CST_BELOW_AVERAGE
+from formcheck.exercise.definitions import DefinitionSettings
 from formcheck.record import fhir, pdf
 from formcheck.record.capture import from_report
 from formcheck.record.store import Record
@@ -138,6 +140,30 @@ def test_fhir_bundle_codes_and_values(record: Record) -> None:
     assert rom["effectiveDateTime"].startswith("2026-03-05T10:00:00")
     assert all(o["subject"]["reference"] == json.loads(
         fhir.bundle_json(record.patient("K-001"), []))["entry"][0]["fullUrl"] for o in obs)
+
+
+def test_fhir_rom_of_a_taught_exercise_with_its_own_code(record: Record) -> None:
+    """A definition file may bring a range-of-motion code the local table lacks: it is
+    exported with a meaning from the exercise's title, not refused."""
+    from dataclasses import replace
+
+    from formcheck.exercise.definitions import EXERCISES, register_exercise
+
+    flex = flexion_report(55.0)
+    taught = replace(EXERCISES["trunk_flexion"], name="forward_reach", title="Forward reach",
+                     rom_code="forward-reach-rom", section=None,
+                     settings=DefinitionSettings(CounterConfig(20.0, 10.0, 5.0)))  # fmt: skip
+    try:
+        register_exercise(taught)
+        record.save("K-001", replace(from_report(flex, recorded_utc=START),
+                                     exercise="forward_reach"))  # fmt: skip
+        resources = _entries(fhir.bundle_json(record.patient("K-001"), record.sessions("K-001")))
+    finally:
+        EXERCISES.pop("forward_reach", None)
+    (rom,) = [r for r in resources if r["resourceType"] == "Observation"
+              and r["code"]["coding"][0]["code"] == "forward-reach-rom"]  # fmt: skip
+    assert rom["code"]["text"] == "Forward reach range of motion, mean per rep (deg)"
+    assert rom["valueQuantity"]["value"] == pytest.approx(flex.summary()["mean_rom_deg"])
 
 
 def test_a_saved_tug_has_its_own_protocol_norm_and_sources(record: Record,

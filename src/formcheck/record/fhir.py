@@ -67,10 +67,11 @@ def _uuid(*parts: object) -> str:
     return f"urn:uuid:{uuid.uuid5(_NS, ':'.join(str(p) for p in parts))}"
 
 
-def _local(code: str) -> dict[str, Any]:
-    return {"coding": [{"system": LOCAL_CODES, "code": code,
-                        "display": LOCAL_CODE_MEANINGS[code]}],
-            "text": LOCAL_CODE_MEANINGS[code]}  # fmt: skip
+def _local(code: str, meaning: str | None = None) -> dict[str, Any]:
+    """A local code; ``meaning`` for one a definition file brought (not in the table)."""
+    display = LOCAL_CODE_MEANINGS.get(code, meaning or code)
+    return {"coding": [{"system": LOCAL_CODES, "code": code, "display": display}],
+            "text": display}  # fmt: skip
 
 
 def _loinc(code: str, display: str) -> dict[str, Any]:
@@ -170,7 +171,8 @@ def session_observations(
     rom = summary.get("mean_rom_deg")
     spec = EXERCISES.get(session.exercise)
     if rom is not None and spec is not None and spec.rom_code:
-        out.append(_observation(session, subject, "rom", _local(spec.rom_code),
+        meaning = f"{spec.title} range of motion, mean per rep (deg)"
+        out.append(_observation(session, subject, "rom", _local(spec.rom_code, meaning),
                                 _quantity(float(rom), "deg", "deg")))
     out.append(_observation(session, subject, "reps", _local("rep-count"),
                             _quantity(float(session.report.get("rep_count") or 0), "reps", "1")))
