@@ -14,7 +14,7 @@ from typing import Final
 from formcheck.exercise.clinical import ClinicalTest, score_chair_stand, score_five_times
 from formcheck.exercise.tug import score_tug, tug_norm
 
-__all__ = ["CLINICAL_TESTS", "TESTS", "get_test"]
+__all__ = ["CLINICAL_TESTS", "TESTS", "TEST_TITLES", "get_test"]
 
 CLINICAL_TESTS: Final[dict[str, ClinicalTest]] = {
     "5xsts": ClinicalTest(
@@ -59,6 +59,8 @@ CLINICAL_TESTS: Final[dict[str, ClinicalTest]] = {
 
 TESTS: Final = tuple(CLINICAL_TESTS)
 """The test names, in the order the pages list them."""
+TEST_TITLES: Final = {name: test.title for name, test in CLINICAL_TESTS.items()}
+"""Test name -> title, as the pages and documents show it."""
 
 
 def get_test(name: str) -> ClinicalTest:

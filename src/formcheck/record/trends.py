@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from formcheck.exercise.clinical_tests import CLINICAL_TESTS
+from formcheck.exercise.clinical_tests import TEST_TITLES
 from formcheck.exercise.definitions import EXERCISES
 from formcheck.record.norms import NormBand, norm_band, test_norm, test_value
 from formcheck.record.store import Patient, SavedSession
@@ -29,7 +29,6 @@ __all__ = [
     "summary_rows",
 ]
 
-TEST_TITLES: Final = {name: test.title for name, test in CLINICAL_TESTS.items()}
 
 
 @dataclass(frozen=True)

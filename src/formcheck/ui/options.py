@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from formcheck.config import Config
-from formcheck.exercise.clinical_tests import CLINICAL_TESTS
+from formcheck.exercise.clinical_tests import CLINICAL_TESTS, TEST_TITLES
 from formcheck.exercise.definitions import EXERCISES
 
 __all__ = [
@@ -36,7 +36,6 @@ class AnalysisOptions:
     overrides: tuple[tuple[str, float], ...] = ()
 
 
-TEST_TITLES = {name: test.title for name, test in CLINICAL_TESTS.items()}
 
 
 def test_choices(exercise: str | None = None, *, live: bool = False) -> dict[str, str]:
