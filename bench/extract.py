@@ -1,6 +1,7 @@
 """Benchmark video → pose extraction (not a test: prints figures, one a line).
 
-    .venv/bin/python bench/extract.py CLIP [--frames 300] [--max-side N] [--workers 2]
+    .venv/bin/python bench/extract.py CLIP [--frames 300] [--max-side N] [--workers 2] \
+        [--warm] [--repeat 5]
     .venv/bin/python bench/extract.py --make-1080p SRC -o /tmp/clip_1080p.mp4 [--seconds 30]
     .venv/bin/python bench/extract.py --make-long MINUTES --from /tmp/clip_1080p.mp4 \
         -o /tmp/long.mp4
@@ -14,7 +15,7 @@ Figures for CLIP:
   ratio of end-to-end throughput to it;
 - load-independent figures, since the machine is shared: the extraction's
   core demand (mean number of its threads runnable, capped at 2, sampled
-  every 5 ms), its CPU efficiency (decode + inference CPU over its CPU a
+  every 25 ms), its CPU efficiency (decode + inference CPU over its CPU a
   frame), and their product over 2, the ratio expected on idle cores;
 - peak RSS in MB of the extraction, run first, in a fresh child process
   (its ``VmHWM``), so the frames held for the inference-only figure do not
@@ -121,8 +122,13 @@ def print_timings(timings: object) -> None:
     )
 
 
+SAMPLE_EVERY_S = 0.025
+"""A sample reads /proc for each of the process's 15-20 threads, about 0.5 ms of CPU: every
+5 ms that took 8-10 % of a core, which slowed the wall clock it measured by 4-5 %."""
+
+
 class RunnableSampler:
-    """Samples how many of this process's threads are runnable (state R) every 5 ms.
+    """Samples how many of this process's threads are runnable (state R) every 25 ms.
 
     On a shared machine wall-clock throughput measures the neighbours as much
     as the code. The number of runnable threads does not: it is how many
@@ -151,7 +157,7 @@ class RunnableSampler:
 
         me = str(threading.get_native_id())
         began = time.thread_time()
-        while not self._stop.wait(0.005):
+        while not self._stop.wait(SAMPLE_EVERY_S):
             running = 0
             for tid in os.listdir("/proc/self/task"):
                 if tid == me:
@@ -216,8 +222,27 @@ def vm_hwm_mb() -> float:
 
 
 def run(args: argparse.Namespace) -> None:
+    """``--repeat`` rounds of the figures below, then their medians (the figures of one
+    round on a 2-core machine vary by 5-10 % from round to round, even when it is idle)."""
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    rounds = []
+    for i in range(args.repeat):
+        if args.repeat > 1:
+            print(f"-- round {i + 1} of {args.repeat}")
+        rounds.append(one_round(args))
+    if args.repeat > 1:
+        print(f"-- median of {args.repeat} rounds (min..max)")
+        for key in rounds[0]:
+            values = [r[key] for r in rounds]
+            print(f"{key}: {np.median(values):.2f} ({min(values):.2f}..{max(values):.2f})")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def one_round(args: argparse.Namespace) -> dict[str, float]:
+    """One extraction (in a child), decode-only and inference-only: prints the figures and
+    returns the headline ones."""
     if not args.skip_extract:
         k, wall, cpu, rss, demand = extract_in_child(args)
     n, wall_d, cpu_d = bench_decode(args.clip, args.max_side)
@@ -230,21 +255,22 @@ def run(args: argparse.Namespace) -> None:
     print(f"inference CPU: {1000 * inf_cpu:.2f} ms/frame")
     limit = 2.0 / (dec_cpu + inf_cpu)
     print(f"two-core limit: {limit:.1f} frames/s")
-    if not args.skip_extract:
-        fps = k / wall
-        print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
-        print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
-        print(f"ratio to two-core limit: {fps / limit:.2f}")
-        print(f"core demand (mean runnable threads, max 2): {demand:.2f}")
-        efficiency = (dec_cpu + inf_cpu) / (cpu / k)
-        print(f"CPU efficiency (decode + inference CPU / end-to-end CPU): {efficiency:.2f}")
-        print(
-            f"ratio expected on idle cores (demand / 2 x efficiency): {demand / 2 * efficiency:.2f}"
-        )
-        print(f"peak RSS of the extraction: {rss:.0f} MB")
-        print(f"models loaded before timing (--warm): {'yes' if args.warm else 'no'}")
-    load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    figures = {"two-core limit (frames/s)": limit}
+    if args.skip_extract:
+        return figures
+    fps = k / wall
+    efficiency = (dec_cpu + inf_cpu) / (cpu / k)
+    print(f"end-to-end (workers={args.workers}): {fps:.1f} frames/s ({k} frames, {wall:.1f} s)")
+    print(f"end-to-end CPU: {1000 * cpu / k:.2f} ms/frame")
+    print(f"ratio to two-core limit: {fps / limit:.2f}")
+    print(f"core demand (mean runnable threads, max 2): {demand:.2f}")
+    print(f"CPU efficiency (decode + inference CPU / end-to-end CPU): {efficiency:.2f}")
+    print(f"ratio expected on idle cores (demand / 2 x efficiency): {demand / 2 * efficiency:.2f}")
+    print(f"peak RSS of the extraction: {rss:.0f} MB")
+    print(f"models loaded before timing (--warm): {'yes' if args.warm else 'no'}")
+    figures |= {"end-to-end (frames/s)": fps, "wall (s)": wall, "ratio to two-core limit":
+                fps / limit, "core demand": demand, "CPU efficiency": efficiency}  # fmt: skip
+    return figures
 
 
 # -- making long 1080p clips -------------------------------------------------
@@ -319,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min-split-s", type=float, default=None, help="extract_pose's")
     parser.add_argument("--skip-extract", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed")
     parser.add_argument("--warm", action="store_true", help="models loaded before the timing")
     parser.add_argument("--extract-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--make-1080p", type=Path, metavar="SRC", help="upscale SRC to 1080p")

@@ -55,6 +55,7 @@ def write_clip(
     rotation: int | None = None,
     fps: float = 30.0,
     faststart: bool = True,
+    encoder_options: dict[str, str] | None = None,
 ) -> Path:
     """Write RGB ``frames`` (H, W, 3) uint8 at the given presentation times (seconds).
 
@@ -63,6 +64,7 @@ def write_clip(
     clockwise angle a player must turn the frames by to show them upright (a
     phone's "rotate" tag: 90 for portrait); it is stored as a display matrix.
     ``faststart=False`` leaves the MP4 index (moov) at the end of the file.
+    ``encoder_options`` replace libx264's defaults here (ultrafast: no B-frames).
     """
     times = [i / fps for i in range(len(frames))] if times_s is None else list(times_s)
     options = {} if not faststart else {"movflags": "faststart"}
@@ -73,7 +75,7 @@ def write_clip(
         stream.time_base = _TIME_BASE
         stream.codec_context.time_base = _TIME_BASE
         if codec == "libx264":
-            stream.options = {"preset": "ultrafast", "crf": "18"}
+            stream.options = encoder_options or {"preset": "ultrafast", "crf": "18"}
         if rotation:
             stream.set_display_rotation(-rotation)  # FFmpeg's angle is counter-clockwise
         for rgb, t in zip(frames, times, strict=True):

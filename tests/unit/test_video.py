@@ -209,6 +209,35 @@ def test_truncated_mp4_with_index_at_end_is_unreadable(tmp_path: Path) -> None:
         open_video(cut)
 
 
+def test_seek_skipping_the_lead_in_yields_the_frames_of_a_full_decode(tmp_path: Path) -> None:
+    """A seek decodes from the keyframe before the start; the lead-in's non-reference
+    frames are skipped, and every frame from the start on is bit for bit a full decode's."""
+    import av
+
+    yy, xx = np.mgrid[0:64, 0:96]
+    frames = []
+    for i in range(90):  # smooth motion: x264 makes B-frames of it (noise it would not)
+        rgb = np.zeros((64, 96, 3), np.uint8)
+        rgb[..., 0], rgb[..., 1] = (xx * 2 + i) % 256, (yy * 3) % 256
+        rgb[20:40, i % 70 : i % 70 + 20, 2] = 255
+        frames.append(rgb)
+    path = write_clip(tmp_path / "b.mp4", frames, encoder_options={
+        "preset": "medium", "bframes": "3", "b-pyramid": "none", "g": "90", "crf": "30"})
+    with av.open(str(path)) as probe:
+        kinds = [(f.key_frame, str(f.pict_type)) for f in probe.decode(video=0)]
+    assert sum(key for key, _ in kinds) == 1  # one keyframe: a seek to 2 s has a 2 s lead-in
+    assert sum(kind in ("B", "3") for _, kind in kinds) >= 20  # non-reference (no B-pyramid)
+
+    times, rgbs = _read(path)
+    with open_video(path) as reader:
+        later = list(reader.frames(start_s=2.0))
+        assert str(reader._stream.codec_context.skip_frame).endswith("DEFAULT")
+    first = next(i for i, t in enumerate(times) if t >= 2.0)
+    assert [t for t, _ in later] == times[first:]
+    for (_, got), want in zip(later, rgbs[first:], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_reader_iterates_once(tmp_path: Path) -> None:
     path = write_clip(tmp_path / "c.mp4", _shaded(3))
     with open_video(path) as reader:

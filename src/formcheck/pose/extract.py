@@ -24,17 +24,18 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
    half runs in its own thread with its own decoder (one FFmpeg thread each:
    the cores are busy anyway, and frame threads cost memory) and its own
    landmarker, overlapping its own decoding and inference as above. The
-   second half starts ``WARMUP_S`` early and drops those frames (any tracking
-   or person choice has settled by the cut), and decodes from the keyframe
-   before that point; :func:`plan_chunks` puts the cut where the larger of
+   second half starts ``WARMUP_S`` early and drops those frames (the person
+   choice and the crop have settled by the cut), and decodes from the keyframe
+   before that point, skipping the non-reference frames of that lead-in
+   (:mod:`formcheck.pose.video`); :func:`plan_chunks` puts the cut where the larger of
    the two chunks' work is least, a keyframe-aligned warm-up included.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
    its output (it equals IMAGE mode frame for frame), and the join is
    checked: the second chunk's last warm-up pose must equal the first
    chunk's pose of that frame, or the second chunk runs again from the
    start (:func:`_joins`); so chunked landmarks are those of a sequential run.
-   Landmarkers are kept once per process (:func:`preload_estimators`,
-   restarted between clips), not loaded per chunk (0.3-0.4 s CPU each).
+   A process that extracts clip after clip keeps fresh landmarkers ready
+   (:func:`preload_estimators`, :class:`_Spares`), so chunks do not wait for theirs.
 
 Short clips (#16): 10 s clips used to run as one chunk (splitting began at
 20 s), at the speed of inference on one core (core demand 1.2-1.5 of 2). They
@@ -43,7 +44,8 @@ and CPU efficiency 0.86 (decode + inference CPU over the extraction's), 0.83
 of the two-core limit expected on idle cores; 0.89 on a 9.5 s 1080x1920 one
 (README "Speed"). What the second chunk still pays: the decode from the
 keyframe before its warm-up (a 720p clip with keyframes 8 s apart decodes
-4.8 s of frames it does not estimate) and 0.3 s of frames estimated twice.
+4.8 s of frames it does not estimate; 0.15 s of CPU once its non-reference
+frames are skipped, 0.23 s before) and ``WARMUP_S`` of frames estimated twice.
 On long clips (measured before #16, 1 s warm-up): the 10-minute 40 Mbit/s
 1080p clip ran at 48.5 frames/s, ratio 0.99, core demand 2.00, peak RSS 532 MB.
 
@@ -77,6 +79,7 @@ frames give the same landmarks.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import queue
@@ -117,11 +120,15 @@ __all__ = [
 
 MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
-_LEAD_IN = 0.15  # decoding a frame without estimating it costs about this share of both
-# (decode 3-8 ms, decode + inference 20-45 ms a frame: bench/extract.py on 720p-1080p)
-WARMUP_S = 0.3
-"""Seconds the second chunk runs before its cut, results discarded, so tracking has settled;
-its last warm-up frame must match the first chunk's pose there, or it is run again from 0."""
+_LEAD_IN = 0.08  # a lead-in frame (decoded as a reference, not estimated) costs about this
+# share of an estimated one, in wall time with both cores busy: the 9.1 s 720p TUG clip's
+# second chunk decoded 146 lead-in frames in 0.24-0.33 s and estimated at 22.4 ms a frame
+# (bench/extract.py; 0.15 before its non-reference frames were skipped and unconverted)
+WARMUP_S = 0.1
+"""Seconds the second chunk runs before its cut, results discarded: its last warm-up frame
+must match the first chunk's pose there, or it is run again from 0. What follows a frame
+(the followed person, the crop) is set by that frame's pose, so a few frames suffice
+(0.3 s until #16's second pass: 0.2 s less is 1.5-2 % of a 10 s clip's CPU)."""
 _JOIN_ATOL = 1e-4  # normalised image units: "the same pose" at the join
 _QUEUE_FRAMES = 2  # decoded frames waiting per chunk: 2 x 6 MB at 1080p
 _PROGRESS_EVERY_S = 0.25
@@ -576,6 +583,7 @@ def extract_pose(
     timings.join_s = time.perf_counter() - joining
     if awkward and len(seq) and seq.detection_rate < PROBE_BELOW and _may_be_squashed(seq):
         seq = _unsquash(source, seq, results, (make, plain), decode, chunks, cancel)
+    _SPARES.refill()  # for the next clip, while this one is analysed
     _check_people(seq, source.name)
     return seq
 
@@ -718,79 +726,116 @@ def length_aspect(images: NDArray[np.floating], width: int, height: int) -> floa
 def _mediapipe_factory(
     model_path: str | os.PathLike[str] | None, *, follow_small: bool = True
 ) -> EstimatorFactory:
+    key, make = _mediapipe_maker(model_path, follow_small)
+    return lambda: _SPARES.take(key, make)
+
+
+def _mediapipe_maker(
+    model_path: str | os.PathLike[str] | None, follow_small: bool
+) -> tuple[tuple[str, bool], Callable[[], PoseEstimator]]:
+    """(spares key, a maker of fresh VIDEO-mode MediaPipe estimators) for this model."""
     from formcheck.pose.estimator import MediaPipePose
     from formcheck.pose.model_file import ensure_model
 
     resolved = Path(model_path) if model_path is not None else ensure_model("full")
     key = (str(resolved.resolve()), follow_small)
-    return lambda: _POOL.take(
-        key, lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
-    )
+    return key, lambda: MediaPipePose(resolved, mode="video", follow_small=follow_small)
 
 
 def preload_estimators(model_path: str | os.PathLike[str] | None = None, count: int = 2) -> None:
-    """Load ``count`` MediaPipe estimators into this process's pool now (0.3-0.4 s CPU each),
-    so that the next ``extract_pose`` with this model does not (a page can do it at start)."""
-    make = _mediapipe_factory(model_path, follow_small=True)
-    loaded = [make() for _ in range(count)]
-    for estimator in loaded:
-        estimator.close()
+    """Keep ``count`` fresh MediaPipe estimators ready in this process from now on, so that
+    an ``extract_pose`` with this model does not wait for its chunks' (a page does this as it
+    opens; :class:`_Spares`). Makes the first ones now, in the calling thread."""
+    key, make = _mediapipe_maker(model_path, follow_small=True)
+    _SPARES.keep(key, count, make)
+    _SPARES.fill()
 
 
-class _Pooled:
-    """An estimator on loan from :data:`_POOL`: ``close()`` restarts it and gives it back."""
+class _Spares:
+    """Fresh MediaPipe estimators made ahead of need, never reused.
 
-    def __init__(self, pool: _EstimatorPool, key: tuple[str, bool], estimator: Any) -> None:
-        self._pool, self._key, self._estimator = pool, key, estimator
+    Making a landmarker costs 0.06 s of CPU (0.5 s for the process's first, which reads
+    the model), and the chunks of one extraction make theirs one after the other (model
+    loading is serialised behind :func:`~formcheck.pose.estimator._native_stderr_silenced`):
+    on a 9 s clip, 0.1-0.15 s at the start with one core idle. A process that extracts
+    clip after clip (the review page) asks for ``keep(key, count, make)`` and takes fresh
+    ones; after each extraction :meth:`refill` makes the missing ones in a background thread,
+    while the page analyses and draws. A used estimator is closed, not kept: every
+    extraction starts from landmarkers that have seen nothing (``restart()`` is not relied
+    on to reset MediaPipe's own state).
+    """
 
-    def estimate(self, rgb: NDArray[np.uint8], t: float) -> FramePose:
-        if self._estimator is None:
-            raise ValueError("this estimator was closed")
-        pose: FramePose = self._estimator.estimate(rgb, t)
-        return pose
-
-    def close(self) -> None:
-        estimator, self._estimator = self._estimator, None
-        if estimator is not None:
-            self._pool.give(self._key, estimator)
-
-
-class _EstimatorPool:
-    """MediaPipe estimators kept between extractions, once per process: loading a model
-    costs 0.3-0.4 s of CPU per chunk, which a 10 s clip (about 5 s per chunk) feels.
-    At most ``keep`` idle ones per model and setting (the chunks of one extraction)."""
-
-    def __init__(self, keep: int = 2) -> None:
-        self.keep = keep
-        self._idle: dict[tuple[str, bool], list[Any]] = {}
+    def __init__(self) -> None:
+        self._ready: dict[tuple[str, bool], list[Any]] = {}
+        self._wanted: dict[tuple[str, bool], tuple[int, Callable[[], Any]]] = {}
         self._lock = threading.Lock()
+        self._filling: threading.Thread | None = None
 
-    def take(self, key: tuple[str, bool], make: Callable[[], Any]) -> _Pooled:
+    def keep(self, key: tuple[str, bool], count: int, make: Callable[[], Any]) -> None:
+        """From now on keep ``count`` fresh estimators made by ``make`` for ``key`` (closed
+        at exit: MediaPipe cannot close a landmarker once the interpreter is shutting down)."""
         with self._lock:
-            idle = self._idle.get(key, [])
-            estimator = idle.pop() if idle else None
-        return _Pooled(self, key, estimator if estimator is not None else make())
+            if not self._wanted:
+                atexit.register(self.clear)
+            self._wanted[key] = (max(0, count), make)
 
-    def give(self, key: tuple[str, bool], estimator: Any) -> None:
-        try:
-            estimator.restart()
-        except Exception:  # a broken landmarker is not kept  # noqa: BLE001
-            estimator.close()
+    def take(self, key: tuple[str, bool], make: Callable[[], Any]) -> Any:
+        """A fresh estimator: a ready one, else one made now by ``make``."""
+        with self._lock:
+            ready = self._ready.get(key, [])
+            if ready:
+                return ready.pop()
+        return make()
+
+    def fill(self) -> None:
+        """Make the missing estimators now, in the calling thread."""
+        while (job := self._missing()) is not None:
+            key, make = job
+            estimator = make()
+            with self._lock:
+                self._ready.setdefault(key, []).append(estimator)
+
+    def refill(self) -> None:
+        """:meth:`fill` in a background thread (if any are missing and none is filling)."""
+        with self._lock:
+            busy = self._filling is not None and self._filling.is_alive()
+        if busy or self._missing() is None:
             return
+        thread = threading.Thread(target=self._fill_quietly, name="formcheck-spares", daemon=True)
         with self._lock:
-            idle = self._idle.setdefault(key, [])
-            if len(idle) < self.keep:
-                idle.append(estimator)
-                return
-        estimator.close()
+            self._filling = thread
+        thread.start()
+
+    def _fill_quietly(self) -> None:
+        try:
+            self.fill()
+        except Exception:  # noqa: BLE001 - a spare is an optimisation: the next take() makes one
+            pass
+
+    def _missing(self) -> tuple[tuple[str, bool], Callable[[], Any]] | None:
+        with self._lock:
+            for key, (count, make) in self._wanted.items():
+                if len(self._ready.get(key, [])) < count:
+                    return key, make
+        return None
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for a background :meth:`refill` to finish (benches, shutdown)."""
+        filling = self._filling
+        if filling is not None:
+            filling.join(timeout)
+
+    def clear(self) -> None:
+        """Close and forget the ready estimators and the wish list (tests, shutdown)."""
+        self.settle(timeout=5.0)
+        with self._lock:
+            ready, self._ready, self._wanted = self._ready, {}, {}
+        for estimators in ready.values():
+            for estimator in estimators:
+                estimator.close()
 
 
-_POOL = _EstimatorPool(keep=0)
-"""Keeps no idle estimator for now: a restarted MediaPipe landmarker still carries its
-tracking state into the next clip (in a full test run, a sample analysed after others
-read its hip 64 deg off and counted 0 of 3), so each extraction loads fresh ones until
-a restart is shown to reset MediaPipe itself. ``preload_estimators`` then only warms
-the model file's cache."""
+_SPARES = _Spares()
 
 
 def _run_chunks(
