@@ -1,6 +1,7 @@
 """Benchmark ``formcheck batch`` (not a test: prints figures, one a line).
 
-    .venv/bin/python bench/batch.py [--repeat 2] [--max-workers N] [CLIP ...]
+    .venv/bin/python bench/batch.py [--repeat 4] [--rounds 2] [--max-workers N] [--skip-loop]
+        [CLIP ...]
 
 For 1, 2, ... N workers (default N: the cores) the same batch (the sample clips,
 each ``--repeat`` times under different names, exercises from their truth, as a
@@ -14,8 +15,10 @@ cluster itself). The cluster's start (a few seconds) is timed apart. Figures:
 - CPU seconds per frame summed over the workers, and the peak RSS per worker
   (``ru_maxrss`` of each worker process);
 - the machine's compute limit, ``cores / (decode + inference CPU s per frame)``
-  measured as ``bench/extract.py`` does (on the first clip), and the ratio of
-  the batch's frames per second to it;
+  measured as ``bench/extract.py`` does (on each clip, weighted by its frames),
+  and the ratio of the batch's frames per second to it;
+- the tail: from the first worker's last result to the batch's end, while some
+  cores have no clip left (a short batch feels it; hundreds of clips do not);
 - in the same run, the naive loop: ``formcheck analyze CLIP --exercise E --json``
   once per clip, in sequence, and the batch's speed-up over it.
 
@@ -95,6 +98,7 @@ def bench_batch(manifest: Path, workers: int, outdir: Path) -> dict[str, Any]:
     jobs = collect(manifest, Defaults())
     settings = Settings(config=Config(), model_path=os.environ.get("FORMCHECK_MODEL"))
     start = time.perf_counter()
+    arrivals: dict[str, float] = {}  # worker -> when its last result arrived
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:  # fmt: skip
@@ -103,8 +107,11 @@ def bench_batch(manifest: Path, workers: int, outdir: Path) -> dict[str, Any]:
         before = client.run(_worker_usage)
         wall = time.perf_counter()
         summary = run_batch(jobs, outdir, settings, scheduler=cluster.scheduler_address,
-                            progress=False)  # fmt: skip
-        wall = time.perf_counter() - wall
+                            progress=False, on_result=lambda r: arrivals.__setitem__(
+                                r.worker, time.perf_counter()))  # fmt: skip
+        end = time.perf_counter()
+        tail = end - min(arrivals.values()) if len(arrivals) == workers else 0.0
+        wall = end - wall
         after = client.run(_worker_usage)
     cpu = sum(after[w][0] - before[w][0] for w in after)
     failed = [r["clip"] for r in summary.rows if r["status"] != "done"]
@@ -112,7 +119,7 @@ def bench_batch(manifest: Path, workers: int, outdir: Path) -> dict[str, Any]:
         raise SystemExit(f"clips failed in the bench: {failed}")
     rss = max(a[1] for a in after.values())
     return {"workers": workers, "clips": summary.done, "frames": summary.frames, "wall": wall,
-            "start": started, "warm": warm, "cpu": cpu, "rss": rss}  # fmt: skip
+            "start": started, "warm": warm, "cpu": cpu, "rss": rss, "tail": tail}  # fmt: skip
 
 
 def bench_loop(manifest: Path) -> tuple[int, float]:
@@ -129,21 +136,73 @@ def bench_loop(manifest: Path) -> tuple[int, float]:
     return len(lines), time.perf_counter() - wall
 
 
-def compute_limit(clip: Path, cores: int) -> tuple[float, float, float]:
-    """(decode CPU s/frame, inference CPU s/frame, cores / their sum) as bench/extract.py."""
+def compute_limit(clips: list[Path], cores: int) -> tuple[float, float, float]:
+    """(decode CPU s/frame, inference CPU s/frame, cores / their sum) as bench/extract.py
+    measures them, for each clip (inference on up to 300 of its frames), weighted by its
+    frames: inference costs differ from clip to clip by up to 10 %."""
     from extract import bench_decode, bench_inference
 
-    n, _, cpu_d = bench_decode(clip, None)
-    m, _, cpu_i = bench_inference(clip, 300, None)
-    dec, inf = cpu_d / n, cpu_i / m
+    total = dec = inf = 0.0
+    for clip in clips:
+        n, _, cpu_d = bench_decode(clip, None)
+        m, _, cpu_i = bench_inference(clip, 300, None)
+        total, dec, inf = total + n, dec + cpu_d, inf + n * cpu_i / m
+    dec, inf = dec / total, inf / total
     return dec, inf, cores / (dec + inf)
+
+
+def one_round(
+    manifest: Path, folder: Path, clips: list[Path], cores: int, max_workers: int
+) -> dict[str, Any]:
+    """The batch at 1..``max_workers`` workers, then the compute limit, printed as they come."""
+    runs = [bench_batch(manifest, n, folder / f"out{n}") for n in range(1, max_workers + 1)]
+    one = runs[0]["frames"] / runs[0]["wall"]
+    for run in runs:
+        run["fps"] = fps = run["frames"] / run["wall"]
+        print(
+            f"{run['workers']} worker(s): {60 * run['clips'] / run['wall']:.1f} clips/min, "
+            f"{fps:.1f} frames/s, scaling efficiency {fps / (run['workers'] * one):.2f}, "
+            f"{1000 * run['cpu'] / run['frames']:.1f} ms CPU/frame, "
+            f"peak RSS per worker {run['rss']:.0f} MB, cluster start {run['start']:.1f} s, "
+            f"tail {run['tail']:.1f} s ({run['tail'] / run['wall']:.0%} of the run: "
+            "from the first worker's last clip to the end, when cores go idle)"
+        )
+    dec, inf, limit = compute_limit(clips, cores)
+    print(f"decode CPU: {1000 * dec:.2f} ms/frame, inference CPU: {1000 * inf:.2f} ms/frame,"
+          f" compute limit ({cores} cores / (decode + inference)): {limit:.1f} frames/s")
+    return {"runs": runs, "dec": dec, "inf": inf, "limit": limit}
+
+
+def summarise(rounds: list[dict[str, Any]], cores: int) -> float:
+    """Medians over the rounds (this VM's speed drifts by up to 10 % within minutes, so one
+    round's batch and its limit can be measured at different speeds); the best batch's
+    frames/s."""
+    from statistics import median
+
+    workers = len(rounds[0]["runs"])
+    fps = [median(r["runs"][n]["fps"] for r in rounds) for n in range(workers)]
+    cpu = [median(r["runs"][n]["cpu"] / r["runs"][n]["frames"] for r in rounds)
+           for n in range(workers)]  # fmt: skip
+    limit = median(r["limit"] for r in rounds)
+    dec, inf = median(r["dec"] for r in rounds), median(r["inf"] for r in rounds)
+    print(f"-- median of {len(rounds)} round(s)")
+    for n in range(workers):
+        print(f"{n + 1} worker(s): {fps[n]:.1f} frames/s, scaling efficiency "
+              f"{fps[n] / ((n + 1) * fps[0]):.2f}, {1000 * cpu[n]:.1f} ms CPU/frame")  # fmt: skip
+    print(f"compute limit ({cores} cores / (decode {1000 * dec:.2f} + inference "
+          f"{1000 * inf:.2f} ms CPU/frame)): {limit:.1f} frames/s")  # fmt: skip
+    print(f"batch ({workers} workers) / compute limit: {fps[-1] / limit:.2f}")
+    print(f"CPU efficiency (decode + inference CPU / batch CPU per frame): "
+          f"{(dec + inf) / cpu[-1]:.2f}")  # fmt: skip
+    return fps[-1]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="*", type=Path)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=4, help="times each clip is in the batch")
     parser.add_argument("--max-workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds; medians are printed")
     parser.add_argument("--skip-loop", action="store_true")
     args = parser.parse_args(argv)
     clips = [c.resolve() for c in args.clips] or [SAMPLES / c for c in DEFAULT_CLIPS]
@@ -154,25 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         manifest, frames = _manifest(folder, clips, args.repeat)
         print(f"batch: {len(clips) * args.repeat} clips, {frames} frames")
-        runs = [bench_batch(manifest, n, folder / f"out{n}")
-                for n in range(1, args.max_workers + 1)]  # fmt: skip
-        one = runs[0]["frames"] / runs[0]["wall"]
-        for run in runs:
-            fps = run["frames"] / run["wall"]
-            print(
-                f"{run['workers']} worker(s): {60 * run['clips'] / run['wall']:.1f} clips/min, "
-                f"{fps:.1f} frames/s, scaling efficiency {fps / (run['workers'] * one):.2f}, "
-                f"{1000 * run['cpu'] / run['frames']:.1f} ms CPU/frame, "
-                f"peak RSS per worker {run['rss']:.0f} MB, cluster start {run['start']:.1f} s"
-            )
-        dec, inf, limit = compute_limit(clips[0], cores)
-        best = runs[-1]
-        fps = best["frames"] / best["wall"]
-        print(f"decode CPU: {1000 * dec:.2f} ms/frame, inference CPU: {1000 * inf:.2f} ms/frame")
-        print(f"compute limit ({cores} cores / (decode + inference)): {limit:.1f} frames/s")
-        print(f"batch ({best['workers']} workers) / compute limit: {fps / limit:.2f}")
-        cpu_eff = (dec + inf) / (best["cpu"] / best["frames"])
-        print(f"CPU efficiency (decode + inference CPU / batch CPU per frame): {cpu_eff:.2f}")
+        rounds = [one_round(manifest, folder / f"round{r}", clips, cores, args.max_workers)
+                  for r in range(args.rounds)]  # fmt: skip
+        fps = summarise(rounds, cores)
         if not args.skip_loop:
             n, wall = bench_loop(manifest)
             loop_fps = frames / wall

@@ -166,6 +166,9 @@ def worker_pose(model_path: str | None) -> WorkerPose:
     """This thread's :class:`WorkerPose`, made on first use."""
     held = getattr(_LOCAL, "pose", None)
     if held is None or held.model_path != model_path:
+        from formcheck.batch.allocator import keep_freed_frames
+
+        keep_freed_frames()  # Dask's worker environment unmaps every freed frame otherwise
         held = WorkerPose(model_path)
         _LOCAL.pose = held
     return held

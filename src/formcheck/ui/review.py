@@ -76,8 +76,9 @@ def review_page(app_dir: Path) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _preload_models() -> threading.Thread:
-    """Load the pose models once per server process, in the background, as the page first
-    opens: the first clip's analysis then does not pay 0.3-0.4 s of CPU per chunk for it."""
+    """From the page's first opening on, keep fresh pose landmarkers ready in this server
+    process (made in the background now, and again after each clip): a clip's analysis then
+    starts estimating at once instead of waiting for its chunks' landmarkers."""
 
     def load() -> None:
         from formcheck.pose.extract import preload_estimators
