@@ -51,9 +51,13 @@ DEFAULT_CLIPS = ("sit_to_stand_side.mp4", "trunk_flexion_side.mp4", "back_extens
 
 
 def _worker_usage() -> tuple[float, float]:
-    """(CPU seconds, peak RSS MB) of this worker process."""
+    """(CPU seconds, peak RSS MB) of this worker process (its ``VmHWM``, see
+    ``formcheck.batch.tasks._peak_rss_mb``: a worker forked from this bench, which holds
+    frames for the compute limit, would otherwise read as big as the bench)."""
+    from formcheck.batch.tasks import _peak_rss_mb
+
     own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime, own.ru_maxrss / 1024
+    return own.ru_utime + own.ru_stime, _peak_rss_mb()
 
 
 def _warm() -> float:

@@ -324,7 +324,7 @@ def test_real_short_clip_in_two_chunks_is_identical_to_sequential(
     with open_video(clip) as reader:
         assert len(plan_chunks(reader, 2, MIN_SPLIT_S)) == 2
     one = extract_pose(clip, model_path=pose_model, workers=1)
-    two = extract_pose(clip, model_path=pose_model)  # pooled landmarkers, restarted
+    two = extract_pose(clip, model_path=pose_model)  # lead-in skipping, 0.1 s warm-up, join
     np.testing.assert_array_equal(one.t, two.t)
     np.testing.assert_array_equal(one.image, two.image)  # bit for bit, NaN rows included
     np.testing.assert_array_equal(one.world, two.world)

@@ -284,8 +284,18 @@ def _worker_name() -> str:
 
 
 def _peak_rss_mb() -> float:
+    """This worker process's peak resident size in MB: the kernel's ``VmHWM`` (Linux), else
+    ``ru_maxrss``, which on Linux also counts the resident size of the process that forked
+    this one (a worker forked from a big client reads as big as the client)."""
     import resource
 
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -39,13 +39,14 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
 
 Short clips (#16): 10 s clips used to run as one chunk (splitting began at
 20 s), at the speed of inference on one core (core demand 1.2-1.5 of 2). They
-now split from ``MIN_SPLIT_S`` (3 s): on a 9.1 s 720p clip core demand 1.92
-and CPU efficiency 0.86 (decode + inference CPU over the extraction's), 0.83
-of the two-core limit expected on idle cores; 0.89 on a 9.5 s 1080x1920 one
-(README "Speed"). What the second chunk still pays: the decode from the
-keyframe before its warm-up (a 720p clip with keyframes 8 s apart decodes
-4.8 s of frames it does not estimate; 0.15 s of CPU once its non-reference
-frames are skipped, 0.23 s before) and ``WARMUP_S`` of frames estimated twice.
+now split from ``MIN_SPLIT_S`` (3 s). On idle cores (medians of 5 rounds) a 9.1 s
+720p clip runs at 0.83 of the two-core limit (core demand 1.95, CPU efficiency
+0.91: decode + inference CPU over the extraction's), a 9.5 s 1080x1920 one at
+0.95; the bundled samples at 0.81-0.88 (README "Speed"). What the second chunk
+still pays: the decode from the keyframe before its warm-up (a 720p clip with
+keyframes 8 s apart decodes 4.8 s of frames it does not estimate; 0.15 s of CPU
+once its non-reference frames are skipped, 0.23 s before) and ``WARMUP_S`` of
+frames estimated twice.
 On long clips (measured before #16, 1 s warm-up): the 10-minute 40 Mbit/s
 1080p clip ran at 48.5 frames/s, ratio 0.99, core demand 2.00, peak RSS 532 MB.
 
@@ -798,13 +799,14 @@ class _Spares:
     def refill(self) -> None:
         """:meth:`fill` in a background thread (if any are missing and none is filling)."""
         with self._lock:
-            busy = self._filling is not None and self._filling.is_alive()
-        if busy or self._missing() is None:
-            return
-        thread = threading.Thread(target=self._fill_quietly, name="formcheck-spares", daemon=True)
-        with self._lock:
-            self._filling = thread
-        thread.start()
+            if self._filling is not None and self._filling.is_alive():
+                return
+            if self._next_missing() is None:
+                return
+            self._filling = threading.Thread(
+                target=self._fill_quietly, name="formcheck-spares", daemon=True
+            )
+            self._filling.start()
 
     def _fill_quietly(self) -> None:
         try:
@@ -814,9 +816,13 @@ class _Spares:
 
     def _missing(self) -> tuple[tuple[str, bool], Callable[[], Any]] | None:
         with self._lock:
-            for key, (count, make) in self._wanted.items():
-                if len(self._ready.get(key, [])) < count:
-                    return key, make
+            return self._next_missing()
+
+    def _next_missing(self) -> tuple[tuple[str, bool], Callable[[], Any]] | None:
+        """(key, maker) of a model with fewer ready than wanted; call with the lock held."""
+        for key, (count, make) in self._wanted.items():
+            if len(self._ready.get(key, [])) < count:
+                return key, make
         return None
 
     def settle(self, timeout: float | None = None) -> None:
