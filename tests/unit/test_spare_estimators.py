@@ -6,6 +6,7 @@ The estimators here are fakes (counters): the point is the bookkeeping, not Medi
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from formcheck.pose.extract import _Spares
 
@@ -25,13 +26,19 @@ class _Made:
         self.closed = True
 
 
-def test_fresh_ones_are_ready_before_they_are_taken() -> None:
-    spares, made = _Spares(), []
+def _maker() -> tuple[Callable[[], _Made], list[_Made]]:
+    """A maker of fake estimators, and the list of those it made."""
+    made: list[_Made] = []
 
     def make() -> _Made:
         made.append(_Made())
         return made[-1]
 
+    return make, made
+
+
+def test_fresh_ones_are_ready_before_they_are_taken() -> None:
+    spares, (make, made) = _Spares(), _maker()
     spares.keep(KEY, 2, make)
     spares.fill()
     assert len(made) == 2
@@ -42,12 +49,7 @@ def test_fresh_ones_are_ready_before_they_are_taken() -> None:
 
 
 def test_refill_makes_new_ones_in_the_background_and_never_hands_out_a_used_one() -> None:
-    spares, made = _Spares(), []
-
-    def make() -> _Made:
-        made.append(_Made())
-        return made[-1]
-
+    spares, (make, made) = _Spares(), _maker()
     spares.keep(KEY, 2, make)
     spares.fill()
     used = [spares.take(KEY, make) for _ in range(2)]
@@ -60,10 +62,10 @@ def test_refill_makes_new_ones_in_the_background_and_never_hands_out_a_used_one(
 
 
 def test_nothing_is_made_for_a_model_nobody_asked_to_keep() -> None:
-    spares, made = _Spares(), []
+    spares, (make, made) = _Spares(), _maker()
     spares.refill()
     assert spares._filling is None
-    spares.take(KEY, lambda: made.append(_Made()) or made[-1])
+    spares.take(KEY, make)
     spares.refill()
     assert len(made) == 1 and spares._filling is None
 
