@@ -8,7 +8,8 @@ each ``--repeat`` times under different names, exercises from their truth, as a
 manifest gives them) runs through :func:`formcheck.batch.run_batch` on a
 ``LocalCluster`` of that many single-thread worker processes, connected by
 address (the ``--scheduler`` path; ``formcheck batch`` without it makes the same
-cluster itself). The cluster's start (a few seconds) is timed apart. Figures:
+cluster itself, with the same settings: ``formcheck.batch.engine.EMBEDDED_CONFIG``).
+The cluster's start (a few seconds) is timed apart. Figures:
 
 - throughput in clips per minute and frames per second, and the scaling
   efficiency: throughput with n workers over n times that with one;
@@ -94,18 +95,21 @@ def bench_batch(manifest: Path, workers: int, outdir: Path) -> dict[str, Any]:
     """One batch on a fresh ``LocalCluster`` of ``workers`` processes."""
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     from formcheck.batch import Defaults, Settings, collect, run_batch
+    from formcheck.batch.engine import EMBEDDED_CONFIG
     from formcheck.config import Config
 
     jobs = collect(manifest, Defaults())
     settings = Settings(config=Config(), model_path=os.environ.get("FORMCHECK_MODEL"))
     start = time.perf_counter()
     arrivals: dict[str, float] = {}  # worker -> when its last result arrived
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
-            Client(cluster) as client:  # fmt: skip
+    with dask.config.set(EMBEDDED_CONFIG), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:  # fmt: skip  (formcheck batch's own cluster settings)
         warm = max(client.run(_warm).values())
         started = time.perf_counter() - start
         before = client.run(_worker_usage)
