@@ -213,12 +213,11 @@ def extract_only(args: argparse.Namespace) -> None:
 
 
 def vm_hwm_mb() -> float:
-    """Peak resident set size of this process in MB, from ``/proc/self/status``."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return peak_rss_mb()[0]
+    """Peak resident set size of this process in MB (its ``VmHWM``, as a batch worker
+    reports it: ``formcheck.batch.tasks._peak_rss_mb``)."""
+    from formcheck.batch.tasks import _peak_rss_mb
+
+    return _peak_rss_mb()
 
 
 def run(args: argparse.Namespace) -> None:
