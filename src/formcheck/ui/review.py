@@ -243,6 +243,7 @@ def _video(clip: Clip, scored: Scored) -> bytes:
     return video
 
 
+
 def _render_upload(clip: Clip, scored: Scored, progress: _Progress) -> bytes:
     with clip.on_disk() as path:
         return render_clip(path, clip.name, scored.seq, scored.overlays(), progress=progress,
@@ -277,6 +278,13 @@ def _session_lru(name: str, size: int) -> _Lru:
         st.session_state[name] = _Lru(size)
     cache: _Lru = st.session_state[name]
     return cache
+
+
+BAR_EVERY_S = 0.5
+"""Seconds between progress-bar updates. Each update re-renders the page in the browser,
+which shares the machine with the analysis: while a 9 s clip's pose was found, Chromium took
+0.15 of a core at an update every 0.25 s, 0.12 every 0.5 s, 0.08 every 1 s (sampled from
+``/proc`` as in ``bench/review_page.py``). Twice a second keeps the time left current."""
 
 
 class _Progress:
@@ -321,7 +329,7 @@ def _with_progress(
         thread.join(0.05)  # a cache hit: no bar at all
         while thread.is_alive():
             bar.progress(progress.fraction, text=progress.text or text)
-            thread.join(0.25)
+            thread.join(BAR_EVERY_S)
     finally:
         progress.cancel.set()  # finished: no effect; left early: stop the work
     bar.empty()
