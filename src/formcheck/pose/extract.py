@@ -27,8 +27,12 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
    second half starts ``WARMUP_S`` early and drops those frames (the person
    choice and the crop have settled by the cut), and decodes from the keyframe
    before that point, skipping the non-reference frames of that lead-in
-   (:mod:`formcheck.pose.video`); :func:`plan_chunks` puts the cut where the larger of
-   the two chunks' work is least, a keyframe-aligned warm-up included.
+   (:mod:`formcheck.pose.video`). The cut is not planned but decided as the halves
+   run (:class:`_Balance`): the second half decodes its lead-in from the keyframe
+   before the clip's middle and starts where its work left equals the first
+   half's, so a lead-in's cost, which no plan can know (0.2 s for 146 frames of
+   a real 2.4 Mbit/s 720p clip, 0.02 s for 186 of a rendered sample), is
+   measured, not guessed.
    Landmarks: this MediaPipe build's VIDEO mode keeps no state that changes
    its output (it equals IMAGE mode frame for frame), and the join is
    checked: the second chunk's last warm-up pose must equal the first
@@ -39,10 +43,8 @@ ctypes, which releases it too: two landmarkers in two threads ran 1.77x one.
 
 Short clips (#16): 10 s clips used to run as one chunk (splitting began at
 20 s), at the speed of inference on one core (core demand 1.2-1.5 of 2). They
-now split from ``MIN_SPLIT_S`` (3 s). On idle cores (medians of 5 rounds) a 9.1 s
-720p clip runs at 0.83 of the two-core limit (core demand 1.95, CPU efficiency
-0.91: decode + inference CPU over the extraction's), a 9.5 s 1080x1920 one at
-0.95; the bundled samples at 0.81-0.88 (README "Speed"). What the second chunk
+now split from ``MIN_SPLIT_S`` (3 s); README "Speed" has the ratio to the two-core
+limit for every bundled sample and real clip. What the second chunk
 still pays: the decode from the keyframe before its warm-up (a 720p clip with
 keyframes 8 s apart decodes 4.8 s of frames it does not estimate; 0.15 s of CPU
 once its non-reference frames are skipped, 0.23 s before) and ``WARMUP_S`` of
@@ -88,7 +90,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -121,10 +123,7 @@ __all__ = [
 
 MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
-_LEAD_IN = 0.08  # a lead-in frame (decoded as a reference, not estimated) costs about this
-# share of an estimated one, in wall time with both cores busy: the 9.1 s 720p TUG clip's
-# second chunk decoded 146 lead-in frames in 0.24-0.33 s and estimated at 22.4 ms a frame
-# (bench/extract.py; 0.15 before its non-reference frames were skipped and unconverted)
+_LATEST_CUT = 2 / 3  # share of the clip: the first chunk stops here at the latest
 WARMUP_S = 0.1
 """Seconds the second chunk runs before its cut, results discarded: its last warm-up frame
 must match the first chunk's pose there, or it is run again from 0. What follows a frame
@@ -256,11 +255,65 @@ class Chunk:
 
     Frames with ``start <= t < stop`` are kept; decoding and inference begin
     at ``warm_from`` (``<= start``), the frames before ``start`` are dropped.
+    ``balanced``: the cut between this chunk and its neighbour is decided as they run
+    (:class:`_Balance`); the first chunk's ``stop`` is then the latest cut, the second's
+    ``warm_from`` and ``start`` the earliest warm-up start and cut.
     """
 
     start: float
     stop: float
     warm_from: float
+    balanced: bool = False
+
+
+class _Balance:
+    """The cut between two chunks, decided while the second decodes its lead-in.
+
+    Planned in advance, the cut has to guess what the second chunk's lead-in costs (the
+    frames from the keyframe before its warm-up, decoded only as references), and that
+    depends on the clip: on the 9.1 s 720p TUG clip (2.4 Mbit/s, keyframes 8 s apart)
+    0.2 s for 146 frames, on the rendered samples 0.02 s for 186. A fixed guess left the
+    first chunk 0.2-0.35 s behind the second on the samples, one core idle meanwhile.
+    Here the second chunk asks at each lead-in packet (:meth:`start_here`): it starts when
+    its work from there (the warm-up, then up to the clip's end) equals what the first
+    chunk has left (from the frame it is on, :meth:`admit`, to that cut). The first chunk
+    stops at the cut, or fixes it at ``latest`` if it gets there first.
+    """
+
+    def __init__(self, end_s: float, latest_s: float, fps: float) -> None:
+        self.end_s, self.latest_s = end_s, latest_s
+        # a packet's PTS runs at most this far ahead of the frames shown before it
+        # (H.264 reorders up to 16 frames), so a start offered this early stays before the cut
+        self.reorder_s = 16 / fps if fps > 0 and np.isfinite(fps) else 1.0
+        self.cut = float("inf")
+        self._at = 0.0  # the first chunk's latest frame (s)
+        self._offered = -float("inf")  # the second chunk's latest start offered (s)
+        self._jump = 0.0  # how far offers move on (a P-frame's PTS runs ahead of B-frames')
+        self._lock = threading.Lock()
+
+    def admit(self, t: float) -> bool:
+        """The first chunk may estimate its frame at ``t`` seconds (False: the cut is reached)."""
+        with self._lock:
+            if t >= self.latest_s and not np.isfinite(self.cut):
+                self.cut = self.latest_s
+            self._at = max(self._at, t)
+            return t < self.cut
+
+    def start_here(self, start_s: float) -> bool:
+        """The second chunk starts its warm-up at ``start_s`` seconds (sets the cut)."""
+        with self._lock:
+            if np.isfinite(self.cut):  # fixed by the first chunk: warm up before it
+                return start_s >= self.cut - WARMUP_S - self.reorder_s
+            if start_s > self._offered:
+                if np.isfinite(self._offered):
+                    self._jump = min(start_s - self._offered, self.reorder_s)
+                self._offered = start_s
+            balanced = (self.end_s + self._at - WARMUP_S) / 2
+            # the nearest offer to the balance, not the first after it: offers move in jumps
+            if start_s + self._jump / 2 < min(balanced, self.latest_s - WARMUP_S):
+                return False
+            self.cut = start_s + WARMUP_S
+            return True
 
 
 @dataclass
@@ -269,6 +322,7 @@ class _Shared:
 
     covered: list[float]
     abort: threading.Event = field(default_factory=threading.Event)
+    balance: _Balance | None = None
 
 
 @dataclass
@@ -281,6 +335,7 @@ class _ChunkResult:
     probes: list[_Probe] = field(default_factory=list)
     timing: ChunkTiming | None = None
     last_warm: tuple[float, NDArray[np.float32] | None] | None = None  # (t, image) dropped
+    chunk: Chunk | None = None  # as run: a balanced chunk with its cut decided
 
 
 @dataclass
@@ -377,29 +432,20 @@ def _resize(rgb: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8
 
 
 def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[Chunk]:
-    """One chunk, or two whose work is balanced (see the module docstring).
+    """One chunk, or two whose cut is balanced as they run (see the module docstring).
 
-    The second chunk estimates ``WARMUP_S`` more frames than it keeps, and
-    decodes (without estimating) from the keyframe before its warm-up: the
-    cut is where the larger of the two chunks' work (:func:`_chunk_costs`) is
-    least, among the middle third of the clip and "warm-up starts on a keyframe".
+    The second chunk decodes from the keyframe at or before the earliest warm-up start
+    that could balance them (half of the clip), skipping non-reference frames, and
+    :class:`_Balance` takes the cut where the two chunks' remaining work is equal;
+    the first chunk stops there, at ``_LATEST_CUT`` of the clip at the latest.
     """
     duration = reader.duration_s
     if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
         return [Chunk(0.0, float("inf"), 0.0)]
-    keys = reader.keyframes_s or [0.0]
-    grid = np.linspace(duration / 3, 2 * duration / 3, 61).tolist()
-    cuts = grid + [k + WARMUP_S for k in keys if duration / 3 < k + WARMUP_S < duration]
-    cut = min(cuts, key=lambda c: max(_chunk_costs(c, duration, keys)))
-    return [Chunk(0.0, cut, 0.0), Chunk(cut, float("inf"), max(0.0, cut - WARMUP_S))]
-
-
-def _chunk_costs(cut: float, duration: float, keys: list[float]) -> tuple[float, float]:
-    """Work (seconds of clip estimated) of the two chunks cut at ``cut`` seconds: the second
-    also warms up and decodes from the keyframe at or before its warm-up (``_LEAD_IN``)."""
-    warm = max(0.0, cut - WARMUP_S)
-    key = max((k for k in keys if k <= warm + 1e-3), default=0.0)
-    return cut, duration - warm + _LEAD_IN * (warm - key)
+    earliest = max(0.0, (duration - WARMUP_S) / 2)
+    latest = max(earliest + WARMUP_S, _LATEST_CUT * duration)
+    return [Chunk(0.0, latest, 0.0, balanced=True),
+            Chunk(earliest + WARMUP_S, float("inf"), earliest, balanced=True)]  # fmt: skip
 
 
 def _run_chunk(
@@ -419,42 +465,100 @@ def _run_chunk(
     with open_video(
         path, max_side=decode.max_side, threads=threads, pixel_aspect=decode.pixel_aspect
     ) as reader:
-        stop = min(chunk.stop, reader.duration_s) if np.isfinite(reader.duration_s) else chunk.stop
-        keeper = _ProbeKeeper(stop - chunk.start)
+        role = _Role(chunk, index, shared.balance, reader)
         loading = time.perf_counter()
         estimator = make_estimator()
         timing.load_s = time.perf_counter() - loading
         try:
             stream = PoseStream(estimator)
-            last_warm: tuple[float, NDArray[np.float32] | None] | None = None
-            frames = reader.frames(start_s=chunk.warm_from, stop_s=chunk.stop, warn=False)
-            waited = time.perf_counter()
-            for t, rgb in _prefetch(frames, _QUEUE_FRAMES, shared.abort):
-                got = time.perf_counter()
-                if timing.frames + timing.warm_frames == 0:
-                    timing.first_frame_s = got - began - timing.load_s
-                else:
-                    timing.wait_s += got - waited
-                keep = t >= chunk.start
-                pose = stream.step(t, rgb, record=keep)
-                waited = time.perf_counter()
-                if keep:
-                    timing.frames += 1
-                    timing.infer_s += waited - got
-                    keeper.offer(t, rgb, pose.image is not None)
-                else:
-                    timing.warm_frames += 1
-                    timing.warm_infer_s += waited - got
-                    last_warm = (t, pose.image)
-                shared.covered[index] = t - chunk.warm_from
+            last_warm = _estimate_chunk(stream, role, timing, shared, began)
         finally:
             estimator.close()
         damaged = reader.damaged_s
         timing.infer_s += timing.warm_infer_s
+        timing.start, timing.stop, timing.warm_from = role.span()
         timing.total_s = time.perf_counter() - began
         return _ChunkResult(stream.arrays(), reader.truncated, reader.decoded_s,
                             reader.decode_errors - len(damaged), tuple(damaged),
-                            keeper.kept, timing, last_warm)  # fmt: skip
+                            role.keeper.kept, timing, last_warm, role.resolved())  # fmt: skip
+
+
+class _Role:
+    """What one chunk keeps: a planned chunk its ``start..stop``; the first of two balanced
+    chunks every frame until the cut (:meth:`_Balance.admit`), the second every frame from
+    the cut it decided (:meth:`_Balance.start_here`) after its warm-up."""
+
+    def __init__(self, chunk: Chunk, index: int, balance: _Balance | None,
+                 reader: VideoReader) -> None:  # fmt: skip
+        self.chunk, self.index, self.reader = chunk, index, reader
+        self.balance = balance if chunk.balanced else None
+        self.first = self.balance is not None and index == 0
+        self.second = self.balance is not None and index > 0
+        end = reader.duration_s if np.isfinite(reader.duration_s) else chunk.stop
+        span = end / 2 if self.balance is not None else min(chunk.stop, end) - chunk.start
+        self.keeper = _ProbeKeeper(span)
+
+    def frames(self) -> Iterator[tuple[float, NDArray[np.uint8]]]:
+        if self.first:
+            return self.reader.frames(warn=False)  # until the cut: see keeps()
+        if self.second:
+            assert self.balance is not None
+            return self.reader.frames(start_s=self.chunk.warm_from, warn=False,
+                                      start_when=self.balance.start_here)  # fmt: skip
+        return self.reader.frames(start_s=self.chunk.warm_from, stop_s=self.chunk.stop,
+                                  warn=False)  # fmt: skip
+
+    def keeps(self, t: float) -> bool | None:
+        """True: a row; False: a warm-up frame; None: past this chunk's end (stop)."""
+        if self.first:
+            assert self.balance is not None
+            return True if self.balance.admit(t) else None
+        start = self.balance.cut if self.second else self.chunk.start  # type: ignore[union-attr]
+        return t >= start
+
+    def warm_from(self) -> float:
+        return self.reader.started_s if self.second else self.chunk.warm_from
+
+    def span(self) -> tuple[float, float, float]:
+        """(start, stop, warm_from) as run."""
+        if self.balance is None:
+            return self.chunk.start, self.chunk.stop, self.chunk.warm_from
+        if self.first:
+            return 0.0, self.balance.cut, 0.0
+        return self.balance.cut, float("inf"), self.reader.started_s
+
+    def resolved(self) -> Chunk:
+        start, stop, warm_from = self.span()
+        return Chunk(start, stop, min(warm_from, start))
+
+
+def _estimate_chunk(
+    stream: PoseStream, role: _Role, timing: ChunkTiming, shared: _Shared, began: float
+) -> tuple[float, NDArray[np.float32] | None] | None:
+    """Run ``role``'s frames through ``stream``; returns the last warm-up frame's (t, image)."""
+    last_warm: tuple[float, NDArray[np.float32] | None] | None = None
+    waited = time.perf_counter()
+    for t, rgb in _prefetch(role.frames(), _QUEUE_FRAMES, shared.abort):
+        got = time.perf_counter()
+        keep = role.keeps(t)
+        if keep is None:
+            break
+        if timing.frames + timing.warm_frames == 0:
+            timing.first_frame_s = got - began - timing.load_s
+        else:
+            timing.wait_s += got - waited
+        pose = stream.step(t, rgb, record=keep)
+        waited = time.perf_counter()
+        if keep:
+            timing.frames += 1
+            timing.infer_s += waited - got
+            role.keeper.offer(t, rgb, pose.image is not None)
+        else:
+            timing.warm_frames += 1
+            timing.warm_infer_s += waited - got
+            last_warm = (t, pose.image)
+        shared.covered[role.index] = t - role.warm_from()
+    return last_warm
 
 
 _END = object()
@@ -576,7 +680,8 @@ def extract_pose(
         chunks = plan_chunks(reader, workers, min_split_s)
     timings.plan_s = time.perf_counter() - began
     # closed: only its metadata is used from here on (each chunk opens the file again)
-    results = _run_chunks(source, chunks, make, decode, reader.duration_s, progress, cancel)
+    clock = (reader.duration_s, reader.fps)
+    results = _run_chunks(source, chunks, make, decode, clock, progress, cancel)
     timings.chunks_s = time.perf_counter() - began - timings.plan_s
     timings.chunks += [r.timing for r in results if r.timing is not None]
     joining = time.perf_counter()
@@ -623,7 +728,7 @@ def _unsquash(
     wider = _Decode(decode.max_side, aspect)
     with open_video(source, max_side=decode.max_side, threads=1, pixel_aspect=aspect) as reader:
         pass  # its metadata: the display size at the new shape
-    again = _run_chunks(source, chunks, make, wider, reader.duration_s, None, cancel)
+    again = _run_chunks(source, chunks, make, wider, (reader.duration_s, reader.fps), None, cancel)
     fixed = _assemble(reader, again, warn=False)
     if fixed.detection_rate <= seq.detection_rate:
         return seq
@@ -854,11 +959,14 @@ def _run_chunks(
     chunks: list[Chunk],
     make: EstimatorFactory,
     decode: _Decode,
-    duration: float,
+    clock: tuple[float, float],
     progress: Callable[[float], None] | None,
     cancel: threading.Event | None = None,
 ) -> list[_ChunkResult]:
-    shared = _Shared(covered=[0.0] * len(chunks))
+    """Run ``chunks`` in parallel threads; ``clock``: the clip's (duration s, frames/s)."""
+    duration, fps = clock
+    balance = _Balance(duration, chunks[0].stop, fps) if chunks[0].balanced else None
+    shared = _Shared(covered=[0.0] * len(chunks), balance=balance)
     with ThreadPoolExecutor(len(chunks), thread_name_prefix="formcheck-pose") as pool:
         futures = [
             pool.submit(_run_chunk, path, chunk, i, make, decode, shared)
@@ -872,7 +980,7 @@ def _run_chunks(
             raise
     for i in range(1, len(chunks)):
         if not _joins(results[i - 1], results[i]):  # warmed up on another person: redo
-            again = dataclasses.replace(chunks[i], warm_from=0.0)
+            again = dataclasses.replace(results[i].chunk or chunks[i], warm_from=0.0)
             results[i] = _run_chunk(path, again, i, make, decode, shared)
     return results
 
@@ -917,7 +1025,9 @@ def _wait(
         if progress is not None and fraction >= reported + 0.01:
             progress(fraction)
             reported = fraction
-        time.sleep(_PROGRESS_EVERY_S / 5 if progress is None else _PROGRESS_EVERY_S)
+        # woken as soon as the chunks are done (a poll every 0.25 s returned 0.125 s late
+        # on average, as long as on a 9 s clip the idle core the chunks' imbalance leaves)
+        wait(pending, timeout=_PROGRESS_EVERY_S, return_when=FIRST_EXCEPTION)
     if progress is not None:
         progress(1.0)
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import struct
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -179,6 +179,7 @@ class VideoReader:
         self.dropped_frames = 0
         self._read_error = False
         self._used = False
+        self.started_s = 0.0
         self._container = _open_container(self.path)
         try:
             self._stream = _video_stream(self._container, self.name)
@@ -283,7 +284,12 @@ class VideoReader:
         return sorted({round((e.timestamp - base) * step, 6) for e in entries if e.is_keyframe})
 
     def frames(
-        self, *, start_s: float = 0.0, stop_s: float = float("inf"), warn: bool = True
+        self,
+        *,
+        start_s: float = 0.0,
+        stop_s: float = float("inf"),
+        warn: bool = True,
+        start_when: Callable[[float], bool] | None = None,
     ) -> Iterator[tuple[float, NDArray[np.uint8]]]:
         """Yield ``(t, rgb)`` with ``start_s <= t < stop_s`` in presentation order.
 
@@ -293,13 +299,20 @@ class VideoReader:
         check happens only when the end of the file is reached. With
         ``warn=False`` a truncated file only sets ``truncated`` (the caller
         reports it), which suits callers iterating in another thread.
+
+        ``start_when``: the start is decided while decoding. From the keyframe at or
+        before ``start_s`` every packet is first offered: ``start_when(s)`` (seconds,
+        just after every frame sent to the decoder so far) returns True to start at ``s``;
+        until then the frames are a lead-in (non-reference ones skipped, none yielded).
+        ``started_s`` is the start taken (infinite if none was).
         """
         if self._used:
             raise RuntimeError("a VideoReader can be iterated only once; open the file again")
         self._used = True
         clock = _Clock(self._stream, self.info.fps, self._pending[0].pts)
+        self.started_s = start_s if start_when is None else float("inf")
         last_t = None
-        for frame in self._all_frames(start_s):
+        for frame in self._all_frames(start_s, start_when):
             t = clock.time(frame)
             if t is None:
                 self.dropped_frames += 1
@@ -307,7 +320,7 @@ class VideoReader:
             last_t = t
             if t >= stop_s:
                 return
-            if t >= start_s:
+            if t >= self.started_s:
                 yield t, frame_to_rgb(frame, size=self.frame_size, rotation=self.rotation)
         self._finish(start_s if last_t is None else last_t + clock.step)
         if warn and self.truncated:
@@ -320,35 +333,45 @@ class VideoReader:
         """Upright ``(width, height)`` of the frames yielded (after ``max_side``)."""
         return self.frame_width, self.frame_height
 
-    def _all_frames(self, start_s: float) -> Iterator[Any]:
-        if start_s > 0:
-            self._seek(start_s)
+    def _all_frames(
+        self, start_s: float, start_when: Callable[[float], bool] | None = None
+    ) -> Iterator[Any]:
+        if start_s > 0 or start_when is not None:
+            self._seek(start_s, start_when)
         else:
             yield from self._pending
         self._pending = []
         yield from self._frames
 
-    def _seek(self, start_s: float) -> None:
+    def _seek(self, start_s: float, start_when: Callable[[float], bool] | None = None) -> None:
         """Position the demuxer on the keyframe at or before ``start_s`` (file clock)."""
         self._frames.close()
         stream = self._stream
         pts0 = self._pending[0].pts or 0
         target = pts0 + int(start_s / float(stream.time_base))
         self._container.seek(target, stream=stream, backward=True)
-        self._frames = self._decoded_frames(lead_in_before=target - 1)
+        if start_when is None:
+            self._frames = self._decoded_frames(lead_in_before=target - 1)
+        else:
+            self._frames = self._decoded_frames(start_when=_StartOffer(self, start_when))
 
-    def _decoded_frames(self, lead_in_before: int | None = None) -> Generator[Any, None, None]:
+    def _decoded_frames(
+        self, lead_in_before: int | None = None, start_when: _StartOffer | None = None
+    ) -> Generator[Any, None, None]:
         """Decode packet by packet so a damaged packet or a cut-off file ends cleanly.
 
         ``lead_in_before`` (PTS, after a seek): packets shown before it are only decoded
         for the frames that follow, so non-reference ones are skipped (:func:`_skip_lead_in`).
+        ``start_when``: that PTS is decided packet by packet (:class:`_StartOffer`).
         """
         import av
 
         stream = self._stream
         try:
             for packet in self._container.demux(stream):
-                if lead_in_before is not None:
+                if start_when is not None and (before := start_when.offer(packet)) is not None:
+                    lead_in_before, start_when = before, None
+                if lead_in_before is not None or start_when is not None:
                     lead_in_before = _skip_lead_in(stream, packet, lead_in_before)
                 try:
                     yield from stream.decode(packet)
@@ -384,16 +407,45 @@ def damage_message(name: str, errors: int, times_s: list[float]) -> str:
             "are missing from the analysis")  # fmt: skip
 
 
-def _skip_lead_in(stream: Any, packet: Any, before: int) -> int | None:
+def _skip_lead_in(stream: Any, packet: Any, before: int | None) -> int | None:
     """Skip decoding ``packet`` if nothing needs it: a seek lands on the keyframe before the
     wanted start, and the frames up to it (the lead-in) are decoded only as references for
-    the frames after. A non-reference frame shown before ``before`` (PTS) is never yielded
-    and no other frame is decoded from it, so FFmpeg may drop it (``skip_frame = NONREF``);
-    every yielded frame decodes bit for bit as without the skip. On 720p-1080p phone H.264
-    this drops 40 % of a lead-in's frames. Returns ``before``, or None once past it."""
-    lead_in = packet.pts is not None and packet.pts < before
+    the frames after. A non-reference frame shown before ``before`` (PTS; None: the start
+    is not decided yet, so all of them) is never yielded and no other frame is decoded from
+    it, so FFmpeg may drop it (``skip_frame = NONREF``); every yielded frame decodes bit for
+    bit as without the skip. On 720p-1080p phone H.264 this drops 40 % of a lead-in's
+    frames. Returns ``before``, or None once past it."""
+    lead_in = before is None or (packet.pts is not None and packet.pts < before)
     stream.codec_context.skip_frame = "NONREF" if lead_in else "DEFAULT"
     return before if lead_in else None
+
+
+class _StartOffer:
+    """Offers each packet's time as a start to ``start_when`` until it accepts one.
+
+    The time offered is half a frame after the latest PTS sent to the decoder so far
+    (packets come in decoding order): a frame shown after it has not been sent yet, so
+    it decodes in full, while the frames before it may have been skipped as lead-in.
+    """
+
+    def __init__(self, reader: VideoReader, start_when: Callable[[float], bool]) -> None:
+        self.reader, self.start_when = reader, start_when
+        self.pts0 = reader._pts0 or 0
+        self.base = float(reader._stream.time_base)
+        fps = reader.info.fps
+        self.half_frame = 0.5 / fps if fps > 0 and np.isfinite(fps) else 1 / 60
+        self.latest: int | None = None
+
+    def offer(self, packet: Any) -> int | None:
+        """The PTS from which frames are wanted, once ``start_when`` accepts; else None."""
+        if packet.pts is None:
+            return None
+        self.latest = packet.pts if self.latest is None else max(self.latest, packet.pts)
+        start_s = (self.latest - self.pts0) * self.base + self.half_frame
+        if not self.start_when(start_s):
+            return None
+        self.reader.started_s = start_s
+        return self.latest + 1
 
 
 class _Clock:
