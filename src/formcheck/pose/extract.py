@@ -123,7 +123,6 @@ __all__ = [
 
 MIN_SPLIT_S = 3.0
 """Clips shorter than this (seconds) run as one chunk (decode/inference overlap only)."""
-_LATEST_CUT = 2 / 3  # share of the clip: the first chunk stops here at the latest
 WARMUP_S = 0.1
 """Seconds the second chunk runs before its cut, results discarded: its last warm-up frame
 must match the first chunk's pose there, or it is run again from 0. What follows a frame
@@ -256,8 +255,8 @@ class Chunk:
     Frames with ``start <= t < stop`` are kept; decoding and inference begin
     at ``warm_from`` (``<= start``), the frames before ``start`` are dropped.
     ``balanced``: the cut between this chunk and its neighbour is decided as they run
-    (:class:`_Balance`); the first chunk's ``stop`` is then the latest cut, the second's
-    ``warm_from`` and ``start`` the earliest warm-up start and cut.
+    (:class:`_Balance`); the second chunk's ``warm_from`` and ``start`` are then the
+    earliest warm-up start and cut.
     """
 
     start: float
@@ -277,40 +276,41 @@ class _Balance:
     Here the second chunk asks at each lead-in packet (:meth:`start_here`): it starts when
     its work from there (the warm-up, then up to the clip's end) equals what the first
     chunk has left (from the frame it is on, :meth:`admit`, to that cut). The first chunk
-    stops at the cut, or fixes it at ``latest`` if it gets there first.
+    runs until the cut. The cut always falls after every frame the first chunk has taken,
+    so no frame is estimated by both or by neither; if the second chunk never starts
+    (its lead-in reaches the end of the file), the first one covers the whole clip.
     """
 
-    def __init__(self, end_s: float, latest_s: float, fps: float) -> None:
-        self.end_s, self.latest_s = end_s, latest_s
-        # a packet's PTS runs at most this far ahead of the frames shown before it
-        # (H.264 reorders up to 16 frames), so a start offered this early stays before the cut
-        self.reorder_s = 16 / fps if fps > 0 and np.isfinite(fps) else 1.0
+    def __init__(self, end_s: float, fps: float) -> None:
+        self.end_s = end_s
+        # offers move on in jumps (a P-frame's PTS runs ahead of the B-frames shown
+        # before it; H.264 reorders up to 16 frames): a jump is counted up to that
+        self.max_jump_s = 16 / fps if fps > 0 and np.isfinite(fps) else 1.0
         self.cut = float("inf")
-        self._at = 0.0  # the first chunk's latest frame (s)
+        self._at = -float("inf")  # the first chunk's latest frame (s)
         self._offered = -float("inf")  # the second chunk's latest start offered (s)
-        self._jump = 0.0  # how far offers move on (a P-frame's PTS runs ahead of B-frames')
+        self._jump = 0.0
         self._lock = threading.Lock()
 
     def admit(self, t: float) -> bool:
         """The first chunk may estimate its frame at ``t`` seconds (False: the cut is reached)."""
         with self._lock:
-            if t >= self.latest_s and not np.isfinite(self.cut):
-                self.cut = self.latest_s
+            if t >= self.cut:
+                return False
             self._at = max(self._at, t)
-            return t < self.cut
+            return True
 
     def start_here(self, start_s: float) -> bool:
         """The second chunk starts its warm-up at ``start_s`` seconds (sets the cut)."""
         with self._lock:
-            if np.isfinite(self.cut):  # fixed by the first chunk: warm up before it
-                return start_s >= self.cut - WARMUP_S - self.reorder_s
             if start_s > self._offered:
                 if np.isfinite(self._offered):
-                    self._jump = min(start_s - self._offered, self.reorder_s)
+                    self._jump = min(start_s - self._offered, self.max_jump_s)
                 self._offered = start_s
-            balanced = (self.end_s + self._at - WARMUP_S) / 2
+            at = max(self._at, 0.0)
+            balanced = (self.end_s + at - WARMUP_S) / 2
             # the nearest offer to the balance, not the first after it: offers move in jumps
-            if start_s + self._jump / 2 < min(balanced, self.latest_s - WARMUP_S):
+            if start_s + self._jump / 2 < balanced or start_s + WARMUP_S <= self._at:
                 return False
             self.cut = start_s + WARMUP_S
             return True
@@ -437,14 +437,13 @@ def plan_chunks(reader: VideoReader, workers: int, min_split_s: float) -> list[C
     The second chunk decodes from the keyframe at or before the earliest warm-up start
     that could balance them (half of the clip), skipping non-reference frames, and
     :class:`_Balance` takes the cut where the two chunks' remaining work is equal;
-    the first chunk stops there, at ``_LATEST_CUT`` of the clip at the latest.
+    the first chunk stops there.
     """
     duration = reader.duration_s
     if workers < 2 or not np.isfinite(duration) or duration < min_split_s or not reader.seekable:
         return [Chunk(0.0, float("inf"), 0.0)]
     earliest = max(0.0, (duration - WARMUP_S) / 2)
-    latest = max(earliest + WARMUP_S, _LATEST_CUT * duration)
-    return [Chunk(0.0, latest, 0.0, balanced=True),
+    return [Chunk(0.0, float("inf"), 0.0, balanced=True),
             Chunk(earliest + WARMUP_S, float("inf"), earliest, balanced=True)]  # fmt: skip
 
 
@@ -965,7 +964,7 @@ def _run_chunks(
 ) -> list[_ChunkResult]:
     """Run ``chunks`` in parallel threads; ``clock``: the clip's (duration s, frames/s)."""
     duration, fps = clock
-    balance = _Balance(duration, chunks[0].stop, fps) if chunks[0].balanced else None
+    balance = _Balance(duration, fps) if chunks[0].balanced else None
     shared = _Shared(covered=[0.0] * len(chunks), balance=balance)
     with ThreadPoolExecutor(len(chunks), thread_name_prefix="formcheck-pose") as pool:
         futures = [
