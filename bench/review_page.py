@@ -127,7 +127,8 @@ def table_row(clip: Path, seconds: float, timings: list[Timing]) -> str:
     pose = statistics.median(t.pose_s for t in timings)
     video = statistics.median(t.video_s for t in timings)
     loads = ", ".join(f"{t.load:.1f}" for t in timings)
-    where = "sample" if clip.parent.name == "sample_videos" else "shared data"
+    folder = clip.resolve().parent
+    where = {REPO / "sample_videos": "sample", SHARED.resolve(): "shared data"}.get(folder, "other")
     ratio = result / seconds if seconds > 0 else float("nan")
     return (
         f"| `{clip.name}` ({where}) | {seconds:.1f} s | {pose:.1f} s | **{result:.1f} s** "
