@@ -209,9 +209,8 @@ def test_truncated_mp4_with_index_at_end_is_unreadable(tmp_path: Path) -> None:
         open_video(cut)
 
 
-def test_seek_skipping_the_lead_in_yields_the_frames_of_a_full_decode(tmp_path: Path) -> None:
-    """A seek decodes from the keyframe before the start; the lead-in's non-reference
-    frames are skipped, and every frame from the start on is bit for bit a full decode's."""
+def _one_keyframe_b_frame_clip(path: Path) -> Path:
+    """3 s at 30 frames/s, one keyframe, many non-reference B-frames (checked)."""
     import av
 
     yy, xx = np.mgrid[0:64, 0:96]
@@ -221,13 +220,19 @@ def test_seek_skipping_the_lead_in_yields_the_frames_of_a_full_decode(tmp_path: 
         rgb[..., 0], rgb[..., 1] = (xx * 2 + i) % 256, (yy * 3) % 256
         rgb[20:40, i % 70 : i % 70 + 20, 2] = 255
         frames.append(rgb)
-    path = write_clip(tmp_path / "b.mp4", frames, encoder_options={
+    write_clip(path, frames, encoder_options={
         "preset": "medium", "bframes": "3", "b-pyramid": "none", "g": "90", "crf": "30"})
     with av.open(str(path)) as probe:
         kinds = [(f.key_frame, str(f.pict_type)) for f in probe.decode(video=0)]
     assert sum(key for key, _ in kinds) == 1  # one keyframe: a seek to 2 s has a 2 s lead-in
     assert sum(kind in ("B", "3") for _, kind in kinds) >= 20  # non-reference (no B-pyramid)
+    return path
 
+
+def test_seek_skipping_the_lead_in_yields_the_frames_of_a_full_decode(tmp_path: Path) -> None:
+    """A seek decodes from the keyframe before the start; the lead-in's non-reference
+    frames are skipped, and every frame from the start on is bit for bit a full decode's."""
+    path = _one_keyframe_b_frame_clip(tmp_path / "b.mp4")
     times, rgbs = _read(path)
     with open_video(path) as reader:
         later = list(reader.frames(start_s=2.0))
@@ -236,6 +241,38 @@ def test_seek_skipping_the_lead_in_yields_the_frames_of_a_full_decode(tmp_path: 
     assert [t for t, _ in later] == times[first:]
     for (_, got), want in zip(later, rgbs[first:], strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_start_decided_while_decoding_yields_the_frames_of_a_full_decode(
+    tmp_path: Path,
+) -> None:
+    """``start_when`` is offered each packet's time from the keyframe on; from the start it
+    takes, every frame comes, bit for bit a full decode's, though packets arrive in decoding
+    order (a P-frame before the B-frames shown ahead of it) and the lead-in skipped some."""
+    path = _one_keyframe_b_frame_clip(tmp_path / "b.mp4")
+    times, rgbs = _read(path)
+    offered: list[float] = []
+
+    def start_when(s: float) -> bool:
+        offered.append(s)
+        return s >= 1.5
+
+    with open_video(path) as reader:
+        later = list(reader.frames(start_s=0.5, start_when=start_when))
+        started = reader.started_s
+    assert offered[0] < 0.5 and 1.5 <= started == offered[-1] < 1.5 + 0.2
+    assert sorted(offered) == offered  # one offer a packet, never going back
+    first = next(i for i, t in enumerate(times) if t >= started)
+    assert [t for t, _ in later] == times[first:]
+    for (_, got), want in zip(later, rgbs[first:], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_start_never_taken_yields_nothing(tmp_path: Path) -> None:
+    path = _one_keyframe_b_frame_clip(tmp_path / "b.mp4")
+    with open_video(path) as reader:
+        assert list(reader.frames(start_s=1.0, start_when=lambda s: False)) == []
+        assert reader.started_s == float("inf") and not reader.truncated
 
 
 def test_reader_iterates_once(tmp_path: Path) -> None:
