@@ -111,7 +111,8 @@ def bench_inference_pair(clip: Path, limit: int, max_side: int | None) -> tuple[
             for t, rgb in half:
                 estimator.estimate(rgb, t)
 
-        threads = [threading.Thread(target=run, args=pair) for pair in zip(estimators, halves)]
+        pairs = zip(estimators, halves, strict=True)
+        threads = [threading.Thread(target=run, args=pair) for pair in pairs]
         wall = time.perf_counter()
         for thread in threads:
             thread.start()

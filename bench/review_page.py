@@ -141,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips", nargs="*", type=Path)
     parser.add_argument("--rounds", type=int, default=2, help="timings a clip; medians printed")
     args = parser.parse_args(argv)
-    from browser.conftest import BASE_ARGS, CHROMIUM, serve_app
     from playwright.sync_api import sync_playwright
+
+    from browser.conftest import BASE_ARGS, CHROMIUM, serve_app
 
     if not CHROMIUM.is_file():
         print(f"needs Chromium at {CHROMIUM} (apt-get install -y chromium)", file=sys.stderr)
