@@ -269,20 +269,6 @@ class VideoReader:
         """True when the container has a seek index (MP4, MOV, MKV...; not GIF)."""
         return len(self._stream.index_entries) > 0
 
-    @property
-    def keyframes_s(self) -> list[float]:
-        """Times (seconds, file clock) of the keyframes in the seek index, ascending.
-
-        Empty without an index (GIF). Index times are decoding times, so with
-        B-frames a keyframe reads up to a few frames early: a seek to it still
-        lands on it (``frames(start_s=k)`` decodes from that keyframe).
-        """
-        entries = self._stream.index_entries
-        if not len(entries):
-            return []
-        base, step = entries[0].timestamp, float(self._stream.time_base)
-        return sorted({round((e.timestamp - base) * step, 6) for e in entries if e.is_keyframe})
-
     def frames(
         self,
         *,

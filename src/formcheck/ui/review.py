@@ -243,7 +243,6 @@ def _video(clip: Clip, scored: Scored) -> bytes:
     return video
 
 
-
 def _render_upload(clip: Clip, scored: Scored, progress: _Progress) -> bytes:
     with clip.on_disk() as path:
         return render_clip(path, clip.name, scored.seq, scored.overlays(), progress=progress,
